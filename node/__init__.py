@@ -1,0 +1,1 @@
+"""A Maillage node: storage, the HTTP server, replication, pages and the command line."""

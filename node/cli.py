@@ -1,0 +1,33 @@
+"""The ``maillage`` command line."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from node.commands import verify
+
+COMMANDS = (verify,)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="maillage",
+        description="Maillage : annuaire décentralisé des tiers-lieux.",
+    )
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMANDE", required=True)
+    for command in COMMANDS:
+        command.register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.handler(args)
+    except KeyboardInterrupt:
+        print("interrompu", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 1

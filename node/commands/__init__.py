@@ -1,0 +1,1 @@
+"""One module per ``maillage`` subcommand; each exposes ``register(subparsers)``."""

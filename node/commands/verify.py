@@ -1,0 +1,48 @@
+"""``maillage verify FILE``: check NDJSON entries and their chains, one verdict per line."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from protocol.stream import verify_stream
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "verify",
+        help="vérifier des entrées NDJSON (signatures, forme canonique, chaînes)",
+        description=(
+            "Vérifie chaque ligne d'un fichier NDJSON d'entrées Maillage, puis la chaîne de "
+            "chaque auteur. Affiche « N ok ID » ou « N invalid CODE: message » par ligne. "
+            "Statut 0 si tout est valide, 1 sinon, 2 en cas d'erreur d'utilisation."
+        ),
+    )
+    parser.add_argument("file", metavar="FILE", help="fichier NDJSON, ou - pour l'entrée standard")
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.file == "-":
+        return _report(sys.stdin.buffer)
+    try:
+        stream = open(args.file, "rb")  # noqa: SIM115 - closed below, errors reported first
+    except OSError as exc:
+        print(f"maillage verify: impossible de lire {args.file} : {exc.strerror}", file=sys.stderr)
+        return 2
+    with stream:
+        return _report(stream)
+
+
+def _report(stream) -> int:
+    all_ok = True
+    out = sys.stdout
+    try:
+        for verdict in verify_stream(stream):
+            all_ok &= verdict.ok
+            out.write(f"{verdict}\n")
+    except OSError as exc:
+        print(f"maillage verify: lecture interrompue : {exc.strerror or exc}", file=sys.stderr)
+        return 2
+    out.flush()
+    return 0 if all_ok else 1

@@ -1,0 +1,100 @@
+"""Per-author chains: seq continuity, prev links, and fork proofs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from protocol.entries import Entry, verify_line
+from protocol.errors import ProtocolError
+
+
+@dataclass(frozen=True, slots=True)
+class ForkProof:
+    """Two valid entries of one author at one seq with different ids: the key signed twice.
+
+    Anyone can check it with :func:`protocol.entries.verify_line` on both lines.
+    """
+
+    author: str
+    seq: int
+    first: Entry
+    second: Entry
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "author": self.author,
+            "seq": self.seq,
+            "entries": [self.first.line.decode("utf-8"), self.second.line.decode("utf-8")],
+        }
+
+
+class ForkError(ProtocolError):
+    """``fork``, carrying the proof."""
+
+    def __init__(self, proof: ForkProof) -> None:
+        super().__init__(
+            "fork",
+            f"{proof.author} signed two entries at seq {proof.seq}: "
+            f"{proof.first.id} and {proof.second.id}",
+        )
+        self.proof = proof
+
+
+class Chain:
+    """The accepted entries of one author, from the first one seen.
+
+    Keeps ids and lines rather than parsed entries: a verifier may hold many long chains,
+    and bytes cost the garbage collector nothing.
+    """
+
+    __slots__ = ("author", "ids", "last_id", "last_seq", "lines")
+
+    def __init__(self, author: str) -> None:
+        self.author = author
+        self.ids: dict[int, str] = {}
+        self.lines: dict[int, bytes] = {}
+        self.last_seq = 0
+        self.last_id: str | None = None
+
+    def check(self, entry: Entry) -> None:
+        """Raise ``fork``, ``bad-seq`` or ``bad-prev`` unless ``entry`` extends the chain."""
+        seq = entry.header["seq"]
+        known = self.ids.get(seq)
+        if known is not None:
+            if known != entry.id:
+                first = verify_line(self.lines[seq])
+                raise ForkError(ForkProof(self.author, seq, first, entry))
+            raise ProtocolError("bad-seq", f"seq {seq} is already held (same entry again)")
+        if self.last_id is None:
+            return
+        if seq != self.last_seq + 1:
+            raise ProtocolError("bad-seq", f"seq {seq} does not follow seq {self.last_seq}")
+        if entry.header["prev"] != self.last_id:
+            raise ProtocolError(
+                "bad-prev",
+                f"prev {entry.header['prev']} is not the id of seq {self.last_seq} "
+                f"({self.last_id})",
+            )
+
+    def append(self, entry: Entry) -> None:
+        self.check(entry)
+        seq = entry.header["seq"]
+        self.ids[seq] = entry.id
+        self.lines[seq] = entry.line
+        self.last_seq = seq
+        self.last_id = entry.id
+
+
+class ChainSet:
+    """Chains of every author met in a stream of entries, in the order they arrive."""
+
+    def __init__(self) -> None:
+        self.chains: dict[str, Chain] = {}
+
+    def append(self, entry: Entry) -> None:
+        """Accept ``entry`` or raise; an author's first entry starts its chain at any seq."""
+        chain = self.chains.get(entry.author)
+        if chain is None:
+            chain = self.chains[entry.author] = Chain(entry.author)
+        chain.append(entry)

@@ -1,0 +1,45 @@
+"""Small builders shared by the tests."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from protocol.entries import Entry, sign_entry
+from protocol.keys import SigningKey
+
+TS = "2026-11-27T08:00:00Z"
+
+
+def key(label: str) -> SigningKey:
+    """A fixed key per label: tests are reproducible."""
+    return SigningKey.from_seed(hashlib.sha256(label.encode()).digest())
+
+
+def chain(signer: SigningKey, bodies: list[tuple[str, str, dict[str, Any] | None]]) -> list[Entry]:
+    """Entries seq 1..n of ``signer``; a None body makes a del."""
+    entries: list[Entry] = []
+    for col, rid, body in bodies:
+        entries.append(
+            sign_entry(
+                signer,
+                seq=len(entries) + 1,
+                prev=entries[-1].id if entries else None,
+                col=col,
+                rid=rid,
+                op="put" if body is not None else "del",
+                body=body,
+                ts=TS,
+            )
+        )
+    return entries
+
+
+OFFER = {
+    "title": "Découpe laser sur bois et acrylique",
+    "description": "Notre découpeuse laser (CO2, 60 W) découpe et grave bois, carton, acrylique.",
+    "category": "production.prototypage",
+    "tags": ["laser", "bois", "acrylique"],
+    "enjeux": ["transition-ecologique"],
+    "conditions": {"pricing": "tarif", "price": "25.00", "unit": "heure"},
+}
