@@ -26,7 +26,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench
 
 demo: $(STAMP)
-	$(BIN)/python -m bench.demo_feed
+	$(BIN)/python -m node.demo
 
 clean:
 	rm -rf $(VENV) build *.egg-info

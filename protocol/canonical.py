@@ -32,12 +32,28 @@ MAX_SAFE_INTEGER = 2**53 - 1
 # A JSON string as a lexer sees it, including an unterminated one that runs to the end.
 _STRING_RE = re.compile(rb'"(?:[^"\\]|\\[\s\S])*(?:"|\\?\Z)')
 _BRACKET_RE = re.compile(rb"[\[\]{}]")
-# One C-speed pass maps the bytes that matter to a few marks, so that each later question
-# is a memchr: digits become "0", fraction and exponent marks ".", "{" becomes "[", and the
-# lead bytes of 4-byte UTF-8 sequences (characters outside the BMP) become 0xF0.
-_MARKS = bytes.maketrans(b"123456789eE{\xf1\xf2\xf3\xf4", b"000000000..[\xf0\xf0\xf0\xf0")
+# One C-speed pass maps the data to a skeleton over a small alphabet: digits become "0";
+# "[" and "{" become "["; ":", "," and "-" (what may come right before a number's digits)
+# become "S"; lead bytes of 4-byte UTF-8 sequences (characters outside the BMP) become
+# 0xF0; "." and "e" (fraction and exponent marks as orjson writes them) stay; every other
+# byte becomes "x". The later questions are then a count and a few substring searches whose
+# needles are rare in the skeleton, which CPython's search mostly skips over.
+SKELETON = bytes(
+    48
+    if 48 <= b <= 57
+    else 91
+    if b in b"[{"
+    else 83
+    if b in b":,-"
+    else 0xF0
+    if 0xF0 <= b <= 0xF4
+    else b
+    if b in b".e"
+    else 120
+    for b in range(256)
+)
 # Sorted keys, and integers beyond ±(2^53-1) raise instead of being written.
-_FAST_OPTIONS = orjson.OPT_SORT_KEYS | orjson.OPT_STRICT_INTEGER
+FAST_OPTIONS = orjson.OPT_SORT_KEYS | orjson.OPT_STRICT_INTEGER
 
 
 def lexical_depth_exceeds(data: bytes, limit: int = MAX_DEPTH) -> bool:
@@ -69,38 +85,45 @@ def parse_canonical(data: bytes, *, max_bytes: int | None = MAX_ENTRY_BYTES) -> 
     """
     if max_bytes is not None and len(data) > max_bytes:
         raise ProtocolError("too-large", f"{len(data)} bytes, more than {max_bytes}")
-    marks = data.translate(_MARKS)
-    if marks.count(b"[") > MAX_DEPTH and lexical_depth_exceeds(data):
+    skeleton = data.translate(SKELETON)
+    if skeleton.count(b"[") > MAX_DEPTH and lexical_depth_exceeds(data):
         raise ProtocolError("too-deep", f"nesting deeper than {MAX_DEPTH}")
-    if b"\xf0" not in marks:
+    if b"\xf0" not in skeleton:
         try:
             value = orjson.loads(data)
-            same = orjson.dumps(value, option=_FAST_OPTIONS) == data
+            same = orjson.dumps(value, option=FAST_OPTIONS) == data
         except (orjson.JSONDecodeError, orjson.JSONEncodeError):
             same = False
-        if same and not _may_hold_fraction(marks):
+        if same and not may_hold_fraction(skeleton):
             return value
     return _parse_exact(data)
 
 
-def _may_hold_fraction(marks: bytes) -> bool:
-    """True if a number token may have a fraction or exponent (``marks`` from ``_MARKS``).
+def may_hold_fraction(skeleton: bytes, start: int = 0, end: int | None = None) -> bool:
+    """True if a number token may have a fraction or exponent (``skeleton`` as above).
 
     Only asked of data that round-trips canonically, where a number token starts right
-    after ``:``, ``,`` or ``[`` (or at the very start). A digit run preceded by anything else
-    (``"25.00"``, ``"1er"``) lies inside a string. A string that merely looks like a number
-    (``":1.5"``) sends the line to the exact path: slower, never wrong.
+    after ``:``, ``,`` or ``[`` (or at the very start, or after its ``-``), and orjson writes
+    any float with a ``.`` or an ``e`` right after a digit. So: find each digit run that
+    follows an "S" or a "[" and look at the byte after it. Digits after anything else
+    (``"25.00"``, ``"1er"``) lie inside strings. A string that merely looks like a number
+    (``"à 1.5"`` does not, ``"1:1.5"`` does) sends the data to the exact path: slower, never
+    wrong.
     """
-    at = marks.find(b"0.")
-    while at != -1:
-        start = at
-        while start > 0 and marks[start - 1] == 48:  # "0": any digit
-            start -= 1
-        if start > 0 and marks[start - 1] == 45:  # "-"
-            start -= 1
-        if start == 0 or marks[start - 1] in b":,[":
-            return True
-        at = marks.find(b"0.", at + 2)
+    if end is None:
+        end = len(skeleton)
+    if start == 0 and skeleton[:1] == b"0":
+        skeleton = b"S" + skeleton
+        end += 1
+    for opener in (b"S0", b"[0"):
+        at = skeleton.find(opener, start, end)
+        while at != -1:
+            after = at + 2
+            while after < end and skeleton[after] == 48:
+                after += 1
+            if after < end and skeleton[after] in b".e":
+                return True
+            at = skeleton.find(opener, after, end)
     return False
 
 
@@ -165,9 +188,14 @@ class _ParseNotes:
 
     def pairs(self, pairs: list[tuple[str, Any]]) -> dict[str, Any]:
         obj = dict(pairs)
-        if len(obj) != len(pairs) and self.duplicate is None:
-            seen: set[str] = set()
-            self.duplicate = next(k for k, _ in pairs if k in seen or seen.add(k))
+        if len(obj) != len(pairs):
+            # Values overridden by a duplicate vanish from the result: check them now, since
+            # a lone surrogate (bad-json) outranks the duplicate.
+            for _, value in pairs:
+                _check_strings(value)
+            if self.duplicate is None:
+                seen: set[str] = set()
+                self.duplicate = next(k for k, _ in pairs if k in seen or seen.add(k))
         return obj
 
     def float_token(self, token: str) -> None:
@@ -175,9 +203,11 @@ class _ParseNotes:
             self.bad_number = f"{token} is not an integer; write decimals as strings"
 
     def int_token(self, token: str) -> int:
-        number = int(token)
+        # Past 17 characters it is out of range anyway, and int() may refuse huge tokens.
+        number = MAX_SAFE_INTEGER + 1 if len(token) > 17 else int(token)
         if abs(number) > MAX_SAFE_INTEGER and self.bad_number is None:
-            self.bad_number = f"integer {token} is beyond ±(2^53-1)"
+            shown = token if len(token) <= 40 else f"{token[:20]}…({len(token)} digits)"
+            self.bad_number = f"integer {shown} is beyond ±(2^53-1)"
         return number
 
 

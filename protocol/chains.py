@@ -42,46 +42,46 @@ class ForkError(ProtocolError):
 
 
 class Chain:
-    """The accepted entries of one author, from the first one seen.
+    """The entries of one author met so far, and the end of its accepted chain.
 
-    Keeps ids and lines rather than parsed entries: a verifier may hold many long chains,
-    and bytes cost the garbage collector nothing.
+    Every entry that is valid on its own is *seen*, even when a chain rule refuses it: two
+    validly signed entries at one seq prove a fork whichever of them extends the chain.
+    Lines rather than parsed entries are kept: bytes cost the garbage collector nothing.
     """
 
-    __slots__ = ("author", "ids", "last_id", "last_seq", "lines")
+    __slots__ = ("author", "first_seq", "last_id", "last_seq", "seen")
 
     def __init__(self, author: str) -> None:
         self.author = author
-        self.ids: dict[int, str] = {}
-        self.lines: dict[int, bytes] = {}
+        self.seen: dict[int, tuple[str, bytes]] = {}
+        self.first_seq = 0
         self.last_seq = 0
         self.last_id: str | None = None
 
-    def check(self, entry: Entry) -> None:
-        """Raise ``fork``, ``bad-seq`` or ``bad-prev`` unless ``entry`` extends the chain."""
-        seq = entry.header["seq"]
-        known = self.ids.get(seq)
-        if known is not None:
-            if known != entry.id:
-                first = verify_line(self.lines[seq])
-                raise ForkError(ForkProof(self.author, seq, first, entry))
-            raise ProtocolError("bad-seq", f"seq {seq} is already held (same entry again)")
-        if self.last_id is None:
-            return
-        if seq != self.last_seq + 1:
-            raise ProtocolError("bad-seq", f"seq {seq} does not follow seq {self.last_seq}")
-        if entry.header["prev"] != self.last_id:
-            raise ProtocolError(
-                "bad-prev",
-                f"prev {entry.header['prev']} is not the id of seq {self.last_seq} "
-                f"({self.last_id})",
-            )
-
     def append(self, entry: Entry) -> None:
-        self.check(entry)
+        """Accept ``entry`` or raise ``fork``, ``bad-seq`` or ``bad-prev``, in that order.
+
+        An entry refused earlier (out of order) is accepted when it arrives in its place.
+        """
         seq = entry.header["seq"]
-        self.ids[seq] = entry.id
-        self.lines[seq] = entry.line
+        known = self.seen.get(seq)
+        if known is not None:
+            if known[0] != entry.id:
+                raise ForkError(ForkProof(self.author, seq, verify_line(known[1]), entry))
+            if self.first_seq <= seq <= self.last_seq:
+                raise ProtocolError("bad-seq", f"seq {seq} is already in the chain (same entry)")
+        self.seen[seq] = (entry.id, entry.line)
+        if self.last_id is None:
+            self.first_seq = seq
+        else:
+            if seq != self.last_seq + 1:
+                raise ProtocolError("bad-seq", f"seq {seq} does not follow seq {self.last_seq}")
+            if entry.header["prev"] != self.last_id:
+                raise ProtocolError(
+                    "bad-prev",
+                    f"prev {entry.header['prev']} is not the id of seq {self.last_seq} "
+                    f"({self.last_id})",
+                )
         self.last_seq = seq
         self.last_id = entry.id
 

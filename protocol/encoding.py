@@ -35,7 +35,7 @@ def b64url_decode(text: str) -> bytes:
     return data
 
 
-def hash_ref(data: bytes) -> str:
+def hash_ref(data: bytes | memoryview) -> str:
     """``sha256-`` followed by the unpadded base64url SHA-256 of ``data``."""
     return HASH_PREFIX + b64url_encode(hashlib.sha256(data).digest())
 

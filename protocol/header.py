@@ -140,7 +140,7 @@ def check_entry_shape(entry: Any) -> tuple[dict[str, Any], dict[str, Any] | None
     # Member names are the fixed ASCII ones, so orjson's sorted output is exactly JCS.
     header_bytes = orjson.dumps(header, option=orjson.OPT_SORT_KEYS)
     match = HEADER_BYTES_RE.fullmatch(header_bytes)
-    if match is None or (match[3] > b"28" and not _day_exists(match)):
+    if match is None or (match[3] > b"28" and not day_exists(match)):
         for rule in HEADER_RULES:
             rule(header)
     if type(sig) is not str:
@@ -150,7 +150,7 @@ def check_entry_shape(entry: Any) -> tuple[dict[str, Any], dict[str, Any] | None
     return header, body, sig, header_bytes
 
 
-def _day_exists(match: re.Match[bytes]) -> bool:
+def day_exists(match: re.Match[bytes]) -> bool:
     return int(match[3]) <= calendar.monthrange(int(match[1]), int(match[2]))[1]
 
 

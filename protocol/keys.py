@@ -16,6 +16,26 @@ from protocol.errors import ProtocolError
 DID_PREFIX = "did:key:z"
 ED25519_MULTICODEC = b"\xed\x01"
 
+_FIELD_PRIME = 2**255 - 19
+_Y_MASK = (1 << 255) - 1
+
+
+def _y(hex_point: str) -> int:
+    return int.from_bytes(bytes.fromhex(hex_point), "little") & _Y_MASK
+
+
+# y-coordinates of the points of order 1, 2, 4 and 8 (whatever the sign bit). Anyone can
+# make "valid" signatures under such a key, and libraries disagree on them: refused.
+_SMALL_ORDER_Y = frozenset(
+    {
+        0,
+        1,
+        _FIELD_PRIME - 1,
+        _y("c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a"),
+        _y("26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05"),
+    }
+)
+
 
 class KeyFileError(Exception):
     """A key file is missing, unreadable, malformed, or too widely readable."""
@@ -113,6 +133,11 @@ def public_bytes_from_did(did: str) -> bytes:
         raise ProtocolError("bad-author", f"{did!r}: key is {len(raw) - 2} bytes, not 32")
     if did_from_public_bytes(raw[2:]) != did:
         raise ProtocolError("bad-author", f"{did!r}: base58btc is not in canonical form")
+    y = int.from_bytes(raw[2:], "little") & _Y_MASK
+    if y >= _FIELD_PRIME:
+        raise ProtocolError("bad-author", f"{did!r}: key is not canonically encoded (y ≥ p)")
+    if y in _SMALL_ORDER_Y:
+        raise ProtocolError("bad-author", f"{did!r}: key of small order (a weak key)")
     return raw[2:]
 
 

@@ -20,17 +20,30 @@ def test_chain_accepts_a_log_and_rejects_gaps_bad_links_and_repeats() -> None:
     for entry in entries[:3]:
         chains.append(entry)
     with pytest.raises(ProtocolError, match="bad-seq"):
-        chains.append(entries[4])
+        chains.append(entries[4])  # a gap
     with pytest.raises(ProtocolError, match="bad-seq"):
         chains.append(entries[2])  # same entry again
+    chains.append(entries[3])
+    chains.append(entries[4])  # refused while out of order, accepted in its place
     wrong_prev = sign_entry(
-        ALICE, seq=4, prev=entries[0].id, col="offer", rid="z", body=OFFER, ts=TS
+        ALICE, seq=6, prev=entries[0].id, col="offer", rid="z", body=OFFER, ts=TS
     )
     with pytest.raises(ProtocolError) as caught:
         chains.append(wrong_prev)
     assert caught.value.code == "bad-prev"
-    chains.append(entries[3])
-    chains.append(entries[4])
+
+
+def test_a_refused_but_signed_entry_still_proves_a_fork() -> None:
+    entries = chain(ALICE, [("offer", str(i), OFFER) for i in range(3)])
+    other = sign_entry(ALICE, seq=3, prev=entries[0].id, col="offer", rid="z", body=OFFER, ts=TS)
+    chains = ChainSet()
+    chains.append(entries[0])
+    chains.append(entries[1])
+    with pytest.raises(ProtocolError, match="bad-prev"):
+        chains.append(other)
+    with pytest.raises(ForkError) as caught:
+        chains.append(entries[2])
+    assert {caught.value.proof.first.id, caught.value.proof.second.id} == {other.id, entries[2].id}
 
 
 def test_fork_keeps_both_entries_as_proof() -> None:

@@ -45,7 +45,7 @@ def test_one_verdict_per_line(tmp_path, capsys) -> None:
     assert out[2].startswith("3 invalid bad-json: ")
     assert out[3].startswith("4 invalid bad-seq: ")
     assert out[4] == f"5 ok {entries[1].id}"
-    assert out[5] == f"6 ok {entries[2].id}"
+    assert out[5] == f"6 ok {entries[2].id}"  # refused out of order, accepted in its place
 
 
 def test_oversized_line_is_skipped_without_losing_the_next(tmp_path, capsys) -> None:

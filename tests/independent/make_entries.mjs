@@ -486,7 +486,7 @@ function scenarioChainFaults() {
   sc.bad(gap.line, 'bad-seq', 'seq 4 after seq 2 (prev = id of seq 2)');
   sc.bad(wrongPrev.line, 'bad-prev', 'seq 3 whose prev is the id of seq 1');
   sc.bad(forked.line, 'fork', 'another valid seq 2 (different body, same prev): proves a fork');
-  sc.ok(e3, 'the real seq 3: invalid lines did not advance the chain');
+  sc.bad(e3.line, 'fork', 'the real seq 3: the validly signed seq 3 with a wrong prev was seen, so two entries at seq 3 prove a fork');
   return sc;
 }
 
@@ -690,17 +690,18 @@ function verifyStream(buf) {
       const { header: h, id } = checkLine(lineBytes);
       const c = chains.get(h.author);
       if (c) {
-        if (c.ids.has(h.seq)) {
-          if (c.ids.get(h.seq) !== id) throw new Reject('fork', `second entry at seq ${h.seq}`);
-          return { line, ok: true, id };
-        }
+        // Every entry valid on its own is seen, even if a chain rule refuses it: two signed
+        // entries at one seq prove a fork. A repeat within the accepted run is bad-seq.
+        const known = c.seen.get(h.seq);
+        if (known !== undefined && known !== id) throw new Reject('fork', `second entry at seq ${h.seq}`);
+        if (known !== undefined && h.seq >= c.firstSeq && h.seq <= c.lastSeq) throw new Reject('bad-seq', 'same entry again');
+        c.seen.set(h.seq, id);
         if (h.seq !== c.lastSeq + 1) throw new Reject('bad-seq', `seq ${h.seq} after ${c.lastSeq}`);
         if (h.prev !== c.lastId) throw new Reject('bad-prev', 'prev is not the last id');
         c.lastSeq = h.seq;
         c.lastId = id;
-        c.ids.set(h.seq, id);
       } else {
-        chains.set(h.author, { lastSeq: h.seq, lastId: id, ids: new Map([[h.seq, id]]) });
+        chains.set(h.author, { firstSeq: h.seq, lastSeq: h.seq, lastId: id, seen: new Map([[h.seq, id]]) });
       }
       return { line, ok: true, id };
     } catch (e) {
