@@ -6,9 +6,10 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from node.commands import verify
+from node.commands import init, records, serve, verify
+from node.commands.common import CommandError, fail
 
-COMMANDS = (verify,)
+COMMANDS = (init, records, serve, verify)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -26,6 +27,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.handler(args)
+    except CommandError as exc:
+        return fail(str(exc))
     except KeyboardInterrupt:
         print("interrompu", file=sys.stderr)
         return 130

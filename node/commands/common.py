@@ -1,0 +1,39 @@
+"""Pieces shared by the subcommands: ``--home`` and opening a node with clear errors."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from node.home import HomeError, Node, default_home, open_home
+
+
+class CommandError(Exception):
+    """A usage or setup problem: printed in French, exit status 2, no traceback."""
+
+
+def add_home_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--home",
+        type=Path,
+        default=None,
+        metavar="DOSSIER",
+        help="dossier du nœud (par défaut $MAILLAGE_HOME, sinon ~/.local/share/maillage)",
+    )
+
+
+def home_of(args: argparse.Namespace) -> Path:
+    return args.home if args.home is not None else default_home()
+
+
+def open_node(args: argparse.Namespace, **overrides: object) -> Node:
+    try:
+        return open_home(home_of(args), **overrides)
+    except HomeError as exc:
+        raise CommandError(str(exc)) from None
+
+
+def fail(message: str) -> int:
+    print(f"maillage : {message}", file=sys.stderr)
+    return 2

@@ -1,0 +1,55 @@
+"""Numbered schema migrations of the store. Append only: never edit a released one."""
+
+from __future__ import annotations
+
+MIGRATIONS: tuple[tuple[int, str], ...] = (
+    (
+        1,
+        """
+        -- Every entry held, own and copied, as the exact line received (or withheld later).
+        CREATE TABLE entries (
+            author      TEXT    NOT NULL,
+            seq         INTEGER NOT NULL,
+            id          TEXT    NOT NULL,
+            col         TEXT    NOT NULL,
+            rid         TEXT    NOT NULL,
+            op          TEXT    NOT NULL,
+            line        BLOB    NOT NULL,
+            received_at TEXT    NOT NULL,
+            PRIMARY KEY (author, seq)
+        ) WITHOUT ROWID;
+        CREATE INDEX entries_by_record ON entries (author, col, rid, seq);
+
+        -- The head of each feed held: its last entry, for paging and "anything new?".
+        CREATE TABLE feeds (
+            author     TEXT    PRIMARY KEY,
+            first_seq  INTEGER NOT NULL,
+            seq        INTEGER NOT NULL,
+            head       TEXT    NOT NULL,
+            updated_at TEXT    NOT NULL
+        ) WITHOUT ROWID;
+
+        -- Current records, folded from the entries (highest seq per record wins).
+        CREATE TABLE records (
+            author   TEXT    NOT NULL,
+            col      TEXT    NOT NULL,
+            rid      TEXT    NOT NULL,
+            seq      INTEGER NOT NULL,
+            entry_id TEXT    NOT NULL,
+            body     TEXT,
+            PRIMARY KEY (author, col, rid)
+        ) WITHOUT ROWID;
+        CREATE INDEX records_by_col ON records (col, author);
+
+        -- Proof that a key signed two different entries at one seq: both lines, kept.
+        CREATE TABLE forks (
+            author      TEXT    NOT NULL,
+            seq         INTEGER NOT NULL,
+            first_line  BLOB    NOT NULL,
+            second_line BLOB    NOT NULL,
+            detected_at TEXT    NOT NULL,
+            PRIMARY KEY (author, seq)
+        ) WITHOUT ROWID;
+        """,
+    ),
+)

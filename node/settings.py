@@ -1,0 +1,144 @@
+"""The one settings model of a node: read from ``HOME/maillage.toml``, then the environment.
+
+Every field is documented here; ``maillage init`` writes the same documentation into the
+settings file a volunteer will open. An environment variable ``MAILLAGE_<FIELD>`` (for
+example ``MAILLAGE_PORT=8081``) overrides the file.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import AnyHttpUrl, Field, ValidationError
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+SETTINGS_FILE = "maillage.toml"
+KEY_FILE = "key.pem"
+STORE_FILE = "store.sqlite3"
+
+
+class SettingsError(Exception):
+    """The settings file or environment holds something unusable; the message says what."""
+
+
+class Settings(BaseSettings):
+    """Everything a node can be told. Paths derive from ``home``."""
+
+    model_config = SettingsConfigDict(env_prefix="MAILLAGE_", extra="forbid")
+
+    home: Path = Field(description="Dossier du nœud : clé, réglages, base de données.")
+    name: str = Field(
+        "Tiers-lieu",
+        min_length=1,
+        max_length=200,
+        description="Nom du lieu, affiché sur la page du nœud.",
+    )
+    public_url: AnyHttpUrl | None = Field(
+        None,
+        description="Adresse publique du nœud (https://…), annoncée aux autres nœuds. "
+        "Vide tant que le nœud n'est joignable qu'en local.",
+    )
+    host: str = Field("127.0.0.1", description="Adresse d'écoute du serveur HTTP.")
+    port: int = Field(
+        8080, ge=0, le=65535, description="Port d'écoute (0 : choisi par le système)."
+    )
+    poll_seconds: int = Field(
+        300,
+        ge=1,
+        le=86400,
+        description="Intervalle, en secondes, entre deux interrogations d'un pair suivi.",
+    )
+    log_level: Literal["debug", "info", "warning", "error"] = Field(
+        "info", description="Niveau de détail du journal."
+    )
+    page_default: int = Field(
+        500, ge=1, le=1000, description="Nombre d'entrées par page quand ?limit= est absent."
+    )
+    page_max: int = Field(1000, ge=1, le=10000, description="Nombre maximal d'entrées par page.")
+    max_request_bytes: int = Field(
+        1024 * 1024,
+        ge=1024,
+        description="Taille maximale d'une requête reçue, en octets (au-delà : 413).",
+    )
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # Values given to the constructor come from the settings file: the environment wins.
+        return env_settings, init_settings
+
+    @property
+    def key_path(self) -> Path:
+        return self.home / KEY_FILE
+
+    @property
+    def store_path(self) -> Path:
+        return self.home / STORE_FILE
+
+    @property
+    def settings_path(self) -> Path:
+        return self.home / SETTINGS_FILE
+
+    @classmethod
+    def load(cls, home: Path, **overrides: Any) -> Settings:
+        """The settings of the node at ``home``: file, then environment, then ``overrides``."""
+        path = home / SETTINGS_FILE
+        try:
+            values = tomllib.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise SettingsError(
+                f"{home} n'est pas un dossier de nœud Maillage ({SETTINGS_FILE} absent) ; "
+                f"créez-le avec « maillage init --home {home} --name NOM »"
+            ) from None
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+            raise SettingsError(f"fichier de réglages {path} illisible : {exc}") from None
+        values["home"] = home
+        try:
+            settings = cls(**values)
+            if overrides:  # command-line options win over the environment
+                settings = cls.model_validate({**settings.model_dump(), **overrides})
+        except ValidationError as exc:
+            problems = "; ".join(
+                f"{'.'.join(map(str, e['loc'])) or 'réglages'} : {e['msg']}" for e in exc.errors()
+            )
+            raise SettingsError(f"réglages invalides ({path}) : {problems}") from None
+        return settings
+
+
+def render_settings_file(name: str, public_url: str | None) -> str:
+    """The documented settings file written by ``maillage init``."""
+    lines = [
+        "# Réglages du nœud Maillage.",
+        "# Chaque réglage peut aussi être donné par une variable d'environnement",
+        "# MAILLAGE_<NOM> (par exemple MAILLAGE_PORT=8081), qui l'emporte sur ce fichier.",
+        "",
+    ]
+    values: dict[str, Any] = {"name": name, "public_url": public_url}
+    for field_name, field in Settings.model_fields.items():
+        if field_name == "home":
+            continue
+        lines.append(f"# {field.description}")
+        value = values.get(field_name, field.default)
+        if value is None:
+            lines.append(f'# {field_name} = ""')
+        else:
+            lines.append(f"{field_name} = {_toml_value(value)}")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    text = str(value).replace("\\", "\\\\").replace('"', '\\"')
+    return f'"{text}"'
