@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 
 .PHONY: test lint format bench demo clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml setup.py protocol/_jcs.c
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)

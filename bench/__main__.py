@@ -7,9 +7,9 @@ import platform
 import sys
 from pathlib import Path
 
-from bench import verify
+from bench import serve, verify
 
-BENCHMARKS = {"verify": verify}
+BENCHMARKS = {"verify": verify, "serve": serve}
 
 
 def main(argv: list[str]) -> int:

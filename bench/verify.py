@@ -16,8 +16,9 @@ import orjson
 from bench.corpus import make_feeds
 from protocol.chains import ChainSet
 from protocol.encoding import b64url_decode
-from protocol.entries import SIGNING_DOMAIN, verify_lines
+from protocol.entries import SIGNING_DOMAIN
 from protocol.keys import verifier_for
+from protocol.verification import verify_lines
 
 
 def run(authors: int = 20, per_author: int = 100, rounds: int = 7, batch: int = 25) -> dict:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -45,23 +46,63 @@ class Node:
 def create_home(home: Path, name: str, public_url: str | None = None) -> Node:
     """Create a new node at ``home``: key (mode 0600), documented settings, empty store.
 
-    Refuses a directory that already holds anything, so an identity is never overwritten.
+    Refuses a directory that already holds anything, so an identity is never overwritten;
+    if creation fails half-way, the files it created are removed again.
     """
-    if home.exists() and (not home.is_dir() or any(home.iterdir())):
-        raise HomeError(
-            f"{home} existe déjà et n'est pas vide : rien n'a été écrasé "
-            "(la clé d'un lieu est son identité)"
-        )
+    created: list[Path] = []
     try:
-        home.mkdir(mode=0o700, parents=True, exist_ok=True)
-        (home / SETTINGS_FILE).write_text(render_settings_file(name, public_url), "utf-8")
+        if home.exists() and (not home.is_dir() or any(home.iterdir())):
+            raise HomeError(
+                f"{home} existe déjà et n'est pas vide : rien n'a été écrasé "
+                "(la clé d'un lieu est son identité)"
+            )
+        if not home.is_dir():
+            home.mkdir(mode=0o700, parents=True)
+            created.append(home)
+        with (home / SETTINGS_FILE).open("x", encoding="utf-8") as settings_file:
+            created.insert(0, home / SETTINGS_FILE)
+            settings_file.write(render_settings_file(name, public_url))
         settings = Settings.load(home)
-        save_key(SigningKey.generate(), settings.key_path)
+        save_key(SigningKey.generate(), settings.key_path)  # O_EXCL: never overwrites
+        created.insert(0, settings.key_path)
         key = load_key(settings.key_path)
-        store = Store(settings.store_path)
+        store_path = settings.store_path
+        created[:0] = [store_path, Path(f"{store_path}-wal"), Path(f"{store_path}-shm")]
+        store = Store(store_path)
+    except HomeError:
+        raise
     except (OSError, SettingsError, StoreError, KeyFileError) as exc:
+        _remove(created)
         raise HomeError(f"impossible de créer le nœud dans {home} : {exc}") from None
     return Node(settings, key, store)
+
+
+def _key_problem(path: Path) -> str:
+    """Why the key file at ``path`` cannot be used, in French."""
+    try:
+        mode = stat.S_IMODE(path.stat().st_mode)
+    except FileNotFoundError:
+        return f"clé du lieu {path} introuvable : restaurez-la depuis votre sauvegarde"
+    except OSError as exc:
+        return f"clé du lieu {path} illisible : {exc.strerror}"
+    if mode & 0o077:
+        return (
+            f"la clé du lieu {path} est lisible par d'autres utilisateurs (mode {mode:04o}) ; "
+            f"c'est l'identité du lieu : protégez-la avec « chmod 600 {path} »"
+        )
+    return f"{path} n'est pas une clé privée Ed25519 au format PEM"
+
+
+def _remove(paths: list[Path]) -> None:
+    """Undo a failed :func:`create_home`: files first, then the directory it made."""
+    for path in paths:
+        try:
+            if path.is_dir():
+                path.rmdir()
+            else:
+                path.unlink(missing_ok=True)
+        except OSError:
+            pass
 
 
 def open_home(home: Path, **overrides: Any) -> Node:
@@ -69,7 +110,15 @@ def open_home(home: Path, **overrides: Any) -> Node:
     try:
         settings = Settings.load(home, **overrides)
         key = load_key(settings.key_path)
+        if not settings.store_path.is_file():
+            # A new empty store would restart the place's log at seq 1: a fork, for good.
+            raise HomeError(
+                f"base de données {settings.store_path} absente : le journal du lieu ne peut "
+                "pas repartir de zéro avec la même clé ; restaurez-la depuis une sauvegarde"
+            )
         store = Store(settings.store_path)
-    except (SettingsError, KeyFileError, StoreError) as exc:
+    except KeyFileError:
+        raise HomeError(_key_problem(settings.key_path)) from None
+    except (SettingsError, StoreError) as exc:
         raise HomeError(str(exc)) from None
     return Node(settings, key, store)

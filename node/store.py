@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -25,8 +25,9 @@ import orjson
 
 from node.migrations import MIGRATIONS
 from protocol.chains import ForkProof
-from protocol.entries import Entry, sign_entry, verify_line, withhold
+from protocol.entries import Entry, sign_entry, withhold
 from protocol.keys import SigningKey
+from protocol.verification import verify_line
 
 
 def utc_now() -> str:
@@ -82,7 +83,11 @@ class Store:
     def _conn(self) -> sqlite3.Connection:
         conn = getattr(self._local, "conn", None)
         if conn is None:
-            conn = sqlite3.connect(self.path, isolation_level=None, timeout=30.0)
+            # Each connection is used by its own thread only; close() may run in another
+            # (the server reads through asyncio.to_thread workers, then closes at exit).
+            conn = sqlite3.connect(
+                self.path, isolation_level=None, timeout=30.0, check_same_thread=False
+            )
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=FULL")
             conn.execute("PRAGMA busy_timeout=30000")
@@ -194,10 +199,7 @@ class Store:
 
     def rids(self, author: str, col: str) -> set[str]:
         """Every rid ever used in ``col`` by ``author``, deleted ones included."""
-        rows = self._conn().execute(
-            "SELECT DISTINCT rid FROM entries WHERE author = ? AND col = ?", (author, col)
-        )
-        return {row[0] for row in rows}
+        return _rids(self._conn(), author, col)
 
     def fork(self, author: str) -> ForkProof | None:
         row = (
@@ -232,13 +234,19 @@ class Store:
         key: SigningKey,
         *,
         col: str,
-        rid: str,
+        rid: str | Callable[[set[str]], str],
         op: str = "put",
         body: dict[str, Any] | None = None,
         ts: str | None = None,
     ) -> Entry:
-        """Sign and store the next entry of ``key``'s own log, in one transaction."""
+        """Sign and store the next entry of ``key``'s own log, in one transaction.
+
+        ``rid`` may be a function of the rids ever used in ``col`` by ``key``, called inside
+        the transaction: a new record id is then unique even among concurrent writers.
+        """
         with self._write() as conn:
+            if callable(rid):
+                rid = rid(_rids(conn, key.did, col))
             row = conn.execute(
                 "SELECT seq, head FROM feeds WHERE author = ?", (key.did,)
             ).fetchone()
@@ -322,6 +330,13 @@ class Store:
                     "UPDATE entries SET line = ? WHERE author = ? AND seq = ?",
                     (withhold(bytes(line)), deletion.author, seq),
                 )
+
+
+def _rids(conn: sqlite3.Connection, author: str, col: str) -> set[str]:
+    rows = conn.execute(
+        "SELECT DISTINCT rid FROM entries WHERE author = ? AND col = ?", (author, col)
+    )
+    return {row[0] for row in rows}
 
 
 def _record(row: Sequence[Any]) -> StoredRecord:

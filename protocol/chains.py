@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from protocol.entries import Entry, verify_line
+from protocol.entries import Entry
 from protocol.errors import ProtocolError
+from protocol.verification import verify_line
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,8 +8,9 @@ from typing import BinaryIO
 
 from protocol.canonical import MAX_ENTRY_BYTES
 from protocol.chains import ChainSet
-from protocol.entries import Entry, verify_lines
+from protocol.entries import Entry
 from protocol.errors import ProtocolError
+from protocol.verification import verify_lines
 
 
 @dataclass(frozen=True, slots=True)

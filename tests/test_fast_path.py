@@ -10,8 +10,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from protocol.entries import _exact_check, _fast_check, sign_entry
+from protocol import verification
+from protocol.entries import sign_entry
 from protocol.errors import ProtocolError
+from protocol.verification import _exact_check, _fast_check_c, _fast_check_py
 from tests.helpers import OFFER, TS, key
 from tests.strategies import bodies
 
@@ -27,12 +29,18 @@ def vector_lines() -> list[bytes]:
     return lines
 
 
+FAST_PATHS = [_fast_check_py] + ([_fast_check_c] if verification._jcs is not None else [])
+
+
 def agree(line: bytes) -> None:
-    fast = _fast_check(line)
-    if fast is None:
-        return
-    exact = _exact_check(line)  # must not raise
-    assert fast[0] == exact[0] and fast[2:] == exact[2:]
+    """Whatever a fast path vouches for, the exact path accepts, with the same result."""
+    for fast_check in FAST_PATHS:
+        fast = fast_check(line)
+        if fast is None:
+            continue
+        exact = _exact_check(line)  # must not raise
+        assert fast[0] == exact[0] and fast[2:] == exact[2:]
+        assert fast[0].body == exact[0].body and fast[0].header == exact[0].header
 
 
 @pytest.mark.parametrize("line", vector_lines())
@@ -42,8 +50,9 @@ def test_fast_path_agrees_on_every_vector(line: bytes) -> None:
 
 def test_fast_path_takes_ordinary_entries() -> None:
     entry = sign_entry(key("a"), seq=1, prev=None, col="offer", rid="x", body=OFFER, ts=TS)
-    assert _fast_check(entry.line) is not None
-    assert _fast_check(entry.without_body().line) is not None
+    for fast_check in FAST_PATHS:
+        assert fast_check(entry.line) is not None
+        assert fast_check(entry.without_body().line) is not None
 
 
 @settings(max_examples=150, deadline=None)
@@ -81,4 +90,5 @@ def test_fast_path_agrees_on_mutations(position: int, byte: int) -> None:
 def test_floats_in_body_never_take_the_fast_path(value: bytes) -> None:
     entry = sign_entry(key("a"), seq=1, prev=None, col="offer", rid="x", body={"n": 7}, ts=TS)
     forged = entry.line.replace(b'"n":7', b'"n":' + value)
-    assert _fast_check(forged) is None
+    for fast_check in FAST_PATHS:
+        assert fast_check(forged) is None

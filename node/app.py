@@ -1,0 +1,74 @@
+"""The aiohttp application of a node, built by :func:`create_app` (no global state).
+
+The store and the identity key are opened when the application starts (``cleanup_ctx``) and
+the store is closed when it stops, so an app can be built, served and torn down many times in
+one process (tests, benchmarks).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from importlib.metadata import PackageNotFoundError, version
+
+from aiohttp import web
+from aiohttp.abc import AbstractAccessLogger
+
+from node import pages, routes_feeds
+from node.appkeys import KEY, SETTINGS, STORE, VERSION
+from node.middleware import api_middleware
+from node.settings import Settings
+from node.store import Store
+from protocol.keys import load_key
+
+
+def create_app(settings: Settings) -> web.Application:
+    """The node's web application, serving the home described by ``settings``."""
+    app = web.Application(client_max_size=settings.max_request_bytes, middlewares=[api_middleware])
+    app[SETTINGS] = settings
+    app[VERSION] = package_version()
+    app.cleanup_ctx.append(_resources)
+    routes_feeds.setup(app)
+    pages.setup(app)
+    return app
+
+
+async def _resources(app: web.Application) -> AsyncIterator[None]:
+    settings = app[SETTINGS]
+    app[KEY] = await asyncio.to_thread(load_key, settings.key_path)
+    store = await asyncio.to_thread(Store, settings.store_path)
+    app[STORE] = store
+    try:
+        yield
+    finally:
+        store.close()
+
+
+def package_version() -> str:
+    try:
+        return version("maillage")
+    except PackageNotFoundError:  # running from a source tree that was never installed
+        return "0+inconnue"
+
+
+class AccessLogger(AbstractAccessLogger):
+    """One compact line per request: client, method, path, status, body bytes, time."""
+
+    __slots__ = ()
+
+    def log(self, request: web.BaseRequest, response: web.StreamResponse, time: float) -> None:
+        # raw_path: as sent, still percent-encoded, so it cannot forge a log line.
+        self.logger.info(
+            "%s %s %s %s %sB %.1fms",
+            request.remote,
+            request.method,
+            request.raw_path[:300],
+            response.status,
+            response.body_length,
+            time * 1000,
+        )
+
+    @property
+    def enabled(self) -> bool:
+        return self.logger.isEnabledFor(logging.INFO)
