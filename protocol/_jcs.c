@@ -19,10 +19,17 @@ typedef struct { const unsigned char *p, *end; } Cursor;
 
 /* Byte classes inside a string: 0 plain ASCII, 1 quote, 2 backslash, 3 control, 4 other. */
 static unsigned char string_class[256];
+/* base64url digit values, -1 for other bytes */
+static signed char b64url[256];
 
 static void init_classes(void) {
-    for (int b = 0; b < 256; b++)
+    static const char alphabet[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    for (int b = 0; b < 256; b++) {
         string_class[b] = b < 0x20 ? 3 : b == '"' ? 1 : b == '\\' ? 2 : b < 0x80 ? 0 : 4;
+        b64url[b] = -1;
+    }
+    for (int i = 0; i < 64; i++) b64url[(unsigned char)alphabet[i]] = (signed char)i;
 }
 
 static int value(Cursor *c, int depth);
@@ -227,6 +234,125 @@ static int value(Cursor *c, int depth) {
     }
 }
 
+/* ---- The header of an entry: the fixed pattern of SPEC.md §5, rules H1-H9 ---- */
+
+static int expect(Cursor *c, const char *text) {
+    size_t n = strlen(text);
+    if ((size_t)(c->end - c->p) < n || memcmp(c->p, text, n) != 0) return 0;
+    c->p += n;
+    return 1;
+}
+
+/* Canonical unpadded base64url of exactly out_len bytes: the unused bits must be zero. */
+static int b64url_decode(const unsigned char *s, Py_ssize_t len, unsigned char *out,
+                         Py_ssize_t out_len) {
+    uint32_t bits = 0;
+    int nbits = 0;
+    Py_ssize_t k = 0;
+    if (len != (out_len * 8 + 5) / 6) return 0;
+    for (Py_ssize_t i = 0; i < len; i++) {
+        int v = b64url[s[i]];
+        if (v < 0) return 0;
+        bits = (bits << 6) | (uint32_t)v;
+        nbits += 6;
+        if (nbits >= 8) {
+            nbits -= 8;
+            out[k++] = (unsigned char)(bits >> nbits);
+            bits &= (1u << nbits) - 1;
+        }
+    }
+    return k == out_len && bits == 0;
+}
+
+/* "sha256-" + 43 characters, decoded into out. */
+static int hash_ref(Cursor *c, unsigned char out[32]) {
+    if (!expect(c, "\"sha256-") || c->end - c->p < 44 || c->p[43] != '"') return 0;
+    if (!b64url_decode(c->p, 43, out, 32)) return 0;
+    c->p += 44;
+    return 1;
+}
+
+/* A quoted run of bytes of one class, from min to max long. kind: 'c' col, 'r' rid, 'a'
+ * author (anything but quote and backslash; the did itself is checked by the caller). */
+static int token(Cursor *c, char kind, Py_ssize_t min, Py_ssize_t max) {
+    if (c->p >= c->end || *c->p != '"') return 0;
+    const unsigned char *start = ++c->p;
+    while (c->p < c->end && *c->p != '"') {
+        unsigned char b = *c->p;
+        int ok;
+        if (kind == 'c')
+            ok = (b >= 'a' && b <= 'z') || (c->p > start && ((b >= '0' && b <= '9') || b == '.' || b == '-'));
+        else if (kind == 'r')
+            ok = (b >= 'a' && b <= 'z') || (b >= 'A' && b <= 'Z') || (b >= '0' && b <= '9')
+                || b == '.' || b == '_' || b == ':' || b == '-';
+        else
+            ok = b != '\\';
+        if (!ok) return 0;
+        c->p++;
+    }
+    Py_ssize_t n = c->p - start;
+    if (c->p >= c->end || n < min || n > max) return 0;
+    c->p++;
+    return 1;
+}
+
+static int digits(Cursor *c, int n, int *value) {
+    if (c->end - c->p < n) return 0;
+    int v = 0;
+    for (int i = 0; i < n; i++) {
+        if (c->p[i] < '0' || c->p[i] > '9') return 0;
+        v = v * 10 + (c->p[i] - '0');
+    }
+    c->p += n;
+    *value = v;
+    return 1;
+}
+
+/* "YYYY-MM-DDTHH:MM:SSZ", a real calendar day (proleptic Gregorian, year 0 included). */
+static int timestamp(Cursor *c) {
+    static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    int y, mo, d, h, mi, se;
+    if (!expect(c, "\"") || !digits(c, 4, &y) || !expect(c, "-") || !digits(c, 2, &mo)
+        || !expect(c, "-") || !digits(c, 2, &d) || !expect(c, "T") || !digits(c, 2, &h)
+        || !expect(c, ":") || !digits(c, 2, &mi) || !expect(c, ":") || !digits(c, 2, &se)
+        || !expect(c, "Z\""))
+        return 0;
+    if (mo < 1 || mo > 12 || d < 1 || h > 23 || mi > 59 || se > 59) return 0;
+    int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    return d <= days[mo - 1] + (mo == 2 && leap);
+}
+
+/* The header bytes [p, end) against the pattern. Fills the body hash (put) and whether the
+ * entry is a put. */
+static int header(Cursor *c, unsigned char body_hash[32], int *put) {
+    if (!expect(c, "{\"author\":") || !token(c, 'a', 1, 200)) return 0;
+    if (!expect(c, ",\"body_hash\":")) return 0;
+    int has_hash = 0;
+    if (expect(c, "null")) has_hash = 0;
+    else if (hash_ref(c, body_hash)) has_hash = 1;
+    else return 0;
+    if (!expect(c, ",\"col\":") || !token(c, 'c', 1, 32)) return 0;
+    if (expect(c, ",\"op\":\"put\"")) *put = 1;
+    else if (expect(c, ",\"op\":\"del\"")) *put = 0;
+    else return 0;
+    if (has_hash != *put) return 0; /* H9: a put has a body hash, a del none */
+    unsigned char prev[32];
+    int has_prev;
+    if (!expect(c, ",\"prev\":")) return 0;
+    if (expect(c, "null")) has_prev = 0;
+    else if (hash_ref(c, prev)) has_prev = 1;
+    else return 0;
+    if (!expect(c, ",\"rid\":") || !token(c, 'r', 1, 128)) return 0;
+    if (!expect(c, ",\"seq\":")) return 0;
+    if (c->p >= c->end || *c->p < '1' || *c->p > '9') return 0;
+    int seq_is_one = *c->p == '1';
+    c->p++;
+    while (c->p < c->end && *c->p >= '0' && *c->p <= '9') { seq_is_one = 0; c->p++; }
+    if (has_prev == seq_is_one) return 0; /* H4: prev is null exactly when seq is 1 */
+    if (!expect(c, ",\"ts\":") || !timestamp(c)) return 0;
+    return expect(c, ",\"v\":1}") && c->p == c->end;
+}
+
 /* An entry line in one pass: {"body":B,"header":H,"sig":S} — the three names in their
  * canonical order and nothing else. Fills the offsets; 0 if the data is not that shape. */
 static int entry_shape(const unsigned char *data, Py_ssize_t n, Py_ssize_t off[4]) {
@@ -269,7 +395,43 @@ static PyObject *check(PyObject *self, PyObject *arg) {
     return result;
 }
 
+/* entry(line) -> None, or (body_end, header_start, header_end, signature, body_hash) for a
+ * canonical entry line whose header matches the pattern, whose body is an object (a put) or
+ * null, and whose sig is 86 characters of canonical base64url. signature is the 64 decoded
+ * bytes, body_hash the 32 bytes of the body hash when there is a body to check, else None. The author's did, the body
+ * hash and the signature themselves are left to the caller. */
+static PyObject *entry(PyObject *self, PyObject *arg) {
+    (void)self;
+    Py_buffer view;
+    if (PyObject_GetBuffer(arg, &view, PyBUF_SIMPLE) != 0) return NULL;
+    const unsigned char *data = view.buf;
+    Py_ssize_t n = view.len, off[4];
+    unsigned char body_hash[32], signature[64];
+    int put = 0;
+    PyObject *result = NULL;
+    if (entry_shape(data, n, off)) {
+        Cursor h = { data + off[2], data + off[3] };
+        int body_null = off[1] - off[0] == 4 && data[off[0]] == 'n';
+        int ok = header(&h, body_hash, &put)
+            && (body_null || (data[off[0]] == '{' && put))
+            && n - off[3] == 8 + 86 + 2
+            && b64url_decode(data + off[3] + 8, 86, signature, 64);
+        if (ok) {
+            result = Py_BuildValue("(nnny#y#)", off[1], off[2], off[3], (const char *)signature,
+                                   (Py_ssize_t)64, body_null ? NULL : (const char *)body_hash,
+                                   (Py_ssize_t)32);
+        }
+    }
+    PyBuffer_Release(&view);
+    if (result == NULL && !PyErr_Occurred()) {
+        result = Py_None;
+        Py_INCREF(result);
+    }
+    return result;
+}
+
 static PyMethodDef methods[] = {
+    {"entry", entry, METH_O, "Offsets, signature and body hash of an ordinary entry line, else None."},
     {"check", check, METH_O, "Offsets of body and header if canonical, () if canonical, else None."},
     {NULL, NULL, 0, NULL},
 };

@@ -130,3 +130,26 @@ def test_rfc8785_reference_outputs(name: str) -> None:
 def test_not_bytes() -> None:
     with pytest.raises(TypeError):
         jcs.check("text")
+
+
+def test_entry_returns_signature_and_body_hash() -> None:
+    from protocol.encoding import b64url_decode
+    from protocol.entries import sign_entry
+    from tests.helpers import OFFER, TS, key
+
+    put = sign_entry(key("a"), seq=1, prev=None, col="offer", rid="x", body=OFFER, ts=TS)
+    _, header_start, header_end, signature, body_hash = jcs.entry(put.line)
+    assert signature == b64url_decode(put.sig)
+    assert body_hash == b64url_decode(put.header["body_hash"][len("sha256-") :])
+    assert put.line[header_start:header_end] == rfc8785.dumps(put.header)
+    withheld = jcs.entry(put.without_body().line)
+    assert withheld is not None and withheld[4] is None
+    delete = sign_entry(key("a"), seq=2, prev=put.id, col="offer", rid="x", op="del", ts=TS)
+    assert jcs.entry(delete.line)[4] is None
+    for old, new in [
+        (b'"seq":2', b'"seq":1'),
+        (b'"op":"del"', b'"op":"put"'),
+        (b"T08:00:00Z", b"T24:00:00Z"),
+        (b'"rid":"x"', b'"rid":"x y"'),
+    ]:
+        assert jcs.entry(delete.line.replace(old, new)) is None
