@@ -6,6 +6,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
+from node import cli_french
 from node.commands import init, records, serve, verify
 from node.commands.common import CommandError, fail
 
@@ -13,6 +14,7 @@ COMMANDS = (init, records, serve, verify)
 
 
 def build_parser() -> argparse.ArgumentParser:
+    cli_french.install()
     parser = argparse.ArgumentParser(
         prog="maillage",
         description="Maillage : annuaire décentralisé des tiers-lieux.",

@@ -56,7 +56,12 @@ def listing_line(rid: str, body: dict[str, Any] | None, feminine: bool) -> str:
     title = " ".join(str(body.get("title", "(sans titre)")).split())
     category = body.get("category")
     label = vocab.CATEGORIES.label(category) if isinstance(category, str) else "(sans catégorie)"
-    return f"{rid} — {title} — {label} — {validity(body.get('valid_until'), feminine)}"
+    parts = [rid, title, label]
+    if body.get("due_date"):  # a need: when it is wanted says more than how long it stays
+        parts.append(f"pour le {french_date(body['due_date'])}")
+    if body.get("valid_until") or not body.get("due_date"):
+        parts.append(validity(body.get("valid_until"), feminine))
+    return " — ".join(parts)
 
 
 def profile_lines(body: dict[str, Any]) -> list[str]:

@@ -18,7 +18,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             "Statut 0 si tout est valide, 1 sinon, 2 en cas d'erreur d'utilisation."
         ),
     )
-    parser.add_argument("file", metavar="FILE", help="fichier NDJSON, ou - pour l'entrée standard")
+    parser.add_argument(
+        "file", metavar="FICHIER", help="fichier NDJSON, ou - pour l'entrée standard"
+    )
     parser.set_defaults(handler=run)
 
 
