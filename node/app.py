@@ -15,11 +15,12 @@ from importlib.metadata import PackageNotFoundError, version
 from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
 
-from node import pages, routes_feeds
-from node.appkeys import KEY, SETTINGS, STORE, VERSION
+from node import pages, push, routes_feeds, scheduler, sync
+from node.appkeys import KEY, SETTINGS, STORE, VERSION, WRITER
 from node.middleware import api_middleware
 from node.settings import Settings
 from node.store import Store
+from node.writer import Writer
 from protocol.keys import load_key
 
 
@@ -29,8 +30,12 @@ def create_app(settings: Settings) -> web.Application:
     app[SETTINGS] = settings
     app[VERSION] = package_version()
     app.cleanup_ctx.append(_resources)
+    scheduler.setup(app)  # after _resources: jobs start once the store is open
+    scheduler.add_job(app, scheduler.Job("catch-up", lambda: app[WRITER].catch_up(), 0.5))
     routes_feeds.setup(app)
     pages.setup(app)
+    sync.setup(app)
+    push.setup(app)
     return app
 
 
@@ -39,9 +44,11 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
     app[KEY] = await asyncio.to_thread(load_key, settings.key_path)
     store = await asyncio.to_thread(Store, settings.store_path)
     app[STORE] = store
+    app[WRITER] = writer = Writer(store)
     try:
         yield
     finally:
+        writer.close()
         store.close()
 
 

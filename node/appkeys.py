@@ -11,6 +11,7 @@ from aiohttp import web
 
 from node.settings import Settings
 from node.store import Store
+from node.writer import Writer
 from protocol.keys import SigningKey
 
 #: The node's settings, given to :func:`node.app.create_app`.
@@ -25,3 +26,5 @@ TEMPLATES = web.AppKey("templates", jinja2.Environment)
 STYLESHEET = web.AppKey("stylesheet", bytes)
 #: The package version announced by ``/.well-known/maillage``.
 VERSION = web.AppKey("version", str)
+#: The one writer of the node: every write of the server goes through it.
+WRITER = web.AppKey("writer", Writer)

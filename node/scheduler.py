@@ -1,0 +1,86 @@
+"""The node's periodic jobs, run by apscheduler's AsyncIOScheduler.
+
+Each job is a plain ``async def run_once()`` of some component; the scheduler only calls it
+(tests call it directly). Modules add their jobs with :func:`add_job` from their
+``setup(app)``; the scheduler starts with the application and stops with it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+
+from aiohttp import web
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+log = logging.getLogger("maillage.scheduler")
+
+
+@dataclass(frozen=True)
+class Job:
+    name: str
+    run_once: Callable[[], Awaitable[object]]
+    seconds: float
+    jitter: float = 0.0
+
+
+JOBS = web.AppKey("jobs", list)
+SCHEDULER = web.AppKey("scheduler", AsyncIOScheduler)
+RUNNING = web.AppKey("running_jobs", set)
+
+
+def setup(app: web.Application) -> None:
+    app[JOBS] = []
+    app.cleanup_ctx.append(_running)
+
+
+def add_job(app: web.Application, job: Job) -> None:
+    """Run ``job.run_once`` every ``job.seconds`` (± jitter) while the app runs."""
+    app[JOBS].append(job)
+
+
+async def _running(app: web.Application) -> AsyncIterator[None]:
+    scheduler = AsyncIOScheduler()
+    running: set[asyncio.Task[None]] = set()
+    app[RUNNING] = running
+    for job in app[JOBS]:
+        scheduler.add_job(
+            _logged(job, running),
+            "interval",
+            seconds=job.seconds,
+            jitter=job.jitter or None,
+            id=job.name,
+            max_instances=1,
+            coalesce=True,
+            misfire_grace_time=None,
+        )
+    scheduler.start()
+    app[SCHEDULER] = scheduler
+    try:
+        yield
+    finally:
+        scheduler.shutdown(wait=False)
+        # Let a round in flight finish (the store closes after this) or cancel it.
+        if running:
+            _, late = await asyncio.wait(set(running), timeout=5)
+            for task in late:
+                task.cancel()
+            await asyncio.gather(*late, return_exceptions=True)
+
+
+def _logged(job: Job, running: set[asyncio.Task[None]]) -> Callable[[], Awaitable[None]]:
+    async def run() -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        running.add(task)
+        try:
+            await job.run_once()
+        except Exception:  # one failed round must not stop the next ones
+            log.exception("job %s failed", job.name)
+        finally:
+            running.discard(task)
+
+    run.__name__ = job.name
+    return run

@@ -1,0 +1,87 @@
+"""The one writer of a serving node, and the announcement of new entries.
+
+Every write of the server process goes through :class:`Writer`: one thread, one write at a
+time, in the order asked. After each write, the entries it stored are announced to the
+listeners (the pusher; the search index later), in order. Entries written by another
+process (``maillage offer put`` while the node serves) are found by :meth:`Writer.catch_up`,
+a plain ``run_once`` job that compares feed heads with what was already announced.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
+
+from node.store import AppendResult, Store
+from protocol.entries import Entry
+from protocol.keys import SigningKey
+from protocol.verification import verify_lines
+
+log = logging.getLogger("maillage.writer")
+
+Listener = Callable[[list[Entry]], Awaitable[None] | None]
+T = TypeVar("T")
+
+
+class Writer:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="maillage-writer")
+        self._listeners: list[Listener] = []
+        self._announced: dict[str, int] = {f.author: f.seq for f in store.feeds()}
+        self._catching_up = asyncio.Lock()
+
+    def add_listener(self, listener: Listener) -> None:
+        """Call ``listener(entries)`` after every write that stored entries."""
+        self._listeners.append(listener)
+
+    async def run(self, function: Callable[..., T], *args: Any) -> T:
+        """Run a write function of the store on the writer thread, after those before it."""
+        return await asyncio.get_running_loop().run_in_executor(self._executor, function, *args)
+
+    async def append(self, entries: Sequence[Entry]) -> AppendResult:
+        """Store verified entries (``Store.append``) and announce those stored."""
+        result = await self.run(self.store.append, list(entries))
+        await self._announce(result.stored)
+        return result
+
+    async def append_own(self, key: SigningKey, **record: Any) -> Entry:
+        """Sign and store the node's next own entry (``Store.append_own``) and announce it."""
+        entry = await self.run(lambda: self.store.append_own(key, **record))
+        await self._announce([entry])
+        return entry
+
+    async def catch_up(self) -> int:
+        """Announce entries that another process stored since the last look; how many."""
+        async with self._catching_up:
+            found: list[Entry] = []
+            for feed in await asyncio.to_thread(self.store.feeds):
+                seen = self._announced.get(feed.author, 0)
+                if feed.seq > seen:
+                    lines = await asyncio.to_thread(
+                        self.store.lines, feed.author, seen, feed.seq - seen
+                    )
+                    found.extend(e for e in verify_lines(lines) if isinstance(e, Entry))
+            await self._announce(found)
+            return len(found)
+
+    async def _announce(self, entries: list[Entry]) -> None:
+        fresh = [e for e in entries if e.seq > self._announced.get(e.author, 0)]
+        if not fresh:
+            return
+        for entry in fresh:
+            self._announced[entry.author] = max(self._announced.get(entry.author, 0), entry.seq)
+        for listener in self._listeners:
+            try:
+                outcome = listener(fresh)
+                if inspect.isawaitable(outcome):
+                    await outcome
+            except Exception:  # a listener's failure must not undo or block a write
+                log.exception("listener %r failed on %d new entries", listener, len(fresh))
+
+    def close(self) -> None:
+        self._executor.shutdown(wait=True)
