@@ -7,9 +7,9 @@ import platform
 import sys
 from pathlib import Path
 
-from bench import serve, verify
+from bench import bootstrap, push, serve, verify
 
-BENCHMARKS = {"verify": verify, "serve": serve}
+BENCHMARKS = {"verify": verify, "serve": serve, "bootstrap": bootstrap, "push": push}
 
 
 def main(argv: list[str]) -> int:

@@ -6,6 +6,9 @@ Handlers read ``request.app[STORE]`` and so on; the keys are typed, so a typo is
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+import aiohttp
 import jinja2
 from aiohttp import web
 
@@ -13,6 +16,9 @@ from node.settings import Settings
 from node.store import Store
 from node.writer import Writer
 from protocol.keys import SigningKey
+
+if TYPE_CHECKING:  # node.sync reads these keys: no import at run time
+    from node.sync import Replicator
 
 #: The node's settings, given to :func:`node.app.create_app`.
 SETTINGS = web.AppKey("settings", Settings)
@@ -28,3 +34,19 @@ STYLESHEET = web.AppKey("stylesheet", bytes)
 VERSION = web.AppKey("version", str)
 #: The one writer of the node: every write of the server goes through it.
 WRITER = web.AppKey("writer", Writer)
+
+if TYPE_CHECKING:
+    from node.inbox import RateLimiter
+    from node.push import Pusher
+    from node.subscriptions import Subscriber
+
+#: The hub side of push: subscribers of this node's feeds, and delivery to them.
+PUSHER: web.AppKey[Pusher] = web.AppKey("pusher")
+#: The follower side of push: the subscriptions this node asked of the nodes it follows.
+SUBSCRIBER: web.AppKey[Subscriber] = web.AppKey("subscriber")
+#: The HTTP client of push (deliveries, intent checks, subscription requests).
+PUSH_SESSION = web.AppKey("push_session", aiohttp.ClientSession)
+#: The pull replicator (``node.sync``), built when the application starts.
+REPLICATOR: web.AppKey[Replicator] = web.AppKey("replicator")
+#: The rate limit of ``POST /inbox``, per remote address.
+INBOX_LIMITER: web.AppKey[RateLimiter] = web.AppKey("inbox_limiter")

@@ -52,4 +52,45 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
         ) WITHOUT ROWID;
         """,
     ),
+    (
+        2,
+        """
+        -- The nodes this node polls (pull replication), one row per base URL.
+        CREATE TABLE peers (
+            url          TEXT    PRIMARY KEY,
+            did          TEXT,
+            status       TEXT    NOT NULL DEFAULT 'new',
+            failures     INTEGER NOT NULL DEFAULT 0,
+            next_poll    REAL    NOT NULL DEFAULT 0,
+            last_attempt TEXT,
+            last_success TEXT,
+            feeds_etag   TEXT,
+            feeds_body   BLOB
+        ) WITHOUT ROWID;
+        """,
+    ),
+    (
+        3,
+        """
+        -- Push, the hub side: who asked to be told of new entries of a feed, until when.
+        CREATE TABLE push_subscribers (
+            callback   TEXT    NOT NULL,
+            feed       TEXT    NOT NULL,
+            expires_at INTEGER NOT NULL,
+            PRIMARY KEY (callback, feed)
+        ) WITHOUT ROWID;
+        CREATE INDEX push_subscribers_by_feed ON push_subscribers (feed);
+
+        -- Push, the follower side: the subscriptions this node asked of the nodes it follows.
+        CREATE TABLE push_subscriptions (
+            url          TEXT    PRIMARY KEY,
+            token        TEXT    NOT NULL UNIQUE,
+            mode         TEXT    NOT NULL,
+            requested_at INTEGER NOT NULL,
+            expires_at   INTEGER,
+            lease        INTEGER,
+            error        TEXT
+        ) WITHOUT ROWID;
+        """,
+    ),
 )

@@ -4,7 +4,8 @@
 - ``GET /feeds``: every feed held, with its head;
 - ``GET /feeds/{did}/entries?after=N&limit=M``: the verbatim NDJSON lines, by pages;
 - ``GET /feeds/{did}/head``: the latest header and its signature, "anything new?" in a few
-  hundred bytes.
+  hundred bytes;
+- ``GET /feeds/{did}/fork``: the proof that the feed forked (two signed entries at one seq).
 
 Validators: the ETag of a page derives from the feed's head id and the page bounds, so a
 poll that finds nothing new costs a 304 without a body (and without reading any line).
@@ -49,6 +50,7 @@ def setup(app: web.Application) -> None:
     app.router.add_get("/feeds", feeds)
     app.router.add_get("/feeds/{did}/entries", entries)
     app.router.add_get("/feeds/{did}/head", head)
+    app.router.add_get("/feeds/{did}/fork", fork)
 
 
 def base_url(request: web.Request) -> str:
@@ -171,6 +173,21 @@ async def head(request: web.Request) -> web.Response:
     response = json_response(data)
     _validators(response, tag)
     return response
+
+
+async def fork(request: web.Request) -> web.Response:
+    """The fork proof of a feed: both lines, verbatim, for anyone to verify."""
+    did = _did(request)
+    proof = await asyncio.to_thread(request.app[STORE].fork, did)
+    if proof is None:
+        raise ApiError(404, "no-fork", f"Aucune fourche connue pour le flux {did}.")
+    return json_response(
+        {
+            "did": did,
+            "seq": proof.seq,
+            "entries": [proof.first.line.decode("utf-8"), proof.second.line.decode("utf-8")],
+        }
+    )
 
 
 # -- helpers ------------------------------------------------------------------------------

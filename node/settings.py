@@ -50,6 +50,43 @@ class Settings(BaseSettings):
         le=86400,
         description="Intervalle, en secondes, entre deux interrogations d'un pair suivi.",
     )
+    polling: bool = Field(
+        True,
+        description="Interroger périodiquement les pairs (false : seulement avec "
+        "« maillage sync » et les notifications reçues).",
+    )
+    max_hops: int = Field(
+        2,
+        ge=1,
+        le=4,
+        description="Distance de suivi copiée : 1 = les lieux suivis, 2 = aussi les lieux "
+        "qu'ils suivent.",
+    )
+    sync_concurrency: int = Field(
+        4, ge=1, le=64, description="Nombre maximal de requêtes simultanées vers les pairs."
+    )
+    sync_connect_seconds: float = Field(
+        5.0, gt=0, le=120, description="Délai maximal de connexion à un pair, en secondes."
+    )
+    sync_total_seconds: float = Field(
+        30.0,
+        gt=0,
+        le=600,
+        description="Durée maximale d'une requête vers un pair (réponse comprise), en secondes.",
+    )
+    max_response_bytes: int = Field(
+        8 * 1024 * 1024,
+        ge=128 * 1024,
+        description="Taille maximale lue d'une réponse d'un pair, en octets (au-delà, la "
+        "lecture s'arrête).",
+    )
+    backoff_max_seconds: int = Field(
+        3600,
+        ge=1,
+        le=86400,
+        description="Attente maximale, en secondes, avant de réessayer un pair en échec "
+        "(l'attente double à chaque échec).",
+    )
     log_level: Literal["debug", "info", "warning", "error"] = Field(
         "info", description="Niveau de détail du journal."
     )
@@ -61,6 +98,40 @@ class Settings(BaseSettings):
         1024 * 1024,
         ge=1024,
         description="Taille maximale d'une requête reçue, en octets (au-delà : 413).",
+    )
+    push_lease_seconds: int = Field(
+        864000,
+        ge=60,
+        le=864000,
+        description="Durée, en secondes, d'un abonnement push : la plus longue accordée à un "
+        "abonné et celle demandée aux nœuds suivis (10 jours au plus, renouvelé à mi-course).",
+    )
+    push_retries: int = Field(
+        3,
+        ge=0,
+        le=10,
+        description="Nouvelles tentatives d'envoi d'un push en échec (l'attente double à "
+        "chaque fois) ; ensuite les entrées arriveront par l'interrogation périodique.",
+    )
+    push_timeout_seconds: int = Field(
+        10,
+        ge=1,
+        le=120,
+        description="Durée maximale, en secondes, d'un envoi push ou d'une vérification "
+        "d'abonnement.",
+    )
+    inbox_per_minute: int = Field(
+        120,
+        ge=1,
+        le=100000,
+        description="Requêtes acceptées par minute sur /inbox depuis une même adresse "
+        "(au-delà : 429).",
+    )
+    inbox_burst: int = Field(
+        30,
+        ge=1,
+        le=100000,
+        description="Rafale de requêtes acceptée d'un coup sur /inbox depuis une même adresse.",
     )
 
     @classmethod
@@ -138,7 +209,7 @@ def render_settings_file(name: str, public_url: str | None) -> str:
 def _toml_value(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
+    if isinstance(value, int | float):
+        return repr(value)
     text = str(value).replace("\\", "\\\\").replace('"', '\\"')
     return f'"{text}"'

@@ -173,6 +173,16 @@ class Store:
         row = self._conn().execute("SELECT MAX(version) FROM schema_migrations").fetchone()
         return row[0] or 0
 
+    def query(self, sql: str, parameters: Sequence[Any] = ()) -> list[Any]:
+        """The rows of one read statement (for the tables of other modules: peers…)."""
+        return self._conn().execute(sql, parameters).fetchall()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction (``BEGIN IMMEDIATE``) for the tables of other modules."""
+        with self._write() as conn:
+            yield conn
+
     # -- reading ----------------------------------------------------------------------
 
     def feeds(self) -> list[FeedHead]:

@@ -1,0 +1,113 @@
+"""Bootstrap: a new node following one peer that holds 100 feeds × 100 entries.
+
+The peer (the real app, in its own process, on a loopback port) holds 100 places' feeds of
+100 signed offers each, and follows those 100 places (its follow records give its own URL
+for them, as a local network's node that keeps its members' copies would). A new node, with
+an empty store, follows the peer and runs replication rounds (``Replicator.run_once``, the
+writer of a serving node) until it holds all 10,000 entries: listing, every page fetched,
+every line verified, every entry stored. Setup (signing, filling the peer) is not timed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import multiprocessing
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from bench.corpus import make_feeds
+from bench.serve import _serve_process
+from node.home import create_home
+from node.settings import Settings
+from node.store import Store
+from node.sync import Replicator
+from node.writer import Writer
+from protocol.keys import SigningKey
+
+
+def _fill_peer(home: Path, feeds: int, per_feed: int) -> tuple[list[str], SigningKey]:
+    with create_home(home, name="Réseau des fablabs") as node:
+        entries = make_feeds(feeds, per_feed)
+        for lo in range(0, len(entries), 1000):
+            node.store.append(entries[lo : lo + 1000])
+        return sorted({e.author for e in entries}), node.key
+
+
+async def _bootstrap(home: Path, peer_url: str, peer_did: str, expected: int) -> tuple[float, int]:
+    with create_home(home, name="Nouveau lieu") as node:
+        node.store.append_own(
+            node.key, col="follow", rid=peer_did, body={"url": peer_url, "name": "Réseau"}
+        )
+        key, store_path = node.key, node.settings.store_path
+    settings = Settings.load(home, polling=False)
+    store = Store(store_path)
+    writer = Writer(store)
+    replicator = Replicator(store, key.did, settings, writer)
+    try:
+        start = time.perf_counter()
+        rounds = 0
+        while True:
+            rounds += 1
+            await replicator.run_once(force=True)
+            held = sum(f.seq for f in store.feeds() if f.author not in (key.did, peer_did))
+            if held >= expected or rounds >= 5:
+                break
+        elapsed = time.perf_counter() - start
+        if held != expected:
+            raise RuntimeError(f"bootstrap incomplete: {held} of {expected} entries")
+        return elapsed, rounds
+    finally:
+        writer.close()
+        store.close()
+
+
+def run(feeds: int = 100, per_feed: int = 100, runs: int = 3) -> dict:
+    with tempfile.TemporaryDirectory() as tmp:
+        peer_home = Path(tmp) / "peer"
+        authors, peer_key = _fill_peer(peer_home, feeds, per_feed)
+        context = multiprocessing.get_context("spawn")
+        parent, child = context.Pipe()
+        server = context.Process(target=_serve_process, args=(str(peer_home), child), daemon=True)
+        server.start()
+        try:
+            if not parent.poll(60):
+                raise RuntimeError("the benchmark server did not start")
+            url = f"http://127.0.0.1:{parent.recv()}"
+            store = Store(peer_home / "store.sqlite3")  # the peer follows the 100 places
+            for did in authors:
+                store.append_own(peer_key, col="follow", rid=did, body={"url": url})
+            store.close()
+            times, rounds = [], []
+            for i in range(runs):
+                seconds, count = asyncio.run(
+                    _bootstrap(Path(tmp) / f"new-{i}", url, peer_key.did, feeds * per_feed)
+                )
+                times.append(seconds)
+                rounds.append(count)
+        finally:
+            parent.send("stop")
+            server.join(30)
+            if server.is_alive():
+                server.terminate()
+                server.join()
+    return {
+        "feeds": feeds,
+        "entries": feeds * per_feed,
+        "runs": runs,
+        "seconds": [round(t, 2) for t in times],
+        "median_seconds": round(statistics.median(times), 2),
+        "entries_per_s": round(feeds * per_feed / statistics.median(times)),
+        "rounds": rounds,
+    }
+
+
+def report(result: dict) -> str:
+    return (
+        f"bootstrap: new node following one peer holding {result['feeds']} feeds, "
+        f"{result['entries']} entries\n"
+        f"  time to hold them all    {result['median_seconds']:>7.2f} s median of "
+        f"{result['runs']} ({', '.join(map(str, result['seconds']))}; rounds {result['rounds']})"
+        f"   {result['entries_per_s']} entries/s   goal ≤ 15 s"
+    )

@@ -1,0 +1,191 @@
+"""``maillage follow|unfollow|peers|sync|suggest``: choose whom to follow, and replicate.
+
+A follow is a signed ``follow`` record in the place's own log (rid: the followed did; body:
+its URL and name), so the follow graph is public. These commands write through the store,
+whether the node serves or not (SQLite serialises writers across processes).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sqlite3
+
+from node import fetch, peers
+from node.commands.common import CommandError, add_home_argument, open_node
+from node.commands.records import NOTHING_WRITTEN, append
+from node.home import Node
+from node.peers import DirectSink
+from node.store import StoreError
+from node.sync import Replicator
+from protocol.errors import ProtocolError
+from protocol.keys import public_bytes_from_did
+from protocol.records import RecordError, validate_record
+
+WELL_KNOWN = "/.well-known/maillage"
+STATUS_FR = {peers.NEW: "en attente"}
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    follow = _add(subparsers, "follow", "suivre un lieu (et copier son flux)", run_follow)
+    follow.add_argument("url", metavar="URL", help="adresse du nœud du lieu (https://…)")
+    unfollow = _add(subparsers, "unfollow", "ne plus suivre un lieu", run_unfollow)
+    unfollow.add_argument("target", metavar="URL|DID", help="adresse du nœud ou did du lieu")
+    _add(subparsers, "peers", "lister les flux suivis ou copiés et leur état", run_peers)
+    _add(subparsers, "sync", "copier maintenant les nouvelles entrées des pairs", run_sync)
+    _add(subparsers, "suggest", "lieux suivis par les lieux que vous suivez", run_suggest)
+
+
+def _add(subparsers, name: str, summary: str, handler) -> argparse.ArgumentParser:
+    parser = subparsers.add_parser(
+        name, help=summary, description=f"{summary[0].upper()}{summary[1:]}."
+    )
+    add_home_argument(parser)
+    parser.set_defaults(handler=handler)
+    return parser
+
+
+def _guarded(function):
+    def run(args: argparse.Namespace) -> int:
+        try:
+            return function(args)
+        except (StoreError, sqlite3.Error) as exc:
+            raise CommandError(f"base de données inutilisable : {exc}") from None
+
+    return run
+
+
+# -- follow / unfollow ------------------------------------------------------------------
+
+
+@_guarded
+def run_follow(args: argparse.Namespace) -> int:
+    url = peers.normalise_url(args.url)
+    if url is None:
+        raise CommandError(
+            f"« {args.url} » n'est pas une adresse de nœud (attendu http://… ou https://…)"
+        )
+    with open_node(args) as node:
+        did, name = asyncio.run(_discover(url, node))
+        if did == node.key.did:
+            raise CommandError(
+                f"ce nœud est le vôtre : on ne se suit pas soi-même ; {NOTHING_WRITTEN}"
+            )
+        body = {"url": url, "name": name} if name else {"url": url}
+        try:
+            validate_record("follow", body)
+        except RecordError as exc:
+            raise CommandError(f"suivi refusé : {exc} ; {NOTHING_WRITTEN}") from None
+        current = node.store.record(node.key.did, "follow", did)
+        label = f"« {name} »" if name else did
+        if current is not None and current.body == body:
+            print(f"vous suivez déjà {label} ({url})")
+            return 0
+        entry = append(node, col="follow", rid=did, body=body)
+        peers.remember(node.store, url, did)
+    done = "suivi mis à jour" if current is not None else "vous suivez maintenant"
+    print(f"{done} {label} ({did}, {url}) (entrée n° {entry.seq})")
+    print("ses entrées seront copiées au prochain passage, ou tout de suite : maillage sync")
+    return 0
+
+
+async def _discover(url: str, node: Node) -> tuple[str, str | None]:
+    settings = node.settings
+    async with fetch.session(settings.sync_connect_seconds, settings.sync_total_seconds) as s:
+        try:
+            data = await fetch.get_json(s, url + WELL_KNOWN, max_bytes=64 * 1024)
+        except fetch.FetchError as exc:
+            raise CommandError(f"impossible de joindre {url} : {exc} ; {NOTHING_WRITTEN}") from None
+    did = data.get("did") if isinstance(data, dict) else None
+    try:
+        if not isinstance(did, str) or len(did) > 100:
+            raise ProtocolError("bad-author", "missing")
+        public_bytes_from_did(did)
+    except ProtocolError:
+        raise CommandError(
+            f"{url} ne répond pas comme un nœud Maillage (identifiant absent ou invalide "
+            f"dans {WELL_KNOWN}) ; {NOTHING_WRITTEN}"
+        ) from None
+    name = data.get("name")
+    name = name.strip()[:200] if isinstance(name, str) and name.strip() else None
+    return did, name
+
+
+@_guarded
+def run_unfollow(args: argparse.Namespace) -> int:
+    target = args.target.strip()
+    url = peers.normalise_url(target)
+    with open_node(args) as node:
+        followed = peers.followed(node.store, node.key.did)
+        matches = [d for d, u in followed.items() if d == target or (url and u == url)]
+        if not matches:
+            known = ", ".join(sorted(followed.values())) or "aucun"
+            raise CommandError(
+                f"vous ne suivez pas « {target} » (suivis : {known}) ; {NOTHING_WRITTEN}"
+            )
+        for did in matches:
+            entry = append(node, col="follow", rid=did, op="del")
+            print(f"vous ne suivez plus {did} ({followed[did]}) (entrée n° {entry.seq})")
+    return 0
+
+
+# -- peers / sync / suggest ---------------------------------------------------------------
+
+
+def peer_lines(node: Node) -> list[str]:
+    """One line per feed followed or held: URL, did, seq held, last success, status."""
+    store, me = node.store, node.key.did
+    wanted = peers.wanted_feeds(store, me, node.settings.max_hops)
+    table = peers.peers(store)
+    held = {f.author: f.seq for f in store.feeds()}
+    lines = []
+    for did in [*wanted, *sorted(d for d in held if d not in wanted and d != me)]:
+        item = wanted.get(did)
+        source = (item.urls or item.via or [None])[0] if item else None
+        peer = table.get(source) if source else None
+        url = source if item and item.urls else f"via {source}" if source else "—"
+        if store.fork(did) is not None:
+            status = peers.FORK
+        elif item is None:
+            status = "plus suivi"
+        else:
+            status = STATUS_FR.get(peer.status, peer.status) if peer else "en attente"
+        last = peer.last_success if peer and peer.last_success else "jamais"
+        lines.append(f"{url}  {did}  n° {held.get(did, 0)}  dernier succès : {last}  {status}")
+    return lines
+
+
+@_guarded
+def run_peers(args: argparse.Namespace) -> int:
+    with open_node(args) as node:
+        lines = peer_lines(node)
+    print("\n".join(lines) if lines else "aucun lieu suivi ; suivez-en un : maillage follow URL")
+    return 0
+
+
+@_guarded
+def run_sync(args: argparse.Namespace) -> int:
+    with open_node(args) as node:
+        replicator = Replicator(node.store, node.key.did, node.settings, DirectSink(node.store))
+        report = asyncio.run(replicator.run_once(force=True))
+        if not report.polled:
+            print("aucun pair à interroger ; suivez un lieu : maillage follow URL")
+            return 0
+        print(f"{len(report.polled)} pair(s) interrogé(s), {report.stored} entrée(s) copiée(s)")
+        for did in report.forks:
+            print(f"FOURCHE : le flux {did} est gelé (preuve gardée)")
+        for url, status in report.failed.items():
+            print(f"{url} : {status}")
+    return 0
+
+
+@_guarded
+def run_suggest(args: argparse.Namespace) -> int:
+    with open_node(args) as node:
+        found = peers.suggestions(node.store, node.key.did)
+    if not found:
+        print("aucune suggestion : les lieux que vous suivez ne suivent personne d'autre")
+        return 0
+    for did, label, count in found:
+        print(f"{label or did}  {did}  suivi par {count} de vos pairs")
+    return 0

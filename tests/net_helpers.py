@@ -1,0 +1,103 @@
+"""Real nodes on loopback for the replication tests: start, stop, restart on the same port."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import io
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+
+from node.app import create_app
+from node.appkeys import REPLICATOR, STORE, WRITER
+from node.cli import main
+from node.home import create_home
+from node.settings import Settings
+from node.store import Store
+from node.sync import Report
+from protocol.keys import SigningKey
+
+
+class LiveNode:
+    """One node served by a real ``AppRunner`` on 127.0.0.1 (port chosen once, then kept)."""
+
+    def __init__(self, root: Path, name: str, **settings: Any) -> None:
+        self.home = root / name.lower().replace(" ", "-")
+        with create_home(self.home, name=name) as node:
+            self.key: SigningKey = node.key
+        self.settings = Settings.load(self.home, polling=False, **settings)
+        self.name = name
+        self.port = 0
+        self.runner: web.AppRunner | None = None
+
+    @property
+    def did(self) -> str:
+        return self.key.did
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def app(self) -> web.Application:
+        assert self.runner is not None, f"{self.name} is stopped"
+        return self.runner.app
+
+    @property
+    def store(self) -> Store:
+        return self.app[STORE]
+
+    async def start(self) -> LiveNode:
+        self.runner = web.AppRunner(create_app(self.settings), access_log=None)
+        await self.runner.setup()
+        site = web.TCPSite(self.runner, "127.0.0.1", self.port, reuse_address=True)
+        await site.start()
+        self.port = self.runner.addresses[0][1]
+        return self
+
+    async def stop(self) -> None:
+        if self.runner is not None:
+            await self.runner.cleanup()
+            self.runner = None
+
+    async def sync(self) -> Report:
+        return await self.app[REPLICATOR].run_once(force=True)
+
+    async def put(self, rid: str, body: dict[str, Any] | None, col: str = "offer") -> None:
+        op = "put" if body is not None else "del"
+        await self.app[WRITER].append_own(self.key, col=col, rid=rid, op=op, body=body)
+
+    def seq_of(self, did: str) -> int:
+        feed = self.store.feed(did)
+        return feed.seq if feed else 0
+
+
+async def cli(*args: str | Path) -> tuple[int, str, str]:
+    """Run ``maillage ARGS`` in a thread (the commands run their own event loop)."""
+    out, err = io.StringIO(), io.StringIO()
+
+    def call() -> int:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            return main([str(a) for a in args])
+
+    status = await asyncio.to_thread(call)
+    assert "Traceback" not in out.getvalue() + err.getvalue()
+    return status, out.getvalue(), err.getvalue()
+
+
+async def until(condition: Callable[[], Any], *, timeout: float = 10.0, what: str = "") -> Any:
+    """Poll ``condition`` (sync or async) until it is truthy; fail after ``timeout``."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if asyncio.iscoroutine(value):
+            value = await value
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"condition not met within {timeout} s: {what}")
+        await asyncio.sleep(0.02)
