@@ -17,7 +17,7 @@ import logging
 import secrets
 import time
 from collections import deque
-from collections.abc import AsyncIterator, Coroutine
+from collections.abc import AsyncIterator
 from typing import Any
 
 import aiohttp
@@ -28,6 +28,7 @@ from node import inbox, pushclient, scheduler, subscriptions
 from node.appkeys import PUSH_SESSION, PUSHER, SETTINGS, STORE, SUBSCRIBER, WRITER
 from node.inbox import SubscriptionRequest
 from node.middleware import ApiError
+from node.tasks import BackgroundTasks
 from protocol.entries import Entry
 
 log = logging.getLogger("maillage.push")
@@ -66,10 +67,9 @@ class Pusher:
         #: POST requests sent (each attempt counts), for tests and benchmarks.
         self.posts = 0
         self._outboxes: dict[str, _Outbox] = {}
-        self._tasks: set[asyncio.Task[Any]] = set()
+        self._background = BackgroundTasks()
         self._checks = asyncio.Semaphore(4)
         self._pending = 0
-        self.closed = False
 
     async def start(self) -> None:
         rows = await asyncio.to_thread(
@@ -80,16 +80,12 @@ class Pusher:
         for feed, callback, expires_at in rows:
             self.subscribers.setdefault(feed, {})[callback] = expires_at
 
-    async def close(self) -> None:
-        self.closed = True
-        for task in self._tasks:
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+    @property
+    def closed(self) -> bool:
+        return self._background.closed
 
-    def _spawn(self, coroutine: Coroutine[Any, Any, Any]) -> None:
-        task = asyncio.get_running_loop().create_task(coroutine)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+    async def close(self) -> None:
+        await self._background.close()
 
     # -- subscriptions ----------------------------------------------------------------
 
@@ -98,7 +94,7 @@ class Pusher:
         if self._pending >= MAX_PENDING_CHECKS:
             raise ApiError(503, "busy", "Trop d'abonnements en cours de vérification ; réessayez.")
         self._pending += 1
-        self._spawn(self._confirm(wanted))
+        self._background.spawn(self._confirm(wanted))
 
     async def _confirm(self, wanted: SubscriptionRequest) -> None:
         try:
@@ -196,7 +192,7 @@ class Pusher:
                 outbox = self._outboxes.get(callback)
                 if outbox is None:
                     outbox = self._outboxes[callback] = _Outbox()
-                    self._spawn(self._deliver(callback, outbox))
+                    self._background.spawn(self._deliver(callback, outbox))
                 outbox.lines.append(entry.line)
                 if len(outbox.lines) > MAX_QUEUED_LINES:
                     outbox.lines.popleft()

@@ -27,6 +27,7 @@ from node.migrations import MIGRATIONS
 from protocol.chains import ForkProof
 from protocol.entries import Entry, sign_entry, withhold
 from protocol.keys import SigningKey
+from protocol.state import Record
 from protocol.verification import verify_line
 
 
@@ -41,16 +42,6 @@ class FeedHead:
     seq: int
     head: str
     updated_at: str
-
-
-@dataclass(frozen=True, slots=True)
-class StoredRecord:
-    author: str
-    col: str
-    rid: str
-    seq: int
-    entry_id: str
-    body: dict[str, Any] | None
 
 
 @dataclass(slots=True)
@@ -218,7 +209,7 @@ class Store:
         )
         return bytes(row[0]) if row else None
 
-    def records(self, col: str | None = None, author: str | None = None) -> list[StoredRecord]:
+    def records(self, col: str | None = None, author: str | None = None) -> list[Record]:
         sql = "SELECT author, col, rid, seq, entry_id, body FROM records WHERE 1 = 1"
         params: list[Any] = []
         if col is not None:
@@ -230,7 +221,7 @@ class Store:
         rows = self._conn().execute(sql + " ORDER BY author, col, rid", params)
         return [_record(row) for row in rows]
 
-    def record(self, author: str, col: str, rid: str) -> StoredRecord | None:
+    def record(self, author: str, col: str, rid: str) -> Record | None:
         row = (
             self._conn()
             .execute(
@@ -384,6 +375,6 @@ def _rids(conn: sqlite3.Connection, author: str, col: str) -> set[str]:
     return {row[0] for row in rows}
 
 
-def _record(row: Sequence[Any]) -> StoredRecord:
+def _record(row: Sequence[Any]) -> Record:
     body = None if row[5] is None else orjson.loads(row[5])
-    return StoredRecord(row[0], row[1], row[2], row[3], row[4], body)
+    return Record(row[0], row[1], row[2], row[3], row[4], body)

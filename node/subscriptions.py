@@ -14,15 +14,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
-from collections.abc import Coroutine
 from dataclasses import dataclass, replace
-from typing import Any
 
 from aiohttp import web
 
 from node import pushclient, scheduler
 from node.appkeys import KEY, SETTINGS, STORE, SUBSCRIBER, WRITER
 from node.middleware import ApiError
+from node.tasks import BackgroundTasks
 from protocol.entries import Entry
 
 log = logging.getLogger("maillage.push")
@@ -58,10 +57,9 @@ class Subscriber:
         self.covered: set[str] = set()  # feeds named in the subscriptions asked
         self._dirty = False
         self._round = asyncio.Lock()
-        self._tasks: set[asyncio.Task[Any]] = set()
+        self._background = BackgroundTasks()
         self._kicked = False
         self._warned = False
-        self.closed = False
 
     async def start(self) -> None:
         rows = await asyncio.to_thread(
@@ -73,22 +71,18 @@ class Subscriber:
             self._remember(Outgoing(*row))
         self.kick()
 
-    async def close(self) -> None:
-        self.closed = True
-        for task in self._tasks:
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+    @property
+    def closed(self) -> bool:
+        return self._background.closed
 
-    def _spawn(self, coroutine: Coroutine[Any, Any, Any]) -> None:
-        task = asyncio.get_running_loop().create_task(coroutine)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+    async def close(self) -> None:
+        await self._background.close()
 
     def kick(self) -> None:
         """Run a round soon (once, however many times it is asked meanwhile)."""
         if not self._kicked and not self.closed:
             self._kicked = True
-            self._spawn(self._kicked_round())
+            self._background.spawn(self._kicked_round())
 
     async def _kicked_round(self) -> None:
         await asyncio.sleep(0.2)  # gather a burst of writes into one round

@@ -5,8 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import io
-import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +18,7 @@ from node.settings import Settings
 from node.store import Store
 from node.sync import Report
 from protocol.keys import SigningKey
+from tests.polling import until  # noqa: F401 - re-exported for the tests
 
 
 class LiveNode:
@@ -87,17 +86,3 @@ async def cli(*args: str | Path) -> tuple[int, str, str]:
     status = await asyncio.to_thread(call)
     assert "Traceback" not in out.getvalue() + err.getvalue()
     return status, out.getvalue(), err.getvalue()
-
-
-async def until(condition: Callable[[], Any], *, timeout: float = 10.0, what: str = "") -> Any:
-    """Poll ``condition`` (sync or async) until it is truthy; fail after ``timeout``."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if asyncio.iscoroutine(value):
-            value = await value
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"condition not met within {timeout} s: {what}")
-        await asyncio.sleep(0.02)

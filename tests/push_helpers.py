@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
 import socket
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +16,7 @@ from node.settings import Settings
 from node.store import Store
 from protocol.entries import Entry
 from protocol.verification import verify_lines
+from tests.polling import until  # noqa: F401 - re-exported for the tests
 
 
 class Peer:
@@ -69,20 +68,6 @@ class Peer:
         else:
             self.sock.close()
         self.node.close()
-
-
-async def until(condition: Callable[[], Any], timeout: float = 10.0, step: float = 0.01) -> Any:
-    """Poll ``condition`` (sync or async) until it is truthy; fail after ``timeout`` s."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if asyncio.iscoroutine(value):
-            value = await value
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"condition not met within {timeout} s")
-        await asyncio.sleep(step)
 
 
 class FakeSubscriber:

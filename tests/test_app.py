@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import io
-from pathlib import Path
 
 import orjson
 import pytest
 from aiohttp.test_utils import TestClient
 
-from node.home import Node, create_home
+from node.home import Node
 from node.settings import Settings
 from protocol.canonical import canonicalize
 from protocol.encoding import b64url_decode
@@ -18,20 +17,6 @@ from protocol.keys import verifier_for
 from protocol.stream import verify_stream
 from tests.helpers import OFFER, TS, key
 from tests.http_helpers import NAME, entries_url, raw_request, serve, signed_log
-
-
-@pytest.fixture
-def node(tmp_path: Path):
-    with create_home(tmp_path / "home", name=NAME) as opened:
-        yield opened
-
-
-@pytest.fixture
-async def client(node: Node):
-    client = await serve(node.settings)
-    yield client
-    await client.close()
-
 
 # -- discovery --------------------------------------------------------------------------
 

@@ -16,20 +16,6 @@ from node.home import Node, create_home
 from tests.helpers import OFFER, key
 from tests.http_helpers import NAME, assert_error, entries_url, raw_request, serve, signed_log
 
-
-@pytest.fixture
-def node(tmp_path: Path):
-    with create_home(tmp_path / "home", name=NAME) as opened:
-        yield opened
-
-
-@pytest.fixture
-async def client(node: Node):
-    client = await serve(node.settings)
-    yield client
-    await client.close()
-
-
 # -- CORS -------------------------------------------------------------------------------
 
 
