@@ -7,9 +7,15 @@ import platform
 import sys
 from pathlib import Path
 
-from bench import bootstrap, push, serve, verify
+from bench import bootstrap, push, search, serve, verify
 
-BENCHMARKS = {"verify": verify, "serve": serve, "bootstrap": bootstrap, "push": push}
+BENCHMARKS = {
+    "verify": verify,
+    "serve": serve,
+    "bootstrap": bootstrap,
+    "push": push,
+    "search": search,
+}
 
 
 def main(argv: list[str]) -> int:

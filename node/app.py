@@ -15,27 +15,35 @@ from importlib.metadata import PackageNotFoundError, version
 from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
 
-from node import pages, push, routes_feeds, scheduler, sync
-from node.appkeys import KEY, SETTINGS, STORE, VERSION, WRITER
+from node import openapi, pages, place_pages, push, routes_feeds, scheduler, sync
+from node.appkeys import KEY, SEARCH, SETTINGS, STORE, VERSION, WRITER
 from node.middleware import api_middleware
 from node.settings import Settings
 from node.store import Store
 from node.writer import Writer
 from protocol.keys import load_key
+from search import api as search_api
+from search.index import open_for_node
 
 
 def create_app(settings: Settings) -> web.Application:
     """The node's web application, serving the home described by ``settings``."""
-    app = web.Application(client_max_size=settings.max_request_bytes, middlewares=[api_middleware])
+    app = web.Application(
+        client_max_size=settings.max_request_bytes, middlewares=[api_middleware, pages.html_errors]
+    )
     app[SETTINGS] = settings
     app[VERSION] = package_version()
     app.cleanup_ctx.append(_resources)
+    app.cleanup_ctx.append(_search_index)  # after _resources: built from the open store
     scheduler.setup(app)  # after _resources: jobs start once the store is open
     scheduler.add_job(app, scheduler.Job("catch-up", lambda: app[WRITER].catch_up(), 0.5))
     routes_feeds.setup(app)
     pages.setup(app)
+    place_pages.setup(app)
+    openapi.setup(app)
     sync.setup(app)
     push.setup(app)
+    search_api.setup(app)
     return app
 
 
@@ -50,6 +58,18 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
     finally:
         writer.close()
         store.close()
+
+
+async def _search_index(app: web.Application) -> AsyncIterator[None]:
+    index = await asyncio.to_thread(open_for_node, app[SETTINGS].home, app[STORE])
+    app[SEARCH] = index
+    writer = app[WRITER]
+    writer.add_listener(lambda entries: asyncio.to_thread(index.add_entries, entries))
+    writer.add_fork_listener(lambda dids: asyncio.to_thread(index.remove_authors, dids))
+    try:
+        yield
+    finally:
+        index.close()
 
 
 def package_version() -> str:

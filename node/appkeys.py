@@ -16,6 +16,7 @@ from node.settings import Settings
 from node.store import Store
 from node.writer import Writer
 from protocol.keys import SigningKey
+from search.index import SearchIndex
 
 if TYPE_CHECKING:  # node.sync reads these keys: no import at run time
     from node.sync import Replicator
@@ -34,6 +35,8 @@ STYLESHEET = web.AppKey("stylesheet", bytes)
 VERSION = web.AppKey("version", str)
 #: The one writer of the node: every write of the server goes through it.
 WRITER = web.AppKey("writer", Writer)
+#: The local search index (``search.index``), kept current by the writer's announcements.
+SEARCH = web.AppKey("search", SearchIndex)
 
 if TYPE_CHECKING:
     from node.inbox import RateLimiter

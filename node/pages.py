@@ -1,60 +1,277 @@
-"""The node's public HTML page (``GET /``) and its style sheet.
+"""The public HTML pages: the search page (``GET /``), its Atom feed, OpenSearch, the CSS.
 
-Peer text is untrusted: templates autoescape, and every page carries a strict
-Content-Security-Policy (no script, no external resource, styles from this node only).
+Peer text is untrusted: templates autoescape, JSON-LD is escaped by :mod:`node.jsonld`, and
+every page carries a strict Content-Security-Policy (no script, no external resource, styles
+from this node only, forms sent to this node only). The search is ``app[SEARCH].search``
+in a worker thread; the places' pages are in :mod:`node.place_pages`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import hashlib
+import math
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import jinja2
 from aiohttp import web
 
-from node.appkeys import KEY, SETTINGS, STORE, STYLESHEET, TEMPLATES
+from node import atom, jsonld, views
+from node.appkeys import KEY, SEARCH, SETTINGS, STORE, STYLESHEET, TEMPLATES
+from node.middleware import bad_parameter
+from node.routes_feeds import base_url
 from node.store import Store
-from protocol.vocabulary import CATEGORIES, FAMILIES
+from protocol import vocabulary as vocab
+from search.model import Hit, ParamError, SearchParams, SearchResult, parse_params
 
 HERE = Path(__file__).parent
 CSS_PATH = HERE / "static" / "maillage.css"
 CONTENT_SECURITY_POLICY = (
     "default-src 'none'; style-src 'self'; img-src 'self'; base-uri 'none'; "
-    "form-action 'none'; frame-ancestors 'none'"
+    "form-action 'self'; frame-ancestors 'none'"
 )
+FACETS = (("category", "Catégorie"), ("enjeu", "Enjeu"), ("department", "Département"))
+COLS = (("offer", "Offres"), ("need", "Besoins"), ("profile", "Lieux"))
+RADII = ("5", "10", "20", "30", "50", "100")
 
 
 def environment() -> jinja2.Environment:
-    return jinja2.Environment(
+    env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(HERE / "templates"),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    groups = [(vocab.CATEGORY_GROUPS.label(g), g) for g in vocab.CATEGORY_GROUPS]
+    env.globals.update(
+        category_groups=[
+            (label, [(c, vocab.CATEGORIES[c]) for c in vocab.CATEGORIES if c.startswith(g + ".")])
+            for label, g in groups
+        ],
+        enjeux=list(vocab.ENJEUX.items()),
+        cols=COLS,
+        radii=RADII,
+    )
+    return env
 
 
 def setup(app: web.Application) -> None:
     app[TEMPLATES] = environment()
     app[STYLESHEET] = CSS_PATH.read_bytes()
     app.router.add_get("/", index)
+    app.router.add_get("/search.atom", search_atom)
+    app.router.add_get("/opensearch.xml", opensearch)
     app.router.add_get("/static/maillage.css", stylesheet)
+    for path in ("/favicon.ico", "/static/favicon.svg"):  # browsers ask /favicon.ico anyway
+        app.router.add_get(path, favicon)
 
 
-async def index(request: web.Request) -> web.Response:
-    did = request.app[KEY].did
-    context = await asyncio.to_thread(_context, request.app[STORE], did)
-    context["name"] = request.app[SETTINGS].name
-    context["did"] = did
-    html = request.app[TEMPLATES].get_template("index.html").render(context)
-    response = web.Response(text=html, content_type="text/html", charset="utf-8")
+def render(
+    request: web.Request, template: str, context: dict[str, Any], status: int = 200
+) -> web.Response:
+    """A page of ``template`` with the headers every HTML page carries."""
+    context.setdefault("node_name", request.app[SETTINGS].name)
+    context.setdefault("alternate", None)
+    context.setdefault("ld", None)
+    html = request.app[TEMPLATES].get_template(template).render(context)
+    response = web.Response(text=html, status=status, content_type="text/html", charset="utf-8")
     response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Referrer-Policy"] = "no-referrer"
     response.headers["Cache-Control"] = "no-cache"
     return response
+
+
+ERROR_TITLES = {400: "Requête invalide", 404: "Page introuvable"}
+
+
+def error_page(request: web.Request, status: int, message: str) -> web.Response:
+    title = ERROR_TITLES.get(status, f"Erreur {status}")
+    return render(request, "error.html", {"title": title, "message": message}, status)
+
+
+@web.middleware
+async def html_errors(request: web.Request, handler: Any) -> web.StreamResponse:
+    """A browser asking for an unknown page gets a French HTML page, not JSON."""
+    try:
+        return await handler(request)
+    except web.HTTPException as exc:
+        api = request.path.startswith(("/api/", "/feeds", "/.well-known/", "/inbox"))
+        wants_html = "text/html" in request.headers.get("Accept", "")
+        if exc.status < 400 or api or not wants_html or request.method not in ("GET", "HEAD"):
+            raise
+        messages = {404: "Il n'y a rien à cette adresse.", 405: "Méthode non acceptée ici."}
+        return error_page(request, exc.status, messages.get(exc.status, "Requête invalide."))
+
+
+async def index(request: web.Request) -> web.Response:
+    store, did = request.app[STORE], request.app[KEY].did
+    about = await asyncio.to_thread(_about, store, did)
+    about["name"] = request.app[SETTINGS].name
+    try:
+        params = parse_params(request.query)
+    except ParamError as exc:
+        context = {"form": dict(request.query), "error": f"{exc.param} : {exc.message}"}
+        return render(request, "search.html", {**context, "about": about, "result": None}, 400)
+    context: dict[str, Any] = {"form": dict(request.query), "error": None, "about": about}
+    result: SearchResult = await asyncio.to_thread(request.app[SEARCH].search, params)
+    cards = [card(hit) for hit in result.hits]
+    pages = max(1, math.ceil(result.total / params.per_page))
+    first = (result.page - 1) * params.per_page + 1
+    query = params.to_query()
+    query.pop("page", None)
+    context.update(
+        result=result,
+        cards=cards,
+        params=params,
+        facets=_facets(params, result),
+        active=_active(params),
+        pages=pages,
+        first=first,
+        prev_url=link(params, page=result.page - 1) if result.page > 1 else None,
+        next_url=link(params, page=result.page + 1) if result.page < pages else None,
+        suggestion_url=link(params, q=result.suggestion) if result.suggestion else None,
+        alternate="/search.atom" + (f"?{urlencode(query)}" if query else ""),
+        ld=jsonld.dumps(jsonld.item_list(cards, base_url(request), first, result.total)),
+    )
+    return render(request, "search.html", context)
+
+
+def link(params: SearchParams, **changes: Any) -> str:
+    """The search page URL for ``params`` with ``changes`` (None removes); page 1 unless given."""
+    query = params.to_query()
+    query.pop("page", None)
+    for name, value in changes.items():
+        if value is None:
+            query.pop(name, None)
+        elif not (name == "page" and value == 1):
+            query[name] = str(value)
+    return "/?" + urlencode(query) if query else "/"
+
+
+def card(hit: Hit) -> dict[str, Any]:
+    body = hit.body if isinstance(hit.body, dict) else {}
+    view = views.listing(hit.author, hit.col, hit.rid, body)
+    distance = None
+    if hit.distance_km is not None:
+        distance = f"{hit.distance_km:.1f}".replace(".", ",") + " km"
+    return {
+        **view,
+        "url": hit.url or (f"/lieux/{hit.author}" if hit.col == "profile" else view["url"]),
+        "title": hit.title or view["title"],
+        "category_label": hit.category_label or view["category_label"],
+        "snippet": views.snippet(hit.snippet),
+        "place_name": hit.place.name,
+        "place_url": f"/lieux/{hit.place.did or hit.author}",
+        "city": hit.place.city or "",
+        "department": hit.place.department or "",
+        "distance": distance,
+        "valid_until": views.french_date(hit.valid_until or body.get("valid_until")),
+        "expired": views.expired(hit.valid_until or body.get("valid_until")),
+    }
+
+
+def _facets(params: SearchParams, result: SearchResult) -> list[dict[str, Any]]:
+    groups = []
+    for name, title in FACETS:
+        current = getattr(params, name)
+        items = [
+            {
+                "label": f.label or f.code,
+                "count": f.count,
+                "url": link(params, **{name: None if f.code == current else f.code}),
+                "active": f.code == current,
+            }
+            for f in result.facets.get(name, [])
+        ]
+        if items:
+            groups.append({"name": name, "title": title, "items": items})
+    return groups
+
+
+def _active(params: SearchParams) -> list[dict[str, str]]:
+    labels = {
+        "col": lambda c: views.COL_LABELS.get(c, c),
+        "category": vocab.CATEGORIES.label,
+        "enjeu": vocab.ENJEUX.label,
+        "department": lambda d: f"Département {d}",
+        "region": lambda r: f"Région {r}",
+    }
+    active = [
+        {"label": label(getattr(params, name)), "url": link(params, **{name: None})}
+        for name, label in labels.items()
+        if getattr(params, name)
+    ]
+    if params.near is not None:
+        radius = f" ({params.radius_km:g} km)" if params.radius_km else ""
+        url = link(params, near=None, radius_km=None, sort=None)
+        active.append({"label": f"Près de {params.near[0]}, {params.near[1]}{radius}", "url": url})
+    return active
+
+
+def _about(store: Store, did: str) -> dict[str, Any]:
+    own = store.records(author=did)
+    profile = next((r.body for r in own if r.col == "profile" and r.body), None) or {}
+    return {
+        "did": did,
+        "summary": views.text(profile.get("summary")),
+        "city": views.text(views.mapping(profile.get("address")).get("city")),
+        "offers": sum(1 for r in own if r.col == "offer"),
+        "needs": sum(1 for r in own if r.col == "need"),
+        "copies": sum(1 for feed in store.feeds() if feed.author != did),
+    }
+
+
+async def search_atom(request: web.Request) -> web.Response:
+    try:
+        params = parse_params(request.query)
+    except ParamError as exc:
+        raise bad_parameter(f"{exc.param} : {exc.message}") from None
+    result: SearchResult = await asyncio.to_thread(request.app[SEARCH].search, params)
+    base = base_url(request)
+    query = params.to_query()
+    query.pop("page", None)
+    encoded = urlencode(query)
+    words = [f"« {params.q} »"] if params.q else []
+    words += [a["label"] for a in _active(params)]
+    entries = []
+    for hit in result.hits:
+        item = card(hit)
+        where = ", ".join(x for x in (item["place_name"], item["city"]) if x)
+        summary = " — ".join(x for x in (where, views.plain(hit.snippet), *item["short"]) if x)
+        entries.append(
+            {
+                "url": base + item["url"],
+                "title": item["title"],
+                "updated": hit.updated,
+                "summary": summary,
+                "category": hit.category,
+                "category_label": item["category_label"],
+            }
+        )
+    body = atom.feed(
+        feed_id=f"{base}/search.atom" + (f"?{encoded}" if encoded else ""),
+        title="Maillage : " + (", ".join(words) or "tous les résultats"),
+        subtitle=f"{result.total} résultat(s) sur le nœud {request.app[SETTINGS].name}",
+        self_url=f"{base}/search.atom" + (f"?{encoded}" if encoded else ""),
+        html_url=f"{base}/" + (f"?{encoded}" if encoded else ""),
+        author=request.app[SETTINGS].name,
+        entries=entries,
+    )
+    return web.Response(body=body, content_type=atom.ATOM, charset="utf-8")
+
+
+async def opensearch(request: web.Request) -> web.Response:
+    body = atom.opensearch(base_url(request), request.app[SETTINGS].name)
+    return web.Response(body=body, content_type=atom.OPENSEARCH, charset="utf-8")
+
+
+async def favicon(request: web.Request) -> web.Response:
+    icon = (HERE / "static" / "favicon.svg").read_bytes()
+    return web.Response(body=icon, content_type="image/svg+xml")
 
 
 async def stylesheet(request: web.Request) -> web.Response:
@@ -68,40 +285,3 @@ async def stylesheet(request: web.Request) -> web.Response:
     response.headers["Cache-Control"] = "no-cache"
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
-
-
-def _context(store: Store, did: str) -> dict[str, Any]:
-    """What the page shows, read from the store (in a worker thread)."""
-    own = store.records(author=did)
-    profile = next((r.body for r in own if r.col == "profile" and r.body), None) or {}
-    address = profile.get("address")
-    return {
-        "summary": _text(profile.get("summary")),
-        "city": _text(address.get("city")) if isinstance(address, dict) else "",
-        "families": [FAMILIES.label(f) for f in _texts(profile.get("families"))],
-        "offers": _items(r for r in own if r.col == "offer"),
-        "needs": _items(r for r in own if r.col == "need"),
-        "copies": sum(1 for feed in store.feeds() if feed.author != did),
-    }
-
-
-def _items(records: Any) -> list[dict[str, str]]:
-    items = []
-    for record in records:
-        body = record.body or {}
-        category = _text(body.get("category"))
-        items.append(
-            {
-                "title": _text(body.get("title")) or record.rid,
-                "category": CATEGORIES.label(category) if category else "",
-            }
-        )
-    return sorted(items, key=lambda item: item["title"].casefold())
-
-
-def _text(value: object) -> str:
-    return value if isinstance(value, str) else ""
-
-
-def _texts(value: object) -> list[str]:
-    return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []

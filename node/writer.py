@@ -32,12 +32,17 @@ class Writer:
         self.store = store
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="maillage-writer")
         self._listeners: list[Listener] = []
+        self._fork_listeners: list[Listener] = []
         self._announced: dict[str, int] = {f.author: f.seq for f in store.feeds()}
         self._catching_up = asyncio.Lock()
 
     def add_listener(self, listener: Listener) -> None:
         """Call ``listener(entries)`` after every write that stored entries."""
         self._listeners.append(listener)
+
+    def add_fork_listener(self, listener: Callable[[list[str]], Awaitable[None] | None]) -> None:
+        """Call ``listener(dids)`` when a write found forks (those feeds are now frozen)."""
+        self._fork_listeners.append(listener)  # type: ignore[arg-type]
 
     async def run(self, function: Callable[..., T], *args: Any) -> T:
         """Run a write function of the store on the writer thread, after those before it."""
@@ -47,6 +52,8 @@ class Writer:
         """Store verified entries (``Store.append``) and announce those stored."""
         result = await self.run(self.store.append, list(entries))
         await self._announce(result.stored)
+        if result.forks:
+            await self._notify(self._fork_listeners, sorted({p.author for p in result.forks}))
         return result
 
     async def append_own(self, key: SigningKey, **record: Any) -> Entry:
@@ -75,13 +82,16 @@ class Writer:
             return
         for entry in fresh:
             self._announced[entry.author] = max(self._announced.get(entry.author, 0), entry.seq)
-        for listener in self._listeners:
+        await self._notify(self._listeners, fresh)
+
+    async def _notify(self, listeners: list[Listener], items: list[Any]) -> None:
+        for listener in listeners:
             try:
-                outcome = listener(fresh)
+                outcome = listener(items)
                 if inspect.isawaitable(outcome):
                     await outcome
             except Exception:  # a listener's failure must not undo or block a write
-                log.exception("listener %r failed on %d new entries", listener, len(fresh))
+                log.exception("listener %r failed on %d new items", listener, len(items))
 
     def close(self) -> None:
         self._executor.shutdown(wait=True)

@@ -1,0 +1,258 @@
+"""Search at 100,000 offers: index build rate, in-process p50/p95 against SQLite FTS5 on the
+same corpus and queries, and the peak RSS of a process holding the index and searching.
+
+The corpus is generated: ~2,000 places (departments, coordinates), offers whose words follow
+a Zipf law over a vocabulary of a few thousand French word forms (labels of
+``protocol.vocabulary`` and a few hundred words of the tiers-lieux world, with their plural
+and feminine forms).
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import shutil
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from itertools import accumulate
+from pathlib import Path
+
+from whoosh import index as windex
+
+from protocol import vocabulary as vocab
+from protocol.state import Record
+from search.documents import PlaceInfo, make_document
+from search.index import HEADS_FILE, SearchIndex
+from search.model import SearchParams
+from search.schema import build_schema
+
+_BASE_TEXT = """
+atelier fablab machine découpe laser impression imprimante bois métal textile couture tissu
+fil aiguille réparation vélo ordinateur électronique soudure carte arduino raspberry capteur
+robot programmation code logiciel libre formation initiation jeune enfant adulte senior
+association commune mairie entreprise artisan agriculteur jardin potager compost semence
+cuisine repas alimentation circuit court marché producteur local énergie solaire isolation
+rénovation habitat chantier outil perceuse scie ponceuse fraiseuse tour cnc fraisage gravure
+vinyle sérigraphie broderie patron prototype série pièce moule résine plastique recyclage
+réemploi déchet récupération objet meuble mobilier design conception modélisation dessin
+plan maquette architecture coworking bureau poste réunion salle accueil événement concert
+exposition spectacle résidence artiste musique vidéo photo son studio radio podcast média
+numérique inclusion démarche administrative accompagnement médiation tablette smartphone
+internet réseau serveur donnée sauvegarde sécurité emploi insertion chômage compétence métier
+apprentissage stage certification diplôme parcours tutorat mentorat bénévole salarié équipe
+projet collectif coopérative gouvernance citoyen territoire rural village campagne quartier
+ville transition écologie climat biodiversité eau forêt mobilité covoiturage télétravail
+santé soin visière masque blouse hôpital crise urgence solidarité entraide partage prêt
+location tarif gratuit prix adhésion devis échange heure journée semaine mois week-end
+matin soir ouverture horaire lundi mardi mercredi jeudi vendredi samedi dimanche public
+professionnel école collège lycée université recherche laboratoire science technique
+ingénieur designer menuisier électricien plombier couturier graphiste développeur animateur
+facilitateur médiateur formateur technicien fabmanager régisseur jardinier cuisinier
+brasserie café bar épicerie boutique magasin friperie ressourcerie recyclerie bricolage
+peinture céramique poterie verre cuir papier carton reliure livre bibliothèque lecture
+écriture jeu ludothèque sport danse théâtre cinéma festival fête rencontre débat conférence
+atelier-partagé low-tech énergie-solaire imprimante-3d découpeuse plotter brodeuse
+"""
+BASE_WORDS = _BASE_TEXT.split()
+TAGS = ["3d", "laser", "cnc", "arduino", "couture", "vélo", "bois", "textile", "soudure"]
+
+
+def vocabulary_words() -> list[str]:
+    words = list(dict.fromkeys(BASE_WORDS))
+    for table in vocab.VOCABULARIES.values():
+        for label in table.values():
+            words += [w.strip(",.()").lower() for w in label.split() if len(w) > 3]
+    forms: list[str] = []
+    for word in dict.fromkeys(words):
+        forms += [word, word + "s"]
+        if word.endswith(("é", "el", "ier", "al")):
+            forms += [word + "e", word + "es"]
+        if word.endswith("er"):
+            forms += [word[:-2] + "ement", word[:-2] + "age", word[:-2] + "eur"]
+    return list(dict.fromkeys(forms))
+
+
+def make_corpus(n: int, places: int = 2_000, seed: int = 7):
+    rng = random.Random(seed)
+    words = vocabulary_words()
+    rng.shuffle(words)
+    weights = list(accumulate(1.0 / (rank + 1) ** 1.07 for rank in range(len(words))))
+    cats, enjeux = list(vocab.CATEGORIES), list(vocab.ENJEUX)
+    departments = [f"{d:02d}" for d in range(1, 96) if d != 20]
+    place_infos = []
+    for p in range(places):
+        dep = rng.choice(departments)
+        lat, lon = rng.uniform(42.5, 51.0), rng.uniform(-4.5, 7.5)
+        name = f"{rng.choice(['Fablab', 'Atelier', 'La Fabrique', 'Tiers-lieu'])} {p}"
+        place_infos.append(PlaceInfo(name, f"Commune {p % 700}", dep, "75", lat, lon))
+
+    def text(k: int) -> str:
+        return " ".join(rng.choices(words, cum_weights=weights, k=k))
+
+    docs = []
+    for i in range(n):
+        place = rng.randrange(places)
+        body = {
+            "title": text(rng.randint(2, 6)).capitalize(),
+            "description": text(rng.randint(15, 60)),
+            "category": rng.choice(cats),
+            "tags": rng.sample(TAGS, rng.randint(0, 3)),
+            "enjeux": rng.sample(enjeux, rng.randint(0, 3)),
+            "conditions": {"pricing": rng.choice(list(vocab.PRICING))},
+        }
+        record = Record(f"did:key:zplace{place}", "offer", f"o{i}", 1, "", body)
+        docs.append((record, f"2024-{1 + i % 12:02d}-{1 + i % 28:02d}T10:00:00Z", place))
+    queries = []
+    mid = words[5:600]
+    for _ in range(200):
+        q = " ".join(rng.sample(mid, rng.choice([1, 1, 2, 2, 2, 3])))
+        params = {"q": q}
+        roll = rng.random()
+        if roll < 0.2:
+            params["department"] = rng.choice(departments)
+        elif roll < 0.35:
+            params["near"] = (rng.uniform(43.5, 49.5), rng.uniform(-1.0, 6.0))
+            params["radius_km"] = 50.0
+        queries.append(params)
+    return words, place_infos, docs, queries
+
+
+def build_whoosh(path: Path, place_infos, docs) -> float:
+    if path.exists():
+        shutil.rmtree(path)
+    path.mkdir(parents=True)
+    start = time.perf_counter()
+    ix = windex.create_in(path, build_schema())
+    writer = ix.writer(limitmb=256)
+    for record, ts, place in docs:
+        writer.add_document(**make_document(record, ts, place_infos[place]))
+    writer.commit()
+    ix.close()
+    heads = {f"did:key:zplace{p}": 1 for p in range(len(place_infos))}
+    (path / HEADS_FILE).write_text(json.dumps(heads))
+    return time.perf_counter() - start
+
+
+def build_fts(path: Path, place_infos, docs) -> sqlite3.Connection:
+    db = sqlite3.connect(path)
+    db.execute(
+        "CREATE VIRTUAL TABLE docs USING fts5(title, description, tags, place, department "
+        "UNINDEXED, tokenize='unicode61 remove_diacritics 2')"
+    )
+    rows = (
+        (
+            r.body["title"],
+            r.body["description"],
+            " ".join(r.body["tags"]),
+            place_infos[p].name,
+            place_infos[p].department,
+        )
+        for r, _, p in docs
+    )
+    db.executemany("INSERT INTO docs VALUES (?, ?, ?, ?, ?)", rows)
+    db.commit()
+    return db
+
+
+def _params(query: dict) -> SearchParams:
+    return SearchParams(**query)
+
+
+def time_queries(function, queries, rounds: int = 3) -> list[float]:
+    times = []
+    for _ in range(rounds):
+        for query in queries:
+            start = time.perf_counter()
+            function(query)
+            times.append((time.perf_counter() - start) * 1000)
+    return times
+
+
+def pct(times: list[float], p: float) -> float:
+    ordered = sorted(times)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * p))]
+
+
+def fts_search(db: sqlite3.Connection):
+    def run(query: dict) -> None:
+        match = " ".join(f'"{w}"' for w in query["q"].split())
+        sql = "SELECT rowid FROM docs WHERE docs MATCH ?"
+        args: list = [match]
+        if "department" in query:
+            sql += " AND department = ?"
+            args.append(query["department"])
+        db.execute(sql + " ORDER BY rank LIMIT 20", args).fetchall()
+        db.execute("SELECT count(*) FROM docs WHERE docs MATCH ?", [match]).fetchone()
+
+    return run
+
+
+def run(n: int = 100_000, rounds: int = 3) -> dict:
+    words, place_infos, docs, queries = make_corpus(n)
+    work = Path(tempfile.mkdtemp(prefix="maillage-bench-search-"))
+    try:
+        build_s = build_whoosh(work / "index", place_infos, docs)
+        db = build_fts(work / "fts.sqlite3", place_infos, docs)
+        index = SearchIndex(work / "index")
+        ours = time_queries(lambda q: index.search(_params(q)), queries, rounds)
+        fts = time_queries(fts_search(db), queries, rounds)
+        totals = [index.search(_params(q)).total for q in queries]
+        index.close()
+        db.close()
+        del docs
+        rss = _rss(work / "index", queries)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return {
+        "records": n,
+        "vocabulary": len(words),
+        "places": len(place_infos),
+        "build_records_per_s": round(n / build_s),
+        "search_p50_ms": round(pct(ours, 0.5), 2),
+        "search_p95_ms": round(pct(ours, 0.95), 2),
+        "fts5_p50_ms": round(pct(fts, 0.5), 2),
+        "fts5_p95_ms": round(pct(fts, 0.95), 2),
+        "p95_ratio_to_fts5": round(pct(ours, 0.95) / max(pct(fts, 0.95), 1e-6), 2),
+        "median_total_hits": statistics.median(totals),
+        "rss_mb": rss,
+    }
+
+
+RSS_CHILD = """
+import json, sys
+from pathlib import Path
+from search.index import SearchIndex
+from search.model import SearchParams
+index = SearchIndex(Path(sys.argv[1]))
+for query in json.loads(sys.stdin.read()):
+    if "near" in query:
+        query["near"] = tuple(query["near"])
+    index.search(SearchParams(**query))
+status = Path("/proc/self/status").read_text()
+print(next(l.split()[1] for l in status.splitlines() if l.startswith("VmHWM")))
+"""
+
+
+def _rss(path: Path, queries) -> float:
+    out = subprocess.run(
+        [sys.executable, "-c", RSS_CHILD, str(path)],
+        input=json.dumps(queries),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return round(int(out.stdout.strip()) / 1024, 1)
+
+
+def report(result: dict) -> str:
+    return (
+        f"search: {result['records']} offres ({result['vocabulary']} mots, "
+        f"{result['places']} lieux): index {result['build_records_per_s']} enr./s; "
+        f"recherche p50 {result['search_p50_ms']} ms, p95 {result['search_p95_ms']} ms; "
+        f"FTS5 p50 {result['fts5_p50_ms']} ms, p95 {result['fts5_p95_ms']} ms "
+        f"(rapport p95 {result['p95_ratio_to_fts5']}); RSS {result['rss_mb']} Mo"
+    )

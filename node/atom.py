@@ -1,0 +1,83 @@
+"""Atom feeds (RFC 4287) of search results and of a place, and the OpenSearch description.
+
+XML is built with :mod:`xml.etree.ElementTree`, which escapes every text and attribute:
+peer text is never concatenated into markup.
+"""
+
+from __future__ import annotations
+
+import datetime
+import xml.etree.ElementTree as ET
+from typing import Any
+
+ATOM_NS = "http://www.w3.org/2005/Atom"
+OPENSEARCH_NS = "http://a9.com/-/spec/opensearch/1.1/"
+ATOM = "application/atom+xml"
+OPENSEARCH = "application/opensearchdescription+xml"
+
+
+def now() -> str:
+    return datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _sub(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> ET.Element:
+    element = ET.SubElement(parent, tag, attrs)
+    if text is not None:
+        element.text = text
+    return element
+
+
+def feed(
+    *,
+    feed_id: str,
+    title: str,
+    self_url: str,
+    html_url: str,
+    author: str,
+    entries: list[dict[str, Any]],
+    subtitle: str = "",
+) -> bytes:
+    """An Atom feed; each entry has ``url`` (absolute), ``title``, ``updated``, ``summary``
+    and optionally ``category``."""
+    root = ET.Element("feed", {"xmlns": ATOM_NS, "xml:lang": "fr"})
+    _sub(root, "id", feed_id)
+    _sub(root, "title", title)
+    if subtitle:
+        _sub(root, "subtitle", subtitle)
+    updated = max((e["updated"] for e in entries if e.get("updated")), default=None)
+    _sub(root, "updated", updated or now())
+    _sub(root, "link", rel="self", type=ATOM, href=self_url)
+    _sub(root, "link", rel="alternate", type="text/html", href=html_url)
+    _sub(_sub(root, "author"), "name", author)
+    _sub(root, "generator", "Maillage")
+    for item in entries:
+        entry = _sub(root, "entry")
+        _sub(entry, "id", item["url"])
+        _sub(entry, "title", item["title"])
+        _sub(entry, "updated", item.get("updated") or updated or now())
+        _sub(entry, "link", rel="alternate", type="text/html", href=item["url"])
+        if item.get("category"):
+            _sub(entry, "category", term=item["category"], label=item.get("category_label", ""))
+        if item.get("summary"):
+            _sub(entry, "summary", item["summary"])
+    return ET.tostring(root, encoding="utf-8", xml_declaration=True)
+
+
+def opensearch(base: str, name: str) -> bytes:
+    """The OpenSearch 1.1 description: the browser can add this node's search box."""
+    root = ET.Element("OpenSearchDescription", {"xmlns": OPENSEARCH_NS})
+
+    def sub(tag: str, text: str | None = None, **attrs: str) -> None:
+        element = ET.SubElement(root, tag, attrs)
+        if text is not None:
+            element.text = text
+
+    sub("ShortName", "Maillage")
+    sub("Description", f"Tiers-lieux : qui fait quoi, où, à quelles conditions ({name})"[:1024])
+    sub("Url", type="text/html", template=f"{base}/?q={{searchTerms}}")
+    sub("Url", type=ATOM, template=f"{base}/search.atom?q={{searchTerms}}")
+    sub("Url", type=OPENSEARCH, rel="self", template=f"{base}/opensearch.xml")
+    sub("InputEncoding", "UTF-8")
+    sub("OutputEncoding", "UTF-8")
+    sub("Language", "fr-fr")
+    return ET.tostring(root, encoding="utf-8", xml_declaration=True)

@@ -1,0 +1,90 @@
+"""French text analysis for the index: tokens, lowercase, elision, stop words, accents, stems.
+
+``french_analyzer()`` is used for every full-text field, at indexing and at query time, so
+that "Découpes au laser", "decoupe laser" and "l'atelier" / "atelier" meet. Accents are
+folded *before* stemming: the stemmer then sees the same letters whether or not the person
+typing used accents ("électronique" and "electronique" give one stem).
+``plain_analyzer()`` does the same without stemming; it feeds the "did you mean" words.
+"""
+
+from __future__ import annotations
+
+import re
+
+from whoosh.analysis import (
+    Analyzer,
+    CharsetFilter,
+    Filter,
+    LowercaseFilter,
+    RegexTokenizer,
+    StemFilter,
+    StopFilter,
+)
+from whoosh.lang import stopwords_for_language
+from whoosh.support.charset import accent_map
+
+#: A word, possibly with inner apostrophes ("l'atelier", "aujourd'hui"): elision comes after.
+TOKEN_PATTERN = r"\w+(?:['’]\w+)*"
+#: Elided articles and pronouns: "l'", "d'", "qu'", "j'", "n'", "s'", "c'", "m'", "t'".
+ELISIONS = frozenset({"l", "d", "qu", "j", "n", "s", "c", "m", "t", "jusqu", "lorsqu", "puisqu"})
+_APOSTROPHE = re.compile(r"['’]")
+
+
+def fold(text: str) -> str:
+    """``text`` without accents (é → e, ç → c, œ → oe…), as the index sees it."""
+    return text.translate(accent_map)
+
+
+#: French stop words (articles, pronouns, auxiliaries), accents folded like the tokens.
+STOP_WORDS = frozenset(fold(w) for w in stopwords_for_language("fr")) | {"a", "les", "ete"}
+
+
+class ElisionFilter(Filter):
+    """Drop an elided article or pronoun: "l'atelier" → "atelier", "qu’il" → "il"."""
+
+    def __call__(self, tokens):  # type: ignore[no-untyped-def]
+        for token in tokens:
+            parts = _APOSTROPHE.split(token.text, maxsplit=1)
+            if len(parts) == 2 and parts[0] in ELISIONS and parts[1]:
+                if token.chars:
+                    token.startchar += len(parts[0]) + 1
+                token.text = parts[1]
+            yield token
+
+
+class PluralFilter(Filter):
+    """Drop a plural "s" (not "ss") or the "x" of "-eux/-aux": the French stemmer keeps
+    "vélos" and "vélo" apart, people do not."""
+
+    def __call__(self, tokens):  # type: ignore[no-untyped-def]
+        for token in tokens:
+            text = token.text
+            if len(text) > 3 and (
+                (text[-1] == "s" and text[-2] != "s") or (text[-1] == "x" and text[-2] == "u")
+            ):
+                token.text = text[:-1]
+            yield token
+
+
+def french_analyzer(stem: bool = True) -> Analyzer:
+    """Tokenizer, lowercase, elision, accent folding, stop words and (optionally) stems."""
+    chain = (
+        RegexTokenizer(TOKEN_PATTERN)
+        | LowercaseFilter()
+        | ElisionFilter()
+        | CharsetFilter(accent_map)
+        | StopFilter(stoplist=STOP_WORDS, minsize=1)
+    )
+    if stem:
+        chain = chain | PluralFilter() | StemFilter(lang="fr", cachesize=100_000)
+    return chain
+
+
+def plain_analyzer() -> Analyzer:
+    """The same words, not stemmed: the vocabulary offered by "did you mean"."""
+    return french_analyzer(stem=False)
+
+
+def stems(text: str) -> list[str]:
+    """The index terms of ``text`` (for tests and highlighting)."""
+    return [token.text for token in french_analyzer()(text)]

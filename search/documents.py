@@ -1,0 +1,148 @@
+"""From a stored record to the fields of its search document.
+
+Bodies come from peers: every member is read defensively (a wrong type is ignored, never an
+error). The place of an offer or need (name, town, department, region, coordinates) comes
+from its author's profile; a profile or listing is its own place.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+
+from protocol import vocabulary as vocab
+from protocol.state import Record
+from search.schema import PLACE_COLS, doc_key
+
+
+@dataclass(frozen=True)
+class PlaceInfo:
+    name: str = ""
+    city: str = ""
+    department: str = ""
+    region: str = ""
+    lat: float | None = None
+    lon: float | None = None
+
+
+NO_PLACE = PlaceInfo()
+
+
+def _str(value: Any, limit: int = 20_000) -> str:
+    return value[:limit] if isinstance(value, str) else ""
+
+
+def _strings(value: Any) -> list[str]:
+    return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
+
+
+def _member(value: Any, name: str) -> Any:
+    return value.get(name) if isinstance(value, dict) else None
+
+
+def _coordinate(value: Any, bound: float) -> float | None:
+    try:
+        number = float(value) if isinstance(value, str) and len(value) < 40 else None
+    except ValueError:
+        return None
+    if number is None or not math.isfinite(number) or abs(number) > bound:
+        return None
+    return number
+
+
+def place_of(body: dict[str, Any] | None) -> PlaceInfo:
+    """The place described by a profile (or listing) body."""
+    if not isinstance(body, dict):
+        return NO_PLACE
+    geo = body.get("geo")
+    lat = _coordinate(_member(geo, "lat"), 90)
+    lon = _coordinate(_member(geo, "lon"), 180)
+    if lat is None or lon is None:
+        lat = lon = None
+    return PlaceInfo(
+        name=_str(body.get("name"), 200),
+        city=_str(_member(body.get("address"), "city"), 100),
+        department=_str(body.get("department"), 3),
+        region=_str(body.get("region"), 2),
+        lat=lat,
+        lon=lon,
+    )
+
+
+def make_document(record: Record, ts: str, place: PlaceInfo) -> dict[str, Any]:
+    """The fields of ``record``'s document (its body must not be withheld)."""
+    body = record.body if isinstance(record.body, dict) else {}
+    if record.col in PLACE_COLS:
+        place = place_of(body)
+        title = place.name or record.rid
+        description = "\n".join(
+            part for part in (_str(body.get("summary")), _str(body.get("description"))) if part
+        )
+        category = ""
+        extra = vocab.FAMILIES.labels(_strings(body.get("families")))
+        extra += [f"{e.get('type', '')} {e.get('make', '')}" for e in _equipment(body)]
+        tags: list[str] = []
+        enjeux: list[str] = []
+        pricing = ""
+    else:
+        title = _str(body.get("title"), 200) or record.rid
+        description = _str(body.get("description"))
+        category = _str(body.get("category"), 64)
+        tags = _strings(body.get("tags"))
+        enjeux = [e for e in _strings(body.get("enjeux")) if "," not in e and e]
+        conditions = body.get("conditions")
+        pricing = _str(_member(conditions, "pricing"), 64)
+        extra = vocab.ENJEUX.labels(enjeux)
+        extra += vocab.AUDIENCES.labels(_strings(_member(conditions, "audiences")))
+        if pricing:
+            extra.append(vocab.PRICING.label(pricing))
+        extra.append(_str(_member(conditions, "value_proposition"), 2000))
+    category_label = vocab.CATEGORIES.label(category) if category else ""
+    geo = "" if place.lat is None else f"{place.lat},{place.lon}"
+    words = " ".join((title, description, " ".join(tags), category_label, place.name))
+    doc: dict[str, Any] = {
+        "key": doc_key(record.author, record.col, record.rid),
+        "author": record.author,
+        "col": record.col,
+        "rid": record.rid,
+        "title": title,
+        "description": description,
+        "tags": " ".join(tags),
+        "category": category,
+        "category_label": category_label,
+        "enjeux": ",".join(enjeux),
+        "extra": " ".join(extra),
+        "place_name": place.name,
+        "city": place.city,
+        "department": place.department,
+        "region": place.region,
+        "pricing": pricing,
+        "geo": geo,
+        "updated": ts,
+        "valid_until": _str(body.get("valid_until"), 10),
+        "words": words,
+        "body": orjson.dumps(body),
+    }
+    if place.lat is not None:
+        doc["lat"] = place.lat
+        doc["lon"] = place.lon
+    return doc
+
+
+def _equipment(body: dict[str, Any]) -> list[dict[str, Any]]:
+    items = body.get("equipment")
+    return [e for e in items if isinstance(e, dict)] if isinstance(items, list) else []
+
+
+def ts_of_line(line: bytes | None) -> str:
+    """The ``ts`` of an entry line's header ("" when unknown)."""
+    if not line:
+        return ""
+    try:
+        header = orjson.loads(line).get("header", {})
+    except orjson.JSONDecodeError:
+        return ""
+    return _str(header.get("ts"), 20)

@@ -1,0 +1,186 @@
+"""Turning :class:`SearchParams` into whoosh queries, and the helpers of answering them.
+
+* :func:`text_query` parses ``q`` (quoted phrases, AND/OR/NOT and their French ET/OU/SAUF,
+  ``-word`` to exclude, ``word~`` for a fuzzy match, ``prefix*``) over the text fields with
+  their boosts; it never raises: a query the parser cannot read is searched word by word.
+* :func:`filter_query` gives the exact filters (col, category, enjeu, department, region and
+  the bounding box of a radius).
+* :class:`Columns` reads per-document values (category, department…) from column storage,
+  cached per immutable segment, for facets, sorts and exact distances.
+* :func:`snippet` is the highlighted extract: everything escaped, matched words in <mark>.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+import re
+from typing import Any
+
+from whoosh import qparser
+from whoosh import query as wq
+from whoosh.searching import Searcher
+
+from search.analysis import french_analyzer
+from search.model import SearchParams
+from search.schema import TEXT_FIELDS
+
+EARTH_RADIUS_KM = 6371.0088
+_ANALYZER = french_analyzer()
+_OPERATORS = re.compile(r'[()"~*?+\-^\[\]{}:]|\b(?:AND|OR|NOT|ANDNOT|ET|OU|SAUF)\b')
+
+
+def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance in km between two points given in degrees."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(a)))
+
+
+def bounding_box(lat: float, lon: float, radius_km: float) -> tuple[float, float, float, float]:
+    """(min_lat, max_lat, min_lon, max_lon) enclosing the circle (a prefilter only)."""
+    dlat = math.degrees(radius_km / EARTH_RADIUS_KM)
+    cos_lat = math.cos(math.radians(lat))
+    dlon = 180.0 if cos_lat < 1e-6 else min(180.0, dlat / cos_lat)
+    return max(-90.0, lat - dlat), min(90.0, lat + dlat), lon - dlon, lon + dlon
+
+
+def _parser(group: type[qparser.GroupNode]) -> qparser.QueryParser:
+    parser = qparser.MultifieldParser(
+        list(TEXT_FIELDS), schema=None, fieldboosts=TEXT_FIELDS, group=group
+    )
+    for plugin in (qparser.FieldsPlugin, qparser.RangePlugin, qparser.SingleQuotePlugin):
+        parser.remove_plugin_class(plugin)
+    parser.replace_plugin(
+        qparser.OperatorsPlugin(
+            And=r"(?<=\s)(?:AND|ET)(?=\s)",
+            Or=r"(?<=\s)(?:OR|OU)(?=\s)",
+            AndNot=r"(?<=\s)ANDNOT(?=\s)",
+            Not=r"(^|(?<=(\s|[()])))(?:NOT|SAUF)(?=\s)",
+        )
+    )
+    parser.add_plugin(qparser.PlusMinusPlugin())
+    parser.add_plugin(qparser.FuzzyTermPlugin())
+    return parser
+
+
+class _Parsers:
+    def __init__(self, schema: Any) -> None:
+        self.all_words = _parser(qparser.AndGroup)
+        self.any_word = _parser(qparser.OrGroup.factory(0.9))
+        for parser in (self.all_words, self.any_word):
+            parser.schema = schema
+
+
+_PARSERS: dict[int, _Parsers] = {}
+
+
+def text_query(schema: Any, q: str, *, any_word: bool = False) -> wq.Query:
+    """The query of free text ``q`` (``Every`` when it holds no searchable word)."""
+    parsers = _PARSERS.get(id(schema))
+    if parsers is None:
+        parsers = _PARSERS[id(schema)] = _Parsers(schema)
+    parser = parsers.any_word if any_word else parsers.all_words
+    try:
+        parsed = parser.parse(q)
+        parsed = parsed.normalize()
+    except Exception:  # typed by anyone: fall back to plain words
+        parsed = parser.parse(_OPERATORS.sub(" ", q)).normalize()
+    if parsed is wq.NullQuery or isinstance(parsed, wq.NullQuery.__class__):
+        return wq.Every()
+    return parsed
+
+
+def has_operators(q: str) -> bool:
+    return bool(_OPERATORS.search(q))
+
+
+def filter_query(params: SearchParams) -> wq.Query | None:
+    """The exact filters of ``params`` (None when there are none)."""
+    terms: list[wq.Query] = []
+    for field, value in (
+        ("col", params.col),
+        ("category", params.category),
+        ("enjeux", params.enjeu),
+        ("department", params.department),
+        ("region", params.region),
+    ):
+        if value:
+            terms.append(wq.Term(field, value))
+    if params.near is not None and params.radius_km is not None:
+        min_lat, max_lat, min_lon, max_lon = bounding_box(*params.near, params.radius_km)
+        terms.append(wq.NumericRange("lat", min_lat, max_lat))
+        if max_lon - min_lon < 360:
+            terms.append(wq.NumericRange("lon", min_lon, max_lon))
+    if not terms:
+        return None
+    return terms[0] if len(terms) == 1 else wq.And(terms)
+
+
+def _parse_geo(value: str) -> tuple[float, float] | None:
+    if not value:
+        return None
+    lat, _, lon = value.partition(",")
+    return float(lat), float(lon)
+
+
+class Columns:
+    """Per-document values of the open searcher, cached per (immutable) segment."""
+
+    FIELDS = ("category", "department", "enjeux", "geo", "updated")
+
+    def __init__(self) -> None:
+        self._segments: dict[str, dict[str, list[Any]]] = {}
+        self.values: dict[str, list[Any]] = {}
+
+    def load(self, searcher: Searcher) -> None:
+        """Point at ``searcher``'s documents (reads only the segments not seen before)."""
+        merged: dict[str, list[Any]] = {name: [] for name in self.FIELDS}
+        kept: dict[str, dict[str, list[Any]]] = {}
+        for sub, offset in searcher.leaf_searchers():
+            reader = sub.reader()
+            segment = reader.segment()
+            if segment is None or reader.doc_count_all() == 0:
+                continue  # an empty index
+            segment_id = segment.segment_id()
+            columns = self._segments.get(segment_id)
+            if columns is None:
+                columns = {name: list(reader.column_reader(name)) for name in self.FIELDS}
+                columns["geo"] = [_parse_geo(v) for v in columns["geo"]]
+            kept[segment_id] = columns
+            for name in self.FIELDS:
+                values = merged[name]
+                values.extend([None] * (offset - len(values)))
+                values.extend(columns[name])
+        self._segments = kept
+        self.values = merged
+
+
+def snippet(text: str, terms: set[str], width: int = 240) -> str:
+    """An HTML extract of ``text`` around its first matched word, every matched word in
+    <mark>; everything else escaped."""
+    marks: list[tuple[int, int]] = []
+    if terms:
+        for token in _ANALYZER(text, chars=True, mode="index"):
+            if token.text in terms:
+                marks.append((token.startchar, token.endchar))
+    start = 0
+    if marks and marks[0][0] > width // 3:
+        start = text.rfind(" ", 0, marks[0][0] - width // 4) + 1
+    end = min(len(text), start + width)
+    if end < len(text):
+        space = text.rfind(" ", start, end)
+        end = space if space > start + width // 2 else end
+    out = ["…" if start > 0 else ""]
+    cursor = start
+    for begin, finish in marks:
+        if begin < cursor or finish > end:
+            continue
+        out.append(html.escape(text[cursor:begin]))
+        out.append(f"<mark>{html.escape(text[begin:finish])}</mark>")
+        cursor = finish
+    out.append(html.escape(text[cursor:end]))
+    if end < len(text):
+        out.append("…")
+    return "".join(out)
