@@ -1,103 +1,99 @@
-"""``make demo``, for now: a place signs its feed, anyone verifies it.
+"""``make demo``: a small network of real nodes on loopback, with the search page open.
 
-The demonstration network (several nodes, real data, the search page) comes with the node
-itself; until then this shows the signed log at work on realistic French records.
+Three places (a fablab in Périgueux, a shared workshop in Bordeaux, a repair café in
+Nontron) each run a node in this process; the first one, on ``PORT`` (default 8080), follows
+the two others and they follow it back; one replication round runs, then push keeps them in
+step. Ctrl-C stops everything. The homes live in a temporary directory, removed at the end.
+(Importing the 1,512 places of the 2019 census is the next step of the demo.)
 """
 
 from __future__ import annotations
 
-import io
+import asyncio
+import contextlib
+import logging
+import os
+import signal
+import socket
+import sys
 import tempfile
 from pathlib import Path
 
-from protocol.entries import Entry, sign_entry
-from protocol.keys import SigningKey, load_key, save_key
-from protocol.records import validate_record
-from protocol.state import fold
-from protocol.stream import verify_stream
-from protocol.vocabulary import CATEGORIES
+from aiohttp import web
 
-RECORDS: list[tuple[str, str, dict | None]] = [
-    (
-        "profile",
-        "profile",
-        {
-            "name": "La Fabrique du Périgord",
-            "summary": "Fablab associatif : découpe laser, impression 3D, couture, réparation.",
-            "families": ["fablab", "repair-cafe"],
-            "address": {"city": "Périgueux", "postcode": "24000", "insee_code": "24322"},
-            "department": "24",
-            "region": "75",
-            "geo": {"lat": "45.1846", "lon": "0.7214"},
-            "status": "actif",
-        },
-    ),
-    (
-        "offer",
-        "decoupe-laser",
-        {
-            "title": "Découpe laser bois et acrylique",
-            "category": "production.prototypage",
-            "enjeux": ["transition-ecologique"],
-            "conditions": {"pricing": "tarif", "price": "25.00", "unit": "heure"},
-        },
-    ),
-    (
-        "need",
-        "visieres",
-        {
-            "title": "Élastique pour 500 visières sous 10 jours",
-            "category": "production.petite-serie",
-            "enjeux": ["resilience-crise"],
-            "quantity": 500,
-            "unit": "mètres",
-            "urgency": "haute",
-        },
-    ),
-    ("need", "visieres", None),
-]
+from node.app import create_app
+from node.appkeys import KEY, REPLICATOR, WRITER
+from node.demo_data.places import PLACES
+from node.home import create_home
+from node.slugs import slugify
 
 
-def main() -> int:
-    with tempfile.TemporaryDirectory() as home:
-        key_path = Path(home) / "key.pem"
-        save_key(SigningKey.generate(), key_path)
-        key = load_key(key_path)
-        print(f"Identité du lieu : {key.did}\n(clé privée dans {key_path}, mode 0600)\n")
-        entries: list[Entry] = []
-        for col, rid, body in RECORDS:
-            if body is not None:
-                validate_record(col, body)
-            entries.append(
-                sign_entry(
-                    key,
-                    seq=len(entries) + 1,
-                    prev=entries[-1].id if entries else None,
-                    col=col,
-                    rid=rid,
-                    op="put" if body is not None else "del",
-                    body=body,
-                )
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+async def _start(root: Path, place: dict, port: int) -> tuple[web.AppRunner, web.Application]:
+    url = f"http://127.0.0.1:{port}"
+    home = root / place["name"].lower().replace(" ", "-").replace("'", "")
+    with create_home(home, name=place["name"], public_url=url) as node:
+        node.store.append_own(node.key, col="profile", rid="profile", body=place["profile"]())
+        for col, body in place["records"]():
+            node.store.append_own(node.key, col=col, rid=slugify(body["title"]), body=body)
+        settings = node.settings.model_copy(update={"port": port, "poll_seconds": 60})
+    app = create_app(settings)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    return runner, app
+
+
+async def _follow(app: web.Application, other: web.Application, url: str) -> None:
+    body = {"url": url, "name": other[KEY].did}
+    await app[WRITER].append_own(app[KEY], col="follow", rid=other[KEY].did, body=body)
+
+
+async def main() -> int:
+    logging.basicConfig(level=logging.WARNING, format="%(message)s")
+    port = int(os.environ.get("PORT", "8080"))
+    with tempfile.TemporaryDirectory(prefix="maillage-demo-") as tmp:
+        root = Path(tmp)
+        ports = [port, _free_port(), _free_port()]
+        try:
+            started = [await _start(root, place, p) for place, p in zip(PLACES, ports, strict=True)]
+        except OSError as exc:
+            print(
+                f"Impossible d'ouvrir le port {port} : {exc.strerror}. Essayez PORT=8081 make demo."
             )
-        feed = b"".join(e.line + b"\n" for e in entries)
-        print(f"Flux signé : {len(entries)} entrées, {len(feed)} octets (NDJSON)\n")
-        print("Vérification, ligne par ligne (maillage verify) :")
-        for verdict in verify_stream(io.BytesIO(feed)):
-            print(f"  {verdict}")
-        tampered = feed.replace(b"25.00", b"15.00")
-        print("\nLe même flux, prix modifié par un intermédiaire malveillant :")
-        for verdict in verify_stream(io.BytesIO(tampered)):
-            print(f"  {verdict}")
-        print("\nÉtat courant du lieu (la suppression a retiré le besoin) :")
-        for record in fold(entries)[key.did].records.values():
-            title = record.body.get("title") or record.body.get("name")
-            label = (
-                CATEGORIES.label(record.body.get("category", "")) if record.col != "profile" else ""
-            )
-            print(f"  {record.col:8} {record.rid:15} {title}" + (f" — {label}" if label else ""))
-        print("\nLe réseau de démonstration (nœuds, recherche) arrive avec le nœud Maillage.")
+            return 2
+        apps = [app for _, app in started]
+        urls = [f"http://127.0.0.1:{p}" for p in ports]
+        for other, url in zip(apps[1:], urls[1:], strict=True):
+            await _follow(apps[0], other, url)
+            await _follow(other, apps[0], urls[0])
+        for app in apps:
+            await app[REPLICATOR].run_once(force=True)
+        await apps[0][REPLICATOR].run_once(force=True)
+        print("Réseau de démonstration Maillage : trois lieux, trois nœuds qui se suivent.")
+        for place, url in zip(PLACES, urls, strict=True):
+            print(f"  {place['name']:28} {url}/")
+        print(
+            f"\nPage de recherche : {urls[0]}/   (essayez « découpe laser », « couture petite "
+            "série », « formation arduino jeunes »)"
+        )
+        print("Ctrl-C pour tout arrêter.", flush=True)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError):
+                loop.add_signal_handler(sig, stop.set)
+        await stop.wait()
+        print("\nArrêt…")
+        for runner, _ in reversed(started):
+            await runner.cleanup()
     return 0
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    sys.exit(asyncio.run(main()))

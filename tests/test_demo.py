@@ -1,0 +1,48 @@
+"""``make demo`` runs ``python -m node.demo``: a real subprocess, a search, Ctrl-C."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+from tests.conftest import ROOT
+
+
+def test_demo_network_answers_searches_and_stops_cleanly() -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    demo = subprocess.Popen(
+        [sys.executable, "-m", "node.demo"],
+        cwd=ROOT,
+        env={**os.environ, "PORT": str(port)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        lines = []
+        while time.monotonic() < deadline:
+            line = demo.stdout.readline()
+            assert line, f"the demo stopped: {demo.stderr.read()}"
+            lines.append(line)
+            if "Ctrl-C" in line:
+                break
+        assert f"http://127.0.0.1:{port}/" in "".join(lines)
+        url = f"http://127.0.0.1:{port}/api/search?q=couture%20petite%20s%C3%A9rie"
+        with urllib.request.urlopen(url, timeout=10) as response:
+            found = json.load(response)
+        # found on the Périgueux node, published by the Bordeaux node: replication worked
+        assert [r["place"]["city"] for r in found["results"]] == ["Bordeaux"]
+    finally:
+        demo.send_signal(signal.SIGINT)
+        assert demo.wait(timeout=30) == 0
+        demo.stdout.close()
+        demo.stderr.close()
