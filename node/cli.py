@@ -7,10 +7,10 @@ import sys
 from collections.abc import Sequence
 
 from node import cli_french
-from node.commands import follow, init, records, search, serve, verify
+from node.commands import follow, imports, init, records, search, serve, verify
 from node.commands.common import CommandError, fail
 
-COMMANDS = (init, records, serve, verify, follow, search)
+COMMANDS = (init, records, serve, verify, follow, search, imports)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -3,8 +3,10 @@
 Three places (a fablab in Périgueux, a shared workshop in Bordeaux, a repair café in
 Nontron) each run a node in this process; the first one, on ``PORT`` (default 8080), follows
 the two others and they follow it back; one replication round runs, then push keeps them in
-step. Ctrl-C stops everything. The homes live in a temporary directory, removed at the end.
-(Importing the 1,512 places of the 2019 census is the next step of the demo.)
+step. When ``../shared/data/cget-tiers-lieux-2019.csv`` is beside the project, a fourth node,
+a regional network, imports its 1,512 places as listings and the first node follows it, so
+the search page answers over the real places. Ctrl-C stops everything. The homes live in a
+temporary directory, removed at the end.
 """
 
 from __future__ import annotations
@@ -24,8 +26,22 @@ from aiohttp import web
 from node.app import create_app
 from node.appkeys import KEY, REPLICATOR, WRITER
 from node.demo_data.places import PLACES
-from node.home import create_home
+from node.home import Node, create_home
+from node.importer import import_file
+from node.listings import CGET_2019
 from node.slugs import slugify
+
+CENSUS = Path(__file__).resolve().parents[2] / "shared" / "data" / "cget-tiers-lieux-2019.csv"
+NETWORK = {
+    "name": "Réseau régional (démo)",
+    "profile": lambda: {
+        "name": "Réseau régional (démo)",
+        "summary": "Nœud de démonstration d'un réseau local : il publie les 1 512 tiers-lieux "
+        "du recensement CGET 2019 (Mission Coworking), lieux recensés non revendiqués.",
+        "status": "actif",
+    },
+    "records": lambda: [],
+}
 
 
 def _free_port() -> int:
@@ -41,12 +57,23 @@ async def _start(root: Path, place: dict, port: int) -> tuple[web.AppRunner, web
         node.store.append_own(node.key, col="profile", rid="profile", body=place["profile"]())
         for col, body in place["records"]():
             node.store.append_own(node.key, col=col, rid=slugify(body["title"]), body=body)
+        if place is NETWORK:
+            _import_census(node)
         settings = node.settings.model_copy(update={"port": port, "poll_seconds": 60})
     app = create_app(settings)
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     await web.TCPSite(runner, "127.0.0.1", port).start()
     return runner, app
+
+
+def _import_census(node: Node) -> None:
+    summary = import_file(node, CENSUS, CGET_2019)
+    print(
+        f"Recensement CGET 2019 importé par le réseau régional : {summary.published} lieux "
+        f"({len(summary.skipped)} lignes ignorées).",
+        flush=True,
+    )
 
 
 async def _follow(app: web.Application, other: web.Application, url: str) -> None:
@@ -59,9 +86,12 @@ async def main() -> int:
     port = int(os.environ.get("PORT", "8080"))
     with tempfile.TemporaryDirectory(prefix="maillage-demo-") as tmp:
         root = Path(tmp)
-        ports = [port, _free_port(), _free_port()]
+        places = [*PLACES, NETWORK] if CENSUS.is_file() else PLACES
+        if places is PLACES:
+            print(f"{CENSUS} absent : la démonstration tourne sur les lieux d'exemple seuls.")
+        ports = [port] + [_free_port() for _ in places[1:]]
         try:
-            started = [await _start(root, place, p) for place, p in zip(PLACES, ports, strict=True)]
+            started = [await _start(root, place, p) for place, p in zip(places, ports, strict=True)]
         except OSError as exc:
             print(
                 f"Impossible d'ouvrir le port {port} : {exc.strerror}. Essayez PORT=8081 make demo."
@@ -69,14 +99,17 @@ async def main() -> int:
             return 2
         apps = [app for _, app in started]
         urls = [f"http://127.0.0.1:{p}" for p in ports]
-        for other, url in zip(apps[1:], urls[1:], strict=True):
+        for place, other, url in zip(places[1:], apps[1:], urls[1:], strict=True):
             await _follow(apps[0], other, url)
-            await _follow(other, apps[0], urls[0])
+            if place is not NETWORK:  # the network publishes; it follows no one
+                await _follow(other, apps[0], urls[0])
         for app in apps:
             await app[REPLICATOR].run_once(force=True)
         await apps[0][REPLICATOR].run_once(force=True)
         print("Réseau de démonstration Maillage : trois lieux, trois nœuds qui se suivent.")
-        for place, url in zip(PLACES, urls, strict=True):
+        if places is not PLACES:
+            print("Le premier suit aussi un réseau régional qui publie 1 512 lieux recensés.")
+        for place, url in zip(places, urls, strict=True):
             print(f"  {place['name']:28} {url}/")
         print(
             f"\nPage de recherche : {urls[0]}/   (essayez « découpe laser », « couture petite "

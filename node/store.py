@@ -13,7 +13,6 @@ through one writer thread (``node.writer``).
 from __future__ import annotations
 
 import sqlite3
-import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -24,6 +23,7 @@ from typing import Any
 import orjson
 
 from node.migrations import MIGRATIONS
+from node.sqlite import Connections
 from protocol.chains import ForkProof
 from protocol.entries import Entry, sign_entry, withhold
 from protocol.keys import SigningKey
@@ -58,43 +58,10 @@ class StoreError(Exception):
     """The store cannot be opened or used; the message says why."""
 
 
-class _Rows(list):
-    """The rows of a finished query (a list, with ``fetchone`` for single-row queries)."""
-
-    def fetchone(self) -> Any:
-        return self[0] if self else None
-
-    def fetchall(self) -> list[Any]:
-        return self
-
-
-class _LockedConnection(sqlite3.Connection):
-    """A connection whose every statement runs, and is fully fetched, under its own lock.
-
-    Each thread has its own connection, so the lock is uncontended, except when
-    :meth:`Store.close` (from another thread, at shutdown) must wait for a statement in
-    flight instead of closing the connection under it.
-    """
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.lock = threading.Lock()
-
-    def execute(self, sql: str, parameters: Any = ()) -> _Rows:  # type: ignore[override]
-        with self.lock:
-            return _Rows(super().execute(sql, parameters).fetchall())
-
-    def close(self) -> None:
-        with self.lock:
-            super().close()
-
-
 class Store:
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._local = threading.local()
-        self._connections: list[sqlite3.Connection] = []
-        self._lock = threading.Lock()
+        self._connections = Connections(path)
         try:
             self._migrate()
         except sqlite3.DatabaseError as exc:
@@ -103,31 +70,10 @@ class Store:
     # -- connections ------------------------------------------------------------------
 
     def _conn(self) -> sqlite3.Connection:
-        conn = getattr(self._local, "conn", None)
-        if conn is None:
-            # Each connection is used by its own thread only; close() may run in another
-            # (the server reads through asyncio.to_thread workers, then closes at exit).
-            conn = sqlite3.connect(
-                self.path,
-                isolation_level=None,
-                timeout=30.0,
-                check_same_thread=False,
-                factory=_LockedConnection,
-            )
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=FULL")
-            conn.execute("PRAGMA busy_timeout=30000")
-            self._local.conn = conn
-            with self._lock:
-                self._connections.append(conn)
-        return conn
+        return self._connections.get()
 
     def close(self) -> None:
-        with self._lock:
-            for conn in self._connections:
-                conn.close()
-            self._connections.clear()
-        self._local = threading.local()
+        self._connections.close()
 
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
@@ -283,15 +229,33 @@ class Store:
         with self._write() as conn:
             if callable(rid):
                 rid = rid(_rids(conn, key.did, col))
-            row = conn.execute(
-                "SELECT seq, head FROM feeds WHERE author = ?", (key.did,)
-            ).fetchone()
-            seq, prev = (row[0] + 1, row[1]) if row else (1, None)
-            entry = sign_entry(key, seq=seq, prev=prev, col=col, rid=rid, op=op, body=body, ts=ts)
-            result = AppendResult()
-            self._append_one(conn, entry, result)
-            if not result.stored:
-                raise StoreError(f"l'entrée {seq} n'a pas pu être enregistrée : {result}")
+            return self._sign_own(conn, key, col, rid, op, body, ts)
+
+    def append_own_many(
+        self, key: SigningKey, records: Sequence[tuple[str, str, str, dict[str, Any] | None]]
+    ) -> list[Entry]:
+        """Sign and store ``(col, rid, op, body)`` records as the next entries of ``key``'s
+        log, all in one transaction: seq and prev follow on inside it, all or nothing."""
+        with self._write() as conn:
+            return [self._sign_own(conn, key, *record) for record in records]
+
+    def _sign_own(
+        self,
+        conn: sqlite3.Connection,
+        key: SigningKey,
+        col: str,
+        rid: str,
+        op: str,
+        body: dict[str, Any] | None,
+        ts: str | None = None,
+    ) -> Entry:
+        row = conn.execute("SELECT seq, head FROM feeds WHERE author = ?", (key.did,)).fetchone()
+        seq, prev = (row[0] + 1, row[1]) if row else (1, None)
+        entry = sign_entry(key, seq=seq, prev=prev, col=col, rid=rid, op=op, body=body, ts=ts)
+        result = AppendResult()
+        self._append_one(conn, entry, result)
+        if not result.stored:
+            raise StoreError(f"l'entrée {seq} n'a pas pu être enregistrée : {result}")
         return entry
 
     def _append_one(self, conn: sqlite3.Connection, entry: Entry, result: AppendResult) -> None:

@@ -11,7 +11,7 @@ import sys
 import time
 import urllib.request
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, SHARED
 
 
 def test_demo_network_answers_searches_and_stops_cleanly() -> None:
@@ -41,6 +41,10 @@ def test_demo_network_answers_searches_and_stops_cleanly() -> None:
             found = json.load(response)
         # found on the Périgueux node, published by the Bordeaux node: replication worked
         assert [r["place"]["city"] for r in found["results"]] == ["Bordeaux"]
+        if (SHARED / "data" / "cget-tiers-lieux-2019.csv").is_file():  # the census, imported
+            url = f"http://127.0.0.1:{port}/api/search?col=listing&per_page=1"
+            with urllib.request.urlopen(url, timeout=10) as response:
+                assert json.load(response)["total"] == 1512
     finally:
         demo.send_signal(signal.SIGINT)
         assert demo.wait(timeout=30) == 0
