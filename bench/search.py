@@ -14,8 +14,6 @@ import random
 import shutil
 import sqlite3
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from itertools import accumulate
@@ -23,6 +21,8 @@ from pathlib import Path
 
 from whoosh import index as windex
 
+from bench.search_http import serve_and_time
+from bench.words_fr import MORE_WORDS
 from protocol import vocabulary as vocab
 from protocol.state import Record
 from search.documents import PlaceInfo, make_document
@@ -62,7 +62,7 @@ TAGS = ["3d", "laser", "cnc", "arduino", "couture", "vélo", "bois", "textile", 
 
 
 def vocabulary_words() -> list[str]:
-    words = list(dict.fromkeys(BASE_WORDS))
+    words = list(dict.fromkeys(BASE_WORDS + MORE_WORDS.split()))
     for table in vocab.VOCABULARIES.values():
         for label in table.values():
             words += [w.strip(",.()").lower() for w in label.split() if len(w) > 3]
@@ -72,7 +72,11 @@ def vocabulary_words() -> list[str]:
         if word.endswith(("é", "el", "ier", "al")):
             forms += [word + "e", word + "es"]
         if word.endswith("er"):
-            forms += [word[:-2] + "ement", word[:-2] + "age", word[:-2] + "eur"]
+            stem = word[:-2]
+            forms += [stem + "ement", stem + "age", stem + "eur", stem + "é", stem + "ée"]
+            forms += [stem + "és", stem + "ant", stem + "ons", stem + "ez", stem + "ent"]
+        elif word.endswith(("ir", "re")):
+            forms += [word[:-2] + "ant", word[:-2] + "ons"]
     return list(dict.fromkeys(forms))
 
 
@@ -204,7 +208,7 @@ def run(n: int = 100_000, rounds: int = 3) -> dict:
         index.close()
         db.close()
         del docs
-        rss = _rss(work / "index", queries)
+        http, rss = serve_and_time(work / "index", queries, rounds)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return {
@@ -217,35 +221,11 @@ def run(n: int = 100_000, rounds: int = 3) -> dict:
         "fts5_p50_ms": round(pct(fts, 0.5), 2),
         "fts5_p95_ms": round(pct(fts, 0.95), 2),
         "p95_ratio_to_fts5": round(pct(ours, 0.95) / max(pct(fts, 0.95), 1e-6), 2),
+        "http_p50_ms": round(pct(http, 0.5), 2),
+        "http_p95_ms": round(pct(http, 0.95), 2),
         "median_total_hits": statistics.median(totals),
         "rss_mb": rss,
     }
-
-
-RSS_CHILD = """
-import json, sys
-from pathlib import Path
-from search.index import SearchIndex
-from search.model import SearchParams
-index = SearchIndex(Path(sys.argv[1]))
-for query in json.loads(sys.stdin.read()):
-    if "near" in query:
-        query["near"] = tuple(query["near"])
-    index.search(SearchParams(**query))
-status = Path("/proc/self/status").read_text()
-print(next(l.split()[1] for l in status.splitlines() if l.startswith("VmHWM")))
-"""
-
-
-def _rss(path: Path, queries) -> float:
-    out = subprocess.run(
-        [sys.executable, "-c", RSS_CHILD, str(path)],
-        input=json.dumps(queries),
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return round(int(out.stdout.strip()) / 1024, 1)
 
 
 def report(result: dict) -> str:
@@ -254,5 +234,6 @@ def report(result: dict) -> str:
         f"{result['places']} lieux): index {result['build_records_per_s']} enr./s; "
         f"recherche p50 {result['search_p50_ms']} ms, p95 {result['search_p95_ms']} ms; "
         f"FTS5 p50 {result['fts5_p50_ms']} ms, p95 {result['fts5_p95_ms']} ms "
-        f"(rapport p95 {result['p95_ratio_to_fts5']}); RSS {result['rss_mb']} Mo"
+        f"(rapport p95 {result['p95_ratio_to_fts5']}); HTTP p50 {result['http_p50_ms']} ms, "
+        f"p95 {result['http_p95_ms']} ms; RSS {result['rss_mb']} Mo"
     )

@@ -8,6 +8,7 @@ from its author's profile; a profile or listing is its own place.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,7 +16,8 @@ import orjson
 
 from protocol import vocabulary as vocab
 from protocol.state import Record
-from search.schema import PLACE_COLS, doc_key
+from search.analysis import STOP_WORDS, fold
+from search.schema import PLACE_COLS, TEXT_FIELD, TEXT_PARTS, doc_key
 
 
 @dataclass(frozen=True)
@@ -29,6 +31,7 @@ class PlaceInfo:
 
 
 NO_PLACE = PlaceInfo()
+_WORD = re.compile(r"\w+")
 
 
 def _str(value: Any, limit: int = 20_000) -> str:
@@ -102,19 +105,29 @@ def make_document(record: Record, ts: str, place: PlaceInfo) -> dict[str, Any]:
         extra.append(_str(_member(conditions, "value_proposition"), 2000))
     category_label = vocab.CATEGORIES.label(category) if category else ""
     geo = "" if place.lat is None else f"{place.lat},{place.lon}"
-    words = " ".join((title, description, " ".join(tags), category_label, place.name))
+    parts = {
+        "title": title,
+        "tags": " ".join(tags),
+        "category_label": category_label,
+        "description": description,
+        "place_name": place.name,
+        "city": place.city,
+        "extra": " ".join(extra),
+    }
+    words = vocabulary(title, description, parts["tags"], category_label, place.name)
     doc: dict[str, Any] = {
         "key": doc_key(record.author, record.col, record.rid),
         "author": record.author,
         "col": record.col,
         "rid": record.rid,
+        TEXT_FIELD: "\n".join(
+            "\n".join([parts[name]] * times) for name, times in TEXT_PARTS.items() if parts[name]
+        ),
         "title": title,
         "description": description,
-        "tags": " ".join(tags),
         "category": category,
         "category_label": category_label,
         "enjeux": ",".join(enjeux),
-        "extra": " ".join(extra),
         "place_name": place.name,
         "city": place.city,
         "department": place.department,
@@ -130,6 +143,13 @@ def make_document(record: Record, ts: str, place: PlaceInfo) -> dict[str, Any]:
         doc["lat"] = place.lat
         doc["lon"] = place.lon
     return doc
+
+
+def vocabulary(*texts: str) -> str:
+    """The distinct words of ``texts``, lowercased and folded, not stemmed, without stop
+    words (the "did you mean" field: one cheap split instead of a second analysis)."""
+    words = set(_WORD.findall(fold(" ".join(texts).lower())))
+    return " ".join(w for w in words if w not in STOP_WORDS)
 
 
 def _equipment(body: dict[str, Any]) -> list[dict[str, Any]]:

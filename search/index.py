@@ -127,8 +127,8 @@ class SearchIndex:
 
     # -- writing ---------------------------------------------------------------------
 
-    def _writer(self) -> IndexWriter:
-        return self._ix.writer(timeout=WRITE_TIMEOUT_S, delay=0.05, limitmb=128)
+    def _writer(self, limitmb: int = 128) -> IndexWriter:
+        return self._ix.writer(timeout=WRITE_TIMEOUT_S, delay=0.05, limitmb=limitmb)
 
     def rebuild(self, store: Store, progress: Callable[[int, int], None] | None = None) -> int:
         """Rebuild the whole index from ``store``; the number of documents."""
@@ -142,7 +142,7 @@ class SearchIndex:
             heads = {f.author: f.seq for f in store.feeds()}
             authors = [a for a in heads if store.fork(a) is None]
             count = 0
-            writer = self._writer()
+            writer = self._writer(limitmb=256)  # an empty index: add_document only
             try:
                 for done, author in enumerate(authors, 1):
                     count += self._add_author(writer, store, author, {})

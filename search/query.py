@@ -1,10 +1,11 @@
 """Turning :class:`SearchParams` into whoosh queries, and the helpers of answering them.
 
 * :func:`text_query` parses ``q`` (quoted phrases, AND/OR/NOT and their French ET/OU/SAUF,
-  ``-word`` to exclude, ``word~`` for a fuzzy match, ``prefix*``) over the text fields with
-  their boosts; it never raises: a query the parser cannot read is searched word by word.
+  ``-word`` to exclude, ``word~`` for a fuzzy match, ``prefix*``) over the combined text
+  field; it never raises: a query the parser cannot read is searched word by word.
 * :func:`filter_query` gives the exact filters (col, category, enjeu, department, region and
-  the bounding box of a radius).
+  a radius is applied
+  afterwards, from the coordinates column).
 * :class:`Columns` reads per-document values (category, department…) from column storage,
   cached per immutable segment, for facets, sorts and exact distances.
 * :func:`snippet` is the highlighted extract: everything escaped, matched words in <mark>.
@@ -23,7 +24,7 @@ from whoosh.searching import Searcher
 
 from search.analysis import french_analyzer
 from search.model import SearchParams
-from search.schema import TEXT_FIELDS
+from search.schema import TEXT_FIELD
 
 EARTH_RADIUS_KM = 6371.0088
 _ANALYZER = french_analyzer()
@@ -47,9 +48,7 @@ def bounding_box(lat: float, lon: float, radius_km: float) -> tuple[float, float
 
 
 def _parser(group: type[qparser.GroupNode]) -> qparser.QueryParser:
-    parser = qparser.MultifieldParser(
-        list(TEXT_FIELDS), schema=None, fieldboosts=TEXT_FIELDS, group=group
-    )
+    parser = qparser.QueryParser(TEXT_FIELD, schema=None, group=group)
     for plugin in (qparser.FieldsPlugin, qparser.RangePlugin, qparser.SingleQuotePlugin):
         parser.remove_plugin_class(plugin)
     parser.replace_plugin(
@@ -108,11 +107,6 @@ def filter_query(params: SearchParams) -> wq.Query | None:
     ):
         if value:
             terms.append(wq.Term(field, value))
-    if params.near is not None and params.radius_km is not None:
-        min_lat, max_lat, min_lon, max_lon = bounding_box(*params.near, params.radius_km)
-        terms.append(wq.NumericRange("lat", min_lat, max_lat))
-        if max_lon - min_lon < 360:
-            terms.append(wq.NumericRange("lon", min_lon, max_lon))
     if not terms:
         return None
     return terms[0] if len(terms) == 1 else wq.And(terms)
@@ -136,7 +130,7 @@ class Columns:
 
     def load(self, searcher: Searcher) -> None:
         """Point at ``searcher``'s documents (reads only the segments not seen before)."""
-        merged: dict[str, list[Any]] = {name: [] for name in self.FIELDS}
+        merged: dict[str, list[Any]] = {name: [] for name in (*self.FIELDS, "enjeu_codes")}
         kept: dict[str, dict[str, list[Any]]] = {}
         for sub, offset in searcher.leaf_searchers():
             reader = sub.reader()
@@ -148,8 +142,11 @@ class Columns:
             if columns is None:
                 columns = {name: list(reader.column_reader(name)) for name in self.FIELDS}
                 columns["geo"] = [_parse_geo(v) for v in columns["geo"]]
+                columns["enjeu_codes"] = [
+                    tuple(v.split(",")) if v else () for v in columns["enjeux"]
+                ]
             kept[segment_id] = columns
-            for name in self.FIELDS:
+            for name in merged:
                 values = merged[name]
                 values.extend([None] * (offset - len(values)))
                 values.extend(columns[name])

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from itertools import chain
 from typing import Any
 
 import orjson
@@ -17,21 +18,28 @@ from whoosh.searching import Searcher
 
 from protocol import vocabulary as vocab
 from search.analysis import fold
+from search.matching import query_docs
 from search.model import Facet, Hit, Place, SearchParams, SearchResult
-from search.query import Columns, filter_query, has_operators, haversine_km, snippet, text_query
-from search.schema import PLACE_COLS, TEXT_FIELDS
+from search.query import (
+    Columns,
+    bounding_box,
+    filter_query,
+    has_operators,
+    haversine_km,
+    snippet,
+    text_query,
+)
+from search.schema import PLACE_COLS, TEXT_FIELD
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 
 def _matching(searcher: Searcher, text: wq.Query, filters: wq.Query | None) -> set[int]:
     if filters is None:
-        combined = text
-    elif isinstance(text, wq.Every):
-        combined = filters
-    else:
-        combined = wq.And([text, filters])
-    return set(combined.docs(searcher))
+        return query_docs(searcher, text)
+    if isinstance(text, wq.Every):
+        return query_docs(searcher, filters)
+    return query_docs(searcher, wq.And([filters, text]))
 
 
 def run_search(searcher: Searcher, columns: Columns, params: SearchParams) -> SearchResult:
@@ -49,21 +57,35 @@ def run_search(searcher: Searcher, columns: Columns, params: SearchParams) -> Se
     values = columns.values
     distances: dict[int, float] = {}
     if params.near is not None:
-        lat, lon = params.near
-        geo = values["geo"]
-        for docnum in matched:
-            point = geo[docnum]
-            if point is not None:
-                distances[docnum] = haversine_km(lat, lon, point[0], point[1])
+        distances = _distances(matched, values["geo"], params.near, params.radius_km)
         if params.radius_km is not None:
-            radius = params.radius_km
-            matched = {d for d, km in distances.items() if km <= radius}
+            matched = set(distances)
     facets = _facets(matched, values)
     start = (params.page - 1) * params.per_page
     page_docs = _ordered(searcher, text, matched, params, distances, values, start)
-    terms = {t for field, t in text.iter_all_terms() if field in TEXT_FIELDS}
+    terms = {t for field, t in text.iter_all_terms() if field == TEXT_FIELD}
     hits = [_hit(searcher.stored_fields(d), distances.get(d), terms) for d in page_docs]
     return SearchResult(len(matched), params.page, params.per_page, hits, facets, suggestion)
+
+
+def _distances(
+    docs: set[int], geo: list[Any], near: tuple[float, float], radius: float | None
+) -> dict[int, float]:
+    """The distance of each of ``docs`` with coordinates (within ``radius`` km if given)."""
+    lat, lon = near
+    located = [(d, geo[d]) for d in docs if geo[d]]
+    if radius is None:
+        return {d: haversine_km(lat, lon, p[0], p[1]) for d, p in located}
+    low_lat, high_lat, low_lon, high_lon = bounding_box(lat, lon, radius)
+    out = {}
+    for d, (plat, plon) in located:
+        if low_lat <= plat <= high_lat and (
+            low_lon <= plon <= high_lon or low_lon <= plon - 360 or plon + 360 <= high_lon
+        ):
+            km = haversine_km(lat, lon, plat, plon)
+            if km <= radius:
+                out[d] = km
+    return out
 
 
 def _ordered(
@@ -82,7 +104,8 @@ def _ordered(
     if sort == "relevance" and isinstance(text, wq.Every):
         sort = "distance" if params.near is not None else "recent"
     if sort == "relevance":
-        found = searcher.search(text, filter=matched, limit=end)
+        unfiltered = params.near is None and filter_query(params) is None
+        found = searcher.search(text, filter=None if unfiltered else matched, limit=end)
         return [hit.docnum for hit in found][start:end]
     if sort == "distance":
         far = float("inf")
@@ -92,22 +115,18 @@ def _ordered(
 
 
 def _facets(matched: set[int], values: dict[str, list[Any]]) -> dict[str, list[Facet]]:
-    category, department, enjeux = values["category"], values["department"], values["enjeux"]
-    counts: dict[str, Counter[str]] = {"category": Counter(), "department": Counter()}
-    enjeu_counts: Counter[str] = Counter()
-    for docnum in matched:
-        if category[docnum]:
-            counts["category"][category[docnum]] += 1
-        if department[docnum]:
-            counts["department"][department[docnum]] += 1
-        if enjeux[docnum]:
-            enjeu_counts.update(enjeux[docnum].split(","))
-    counts["enjeu"] = enjeu_counts
+    counts = {
+        "category": Counter(map(values["category"].__getitem__, matched)),
+        "department": Counter(map(values["department"].__getitem__, matched)),
+        "enjeu": Counter(chain.from_iterable(map(values["enjeu_codes"].__getitem__, matched))),
+    }
     labels = {"category": vocab.CATEGORIES.label, "department": str, "enjeu": vocab.ENJEUX.label}
     return {
         name: [
             Facet(code, labels[name](code), count)
-            for code, count in sorted(counter.items(), key=lambda item: (-item[1], item[0]))
+            for code, count in sorted(
+                ((c, n) for c, n in counter.items() if c), key=lambda item: (-item[1], item[0])
+            )
         ]
         for name, counter in counts.items()
     }

@@ -1,0 +1,79 @@
+"""The serving half of ``bench search``: a subprocess holding the index behind a real aiohttp
+app on loopback (``/api/search``), timed through HTTP, then asked for its peak RSS (VmHWM)."""
+
+from __future__ import annotations
+
+import http.client
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlencode
+
+SERVER = """
+import asyncio, sys
+from pathlib import Path
+from aiohttp import web
+from node.appkeys import SEARCH
+from search import api
+from search.index import SearchIndex
+
+async def main():
+    app = web.Application()
+    api.setup(app)
+    app[SEARCH] = SearchIndex(Path(sys.argv[1]))
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    print(site._server.sockets[0].getsockname()[1], flush=True)
+    await asyncio.to_thread(sys.stdin.read)  # serve until the parent closes stdin
+    await runner.cleanup()
+    status = Path("/proc/self/status").read_text()
+    print(next(l.split()[1] for l in status.splitlines() if l.startswith("VmHWM")))
+
+asyncio.run(main())
+"""
+
+
+def query_string(query: dict) -> str:
+    params = {"q": query["q"]}
+    if "department" in query:
+        params["department"] = query["department"]
+    if "near" in query:
+        params["near"] = f"{query['near'][0]:.5f},{query['near'][1]:.5f}"
+        params["radius_km"] = f"{query['radius_km']:g}"
+    return "/api/search?" + urlencode(params)
+
+
+def serve_and_time(path: Path, queries: list[dict], rounds: int) -> tuple[list[float], float]:
+    """Latencies (ms) of ``queries`` through HTTP, and the server's peak RSS (MB)."""
+    child = subprocess.Popen(
+        [sys.executable, "-c", SERVER, str(path)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert child.stdin is not None and child.stdout is not None
+    try:
+        port = int(child.stdout.readline())
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        urls = [query_string(q) for q in queries]
+        times = []
+        for _ in range(rounds):
+            for url in urls:
+                start = time.perf_counter()
+                conn.request("GET", url)
+                response = conn.getresponse()
+                response.read()
+                times.append((time.perf_counter() - start) * 1000)
+                if response.status != 200:
+                    raise RuntimeError(f"{url}: HTTP {response.status}")
+        conn.close()
+        child.stdin.close()
+        rss_kb = int(child.stdout.readline())
+        child.wait(timeout=60)
+    finally:
+        if child.poll() is None:
+            child.kill()
+    return times, round(rss_kb / 1024, 1)
