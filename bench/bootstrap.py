@@ -11,14 +11,13 @@ every line verified, every entry stored. Setup (signing, filling the peer) is no
 from __future__ import annotations
 
 import asyncio
-import multiprocessing
 import statistics
 import tempfile
 import time
 from pathlib import Path
 
 from bench.corpus import make_feeds
-from bench.serve import _serve_process
+from bench.server import serving
 from node.home import create_home
 from node.settings import Settings
 from node.store import Store
@@ -67,14 +66,8 @@ def run(feeds: int = 100, per_feed: int = 100, runs: int = 3) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         peer_home = Path(tmp) / "peer"
         authors, peer_key = _fill_peer(peer_home, feeds, per_feed)
-        context = multiprocessing.get_context("spawn")
-        parent, child = context.Pipe()
-        server = context.Process(target=_serve_process, args=(str(peer_home), child), daemon=True)
-        server.start()
-        try:
-            if not parent.poll(60):
-                raise RuntimeError("the benchmark server did not start")
-            url = f"http://127.0.0.1:{parent.recv()}"
+        with serving(peer_home) as port:
+            url = f"http://127.0.0.1:{port}"
             store = Store(peer_home / "store.sqlite3")  # the peer follows the 100 places
             for did in authors:
                 store.append_own(peer_key, col="follow", rid=did, body={"url": url})
@@ -86,12 +79,6 @@ def run(feeds: int = 100, per_feed: int = 100, runs: int = 3) -> dict:
                 )
                 times.append(seconds)
                 rounds.append(count)
-        finally:
-            parent.send("stop")
-            server.join(30)
-            if server.is_alive():
-                server.terminate()
-                server.join()
     return {
         "feeds": feeds,
         "entries": feeds * per_feed,

@@ -14,21 +14,17 @@ aiohttp's, with one keep-alive connection, as a following peer would use.
 from __future__ import annotations
 
 import asyncio
-import multiprocessing
 import random
 import statistics
 import tempfile
 import time
-from multiprocessing.connection import Connection
 from pathlib import Path
 
 import aiohttp
-from aiohttp import web
 
 from bench.corpus import offer_body
-from node.app import create_app
+from bench.server import serving
 from node.home import create_home
-from node.settings import Settings
 from protocol.entries import Entry, sign_entry
 from protocol.keys import SigningKey
 
@@ -53,19 +49,6 @@ def build_feed(key: SigningKey, count: int, seed: int = 1) -> list[Entry]:
             )
         )
     return entries
-
-
-def _serve_process(home: str, conn: Connection) -> None:
-    async def main() -> None:
-        runner = web.AppRunner(create_app(Settings.load(Path(home))), access_log=None)
-        await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        await site.start()
-        conn.send(runner.addresses[0][1])
-        await asyncio.get_running_loop().run_in_executor(None, conn.recv)  # until told to stop
-        await runner.cleanup()
-
-    asyncio.run(main())
 
 
 async def _fetch_all(session: aiohttp.ClientSession, url: str, gzip: bool) -> tuple[float, int]:
@@ -156,21 +139,8 @@ def run(count: int = 10_000, rounds: int = 5, polls: int = 500) -> dict:
             entries = build_feed(node.key, count)
             for lo in range(0, count, 1000):
                 node.store.append(entries[lo : lo + 1000])
-        context = multiprocessing.get_context("spawn")
-        parent, child = context.Pipe()
-        server = context.Process(target=_serve_process, args=(str(home), child), daemon=True)
-        server.start()
-        try:
-            if not parent.poll(60):
-                raise RuntimeError("the benchmark server did not start")
-            port = parent.recv()
+        with serving(home) as port:
             return asyncio.run(_measure(port, did, count, rounds, polls))
-        finally:
-            parent.send("stop")
-            server.join(30)
-            if server.is_alive():
-                server.terminate()
-                server.join()
 
 
 def report(result: dict) -> str:
