@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import random
 
-from protocol.entries import Entry, sign_entry
+from protocol.entries import Entry, sign_log
 from protocol.keys import SigningKey
 
 WORDS = [
@@ -106,18 +106,7 @@ def make_feeds(authors: int, per_author: int, seed: int = 1) -> list[Entry]:
     feeds: list[list[Entry]] = []
     for a in range(authors):
         key = SigningKey.from_seed(hashlib.sha256(f"bench-{seed}-{a}".encode()).digest())
-        entries: list[Entry] = []
-        for i in range(per_author):
-            entries.append(
-                sign_entry(
-                    key,
-                    seq=i + 1,
-                    prev=entries[-1].id if entries else None,
-                    col="offer",
-                    rid=f"offre-{i}",
-                    body=offer_body(rng, i),
-                    ts="2026-11-27T08:00:00Z",
-                )
-            )
+        records = [("offer", f"offre-{i}", offer_body(rng, i)) for i in range(per_author)]
+        entries = sign_log(key, records, ts="2026-11-27T08:00:00Z")
         feeds.append(entries)
     return [feed[i] for i in range(per_author) for feed in feeds]

@@ -25,7 +25,7 @@ import aiohttp
 from bench.corpus import offer_body
 from bench.server import serving
 from node.home import create_home
-from protocol.entries import Entry, sign_entry
+from protocol.entries import Entry, sign_log
 from protocol.keys import SigningKey
 
 
@@ -33,21 +33,15 @@ def build_feed(key: SigningKey, count: int, seed: int = 1) -> list[Entry]:
     """One place's log: ``count`` entries, offers (one in ten an update of an earlier one),
     the last one a deletion."""
     rng = random.Random(seed)
-    entries: list[Entry] = []
-    for i in range(count):
-        last = i == count - 1
-        entries.append(
-            sign_entry(
-                key,
-                seq=i + 1,
-                prev=entries[-1].id if entries else None,
-                col="offer",
-                rid=f"offre-{rng.randrange(count) if i % 10 == 9 else i}",
-                op="del" if last else "put",
-                body=None if last else offer_body(rng, i),
-                ts="2026-11-27T08:00:00Z",
-            )
+    records = [
+        (
+            "offer",
+            f"offre-{rng.randrange(count) if i % 10 == 9 else i}",
+            None if i == count - 1 else offer_body(rng, i),
         )
+        for i in range(count)
+    ]
+    entries = sign_log(key, records, ts="2026-11-27T08:00:00Z")
     return entries
 
 

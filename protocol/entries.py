@@ -5,6 +5,7 @@ Verifying received lines is ``protocol.verification``.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -152,3 +153,28 @@ def withhold(line: bytes) -> bytes:
     obj = orjson.loads(line)
     obj["body"] = None
     return canonicalize(obj)
+
+
+def sign_log(
+    key: SigningKey,
+    records: Iterable[tuple[str, str, dict[str, Any] | None]],
+    *,
+    ts: str | None = None,
+) -> list[Entry]:
+    """Sign consecutive entries of ``key``'s log from seq 1: one ``(col, rid, body)`` each,
+    a None body making a del. For tests, benchmarks and sample data."""
+    entries: list[Entry] = []
+    for col, rid, body in records:
+        entries.append(
+            sign_entry(
+                key,
+                seq=len(entries) + 1,
+                prev=entries[-1].id if entries else None,
+                col=col,
+                rid=rid,
+                op="put" if body is not None else "del",
+                body=body,
+                ts=ts,
+            )
+        )
+    return entries

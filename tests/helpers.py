@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from protocol.entries import Entry, sign_entry
+from protocol.entries import Entry, sign_log
 from protocol.keys import SigningKey
 
 TS = "2026-11-27T08:00:00Z"
@@ -18,21 +18,7 @@ def key(label: str) -> SigningKey:
 
 def chain(signer: SigningKey, bodies: list[tuple[str, str, dict[str, Any] | None]]) -> list[Entry]:
     """Entries seq 1..n of ``signer``; a None body makes a del."""
-    entries: list[Entry] = []
-    for col, rid, body in bodies:
-        entries.append(
-            sign_entry(
-                signer,
-                seq=len(entries) + 1,
-                prev=entries[-1].id if entries else None,
-                col=col,
-                rid=rid,
-                op="put" if body is not None else "del",
-                body=body,
-                ts=TS,
-            )
-        )
-    return entries
+    return sign_log(signer, bodies, ts=TS)
 
 
 OFFER = {
