@@ -13,12 +13,12 @@ from aiohttp.test_utils import TestClient, TestServer
 
 import node.push
 from node.appkeys import KEY, PUSHER, STORE, SUBSCRIBER, WRITER
-from node.home import Node, create_home
+from node.home import Node
 from node.scheduler import JOBS
 from node.settings import Settings
 from protocol.entries import Entry
 from tests.helpers import OFFER, chain, key
-from tests.http_helpers import NAME, assert_error, serve
+from tests.http_helpers import assert_error, serve
 from tests.push_helpers import FakeSubscriber, Peer, until
 
 NDJSON = {"Content-Type": "application/x-ndjson"}
@@ -27,16 +27,15 @@ PUSH_JOBS = {"catch-up", "push-expire", "push-subscriptions"}
 
 
 @pytest.fixture
-def hub_node(tmp_path: Path):
-    with create_home(tmp_path / "hub", name=NAME) as opened:
-        yield opened
+def hub_node(node: Node) -> Node:
+    """The node whose /inbox the tests talk to (conftest's ``node``)."""
+    return node
 
 
 @pytest.fixture
-async def hub(hub_node: Node):
-    client = await serve(hub_node.settings)
-    yield client
-    await client.close()
+def hub(client: TestClient) -> TestClient:
+    """A test client of the hub's app (conftest's ``client``)."""
+    return client
 
 
 async def subscribe(hub: TestClient, callback: str, **extra: object):
