@@ -7,7 +7,7 @@ import platform
 import sys
 from pathlib import Path
 
-from bench import bootstrap, push, search, serve, verify
+from bench import bootstrap, node, push, search, serve, verify
 
 BENCHMARKS = {
     "verify": verify,
@@ -15,6 +15,7 @@ BENCHMARKS = {
     "bootstrap": bootstrap,
     "push": push,
     "search": search,
+    "node": node,
 }
 
 

@@ -19,16 +19,15 @@ import time
 from itertools import accumulate
 from pathlib import Path
 
-from whoosh import index as windex
-
 from bench.search_http import serve_and_time
 from bench.words_fr import MORE_WORDS
 from protocol import vocabulary as vocab
 from protocol.state import Record
+from search.bulk import ChunkedWriter
 from search.documents import PlaceInfo, make_document
-from search.index import HEADS_FILE, SearchIndex
+from search.index import HEADS_FILE, REBUILD_CHUNK, SearchIndex, new_writer
 from search.model import SearchParams
-from search.schema import build_schema
+from search.storage import create
 
 _BASE_TEXT = """
 atelier fablab machine découpe laser impression imprimante bois métal textile couture tissu
@@ -130,8 +129,8 @@ def build_whoosh(path: Path, place_infos, docs) -> float:
         shutil.rmtree(path)
     path.mkdir(parents=True)
     start = time.perf_counter()
-    ix = windex.create_in(path, build_schema())
-    writer = ix.writer(limitmb=256)
+    ix = create(path)
+    writer = ChunkedWriter(lambda: new_writer(ix), REBUILD_CHUNK)  # as SearchIndex.rebuild
     for record, ts, place in docs:
         writer.add_document(**make_document(record, ts, place_infos[place]))
     writer.commit()

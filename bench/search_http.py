@@ -46,6 +46,22 @@ def query_string(query: dict) -> str:
     return "/api/search?" + urlencode(params)
 
 
+def time_http(conn: http.client.HTTPConnection, queries: list[dict], rounds: int) -> list[float]:
+    """Latencies (ms) of ``queries`` through ``/api/search``, each 200 or an error."""
+    urls = [query_string(q) for q in queries]
+    times = []
+    for _ in range(rounds):
+        for url in urls:
+            start = time.perf_counter()
+            conn.request("GET", url)
+            response = conn.getresponse()
+            response.read()
+            times.append((time.perf_counter() - start) * 1000)
+            if response.status != 200:
+                raise RuntimeError(f"{url}: HTTP {response.status}")
+    return times
+
+
 def serve_and_time(path: Path, queries: list[dict], rounds: int) -> tuple[list[float], float]:
     """Latencies (ms) of ``queries`` through HTTP, and the server's peak RSS (MB)."""
     child = subprocess.Popen(
@@ -58,17 +74,7 @@ def serve_and_time(path: Path, queries: list[dict], rounds: int) -> tuple[list[f
     try:
         port = int(child.stdout.readline())
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-        urls = [query_string(q) for q in queries]
-        times = []
-        for _ in range(rounds):
-            for url in urls:
-                start = time.perf_counter()
-                conn.request("GET", url)
-                response = conn.getresponse()
-                response.read()
-                times.append((time.perf_counter() - start) * 1000)
-                if response.status != 200:
-                    raise RuntimeError(f"{url}: HTTP {response.status}")
+        times = time_http(conn, queries, rounds)
         conn.close()
         child.stdin.close()
         rss_kb = int(child.stdout.readline())

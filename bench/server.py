@@ -29,19 +29,28 @@ def _serve_process(home: str, conn: Connection) -> None:
 
 
 @contextmanager
-def serving(home: Path) -> Iterator[int]:
-    """Serve the node at ``home`` in a child process; yields its port on 127.0.0.1."""
+def serving_process(home: Path, start_timeout: float = 60.0) -> Iterator[tuple[int, int]]:
+    """Serve the node at ``home`` in a child process; yields its port on 127.0.0.1 and
+    its process id."""
     context = multiprocessing.get_context("spawn")
     parent, child = context.Pipe()
     server = context.Process(target=_serve_process, args=(str(home), child), daemon=True)
     server.start()
     try:
-        if not parent.poll(60):
+        if not parent.poll(start_timeout):
             raise RuntimeError("the benchmark server did not start")
-        yield parent.recv()
+        assert server.pid is not None
+        yield parent.recv(), server.pid
     finally:
         parent.send("stop")
         server.join(30)
         if server.is_alive():
             server.terminate()
             server.join()
+
+
+@contextmanager
+def serving(home: Path) -> Iterator[int]:
+    """Serve the node at ``home`` in a child process; yields its port on 127.0.0.1."""
+    with serving_process(home) as (port, _pid):
+        yield port

@@ -15,7 +15,7 @@ from importlib.metadata import PackageNotFoundError, version
 from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
 
-from node import openapi, pages, place_pages, push, routes_feeds, scheduler, sync
+from node import admin, openapi, pages, place_pages, push, routes_feeds, scheduler, sync
 from node.appkeys import KEY, SEARCH, SETTINGS, STORE, VERSION, WRITER
 from node.middleware import api_middleware
 from node.settings import Settings
@@ -23,7 +23,9 @@ from node.store import Store
 from node.writer import Writer
 from protocol.keys import load_key
 from search import api as search_api
-from search.index import open_for_node
+from search.index import SearchIndex, index_path
+
+log = logging.getLogger("maillage.node")
 
 
 def create_app(settings: Settings) -> web.Application:
@@ -44,6 +46,7 @@ def create_app(settings: Settings) -> web.Application:
     sync.setup(app)
     push.setup(app)
     search_api.setup(app)
+    admin.setup(app)
     return app
 
 
@@ -61,14 +64,27 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
 
 
 async def _search_index(app: web.Application) -> AsyncIterator[None]:
-    index = await asyncio.to_thread(open_for_node, app[SETTINGS].home, app[STORE])
+    """Open (or rebuild) the search index in a thread; wait for it ``index_wait_seconds`` at
+    most, then serve anyway: a long rebuild goes on while the node serves its feeds, and the
+    search pages say so until the index is ready."""
+    settings = app[SETTINGS]
+    index = SearchIndex(index_path(settings.home), app[STORE], load=False)
     app[SEARCH] = index
     writer = app[WRITER]
     writer.add_listener(lambda entries: asyncio.to_thread(index.add_entries, entries))
     writer.add_fork_listener(lambda dids: asyncio.to_thread(index.remove_authors, dids))
-    try:
+    loading = asyncio.ensure_future(asyncio.to_thread(index.load))
+    try:  # stopped while waiting too (Ctrl-C at start-up): the thread is stopped and joined
+        await asyncio.wait({loading}, timeout=settings.index_wait_seconds)
+        if not loading.done():
+            log.warning("index de recherche en construction : le nœud sert ses flux en attendant")
         yield
     finally:
+        index.stop()
+        try:
+            await loading
+        except Exception:
+            log.exception("index de recherche impossible à ouvrir")
         index.close()
 
 

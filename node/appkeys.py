@@ -12,6 +12,7 @@ import aiohttp
 import jinja2
 from aiohttp import web
 
+from node.admin_auth import AdminAuth
 from node.settings import Settings
 from node.store import Store
 from node.writer import Writer
@@ -53,3 +54,13 @@ PUSH_SESSION = web.AppKey("push_session", aiohttp.ClientSession)
 REPLICATOR: web.AppKey[Replicator] = web.AppKey("replicator")
 #: The rate limit of ``POST /inbox``, per remote address.
 INBOX_LIMITER: web.AppKey[RateLimiter] = web.AppKey("inbox_limiter")
+
+if TYPE_CHECKING:
+    from node.tasks import BackgroundTasks
+
+#: Login tokens and sessions of the admin pages (``node.admin_auth``).
+ADMIN_AUTH = web.AppKey("admin_auth", AdminAuth)
+#: Messages shown once on the next admin page ("offre publiée"), by session id.
+ADMIN_FLASH: web.AppKey[dict[str, list[str]]] = web.AppKey("admin_flash")
+#: Work the admin pages start and the app stops with it (a sync after a new follow).
+ADMIN_TASKS: web.AppKey[BackgroundTasks] = web.AppKey("admin_tasks")

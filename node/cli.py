@@ -7,10 +7,21 @@ import sys
 from collections.abc import Sequence
 
 from node import cli_french
-from node.commands import follow, imports, init, records, search, serve, verify
+from node.commands import (
+    admin,
+    export,
+    follow,
+    imports,
+    init,
+    records,
+    recover,
+    search,
+    serve,
+    verify,
+)
 from node.commands.common import CommandError, fail
 
-COMMANDS = (init, records, serve, verify, follow, search, imports)
+COMMANDS = (init, records, serve, verify, follow, search, imports, export, admin, recover)
 
 
 def build_parser() -> argparse.ArgumentParser:

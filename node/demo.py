@@ -50,7 +50,11 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-async def _start(root: Path, place: dict, port: int) -> tuple[web.AppRunner, web.Application]:
+async def _start(
+    root: Path, place: dict, port: int, started: list[tuple[web.AppRunner, web.Application]]
+) -> None:
+    """Create a place's node and serve it on ``port``; its runner joins ``started`` before it
+    starts, so that a Ctrl-C in the middle of its start-up still cleans it up."""
     url = f"http://127.0.0.1:{port}"
     home = root / place["name"].lower().replace(" ", "-").replace("'", "")
     with create_home(home, name=place["name"], public_url=url) as node:
@@ -62,9 +66,9 @@ async def _start(root: Path, place: dict, port: int) -> tuple[web.AppRunner, web
         settings = node.settings.model_copy(update={"port": port, "poll_seconds": 60})
     app = create_app(settings)
     runner = web.AppRunner(app, access_log=None)
+    started.append((runner, app))
     await runner.setup()
     await web.TCPSite(runner, "127.0.0.1", port).start()
-    return runner, app
 
 
 def _import_census(node: Node) -> None:
@@ -84,47 +88,67 @@ async def _follow(app: web.Application, other: web.Application, url: str) -> Non
 async def main() -> int:
     logging.basicConfig(level=logging.WARNING, format="%(message)s")
     port = int(os.environ.get("PORT", "8080"))
+    # Ctrl-C is heard from the first moment: during the start-up too, it stops everything.
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(sig, stop.set)
+    started: list[tuple[web.AppRunner, web.Application]] = []
     with tempfile.TemporaryDirectory(prefix="maillage-demo-") as tmp:
-        root = Path(tmp)
-        places = [*PLACES, NETWORK] if CENSUS.is_file() else PLACES
-        if places is PLACES:
-            print(f"{CENSUS} absent : la démonstration tourne sur les lieux d'exemple seuls.")
-        ports = [port] + [_free_port() for _ in places[1:]]
+        starting = asyncio.ensure_future(_start_network(Path(tmp), port, started))
+        stopping = asyncio.ensure_future(stop.wait())
         try:
-            started = [await _start(root, place, p) for place, p in zip(places, ports, strict=True)]
-        except OSError as exc:
-            print(
-                f"Impossible d'ouvrir le port {port} : {exc.strerror}. Essayez PORT=8081 make demo."
-            )
-            return 2
-        apps = [app for _, app in started]
-        urls = [f"http://127.0.0.1:{p}" for p in ports]
-        for place, other, url in zip(places[1:], apps[1:], urls[1:], strict=True):
-            await _follow(apps[0], other, url)
-            if place is not NETWORK:  # the network publishes; it follows no one
-                await _follow(other, apps[0], urls[0])
-        for app in apps:
-            await app[REPLICATOR].run_once(force=True)
-        await apps[0][REPLICATOR].run_once(force=True)
-        print("Réseau de démonstration Maillage : trois lieux, trois nœuds qui se suivent.")
-        if places is not PLACES:
-            print("Le premier suit aussi un réseau régional qui publie 1 512 lieux recensés.")
-        for place, url in zip(places, urls, strict=True):
-            print(f"  {place['name']:28} {url}/")
-        print(
-            f"\nPage de recherche : {urls[0]}/   (essayez « découpe laser », « couture petite "
-            "série », « formation arduino jeunes »)"
-        )
-        print("Ctrl-C pour tout arrêter.", flush=True)
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            with contextlib.suppress(NotImplementedError):
-                loop.add_signal_handler(sig, stop.set)
-        await stop.wait()
-        print("\nArrêt…")
-        for runner, _ in reversed(started):
-            await runner.cleanup()
+            await asyncio.wait({starting, stopping}, return_when=asyncio.FIRST_COMPLETED)
+            if starting.done():
+                if starting.result() != 0:
+                    return starting.result()
+                print("Ctrl-C pour tout arrêter.", flush=True)
+                await stopping
+            print("\nArrêt…", flush=True)
+        finally:
+            for task in (starting, stopping):
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+            for runner, _ in reversed(started):
+                await runner.cleanup()
+    return 0
+
+
+async def _start_network(
+    root: Path, port: int, started: list[tuple[web.AppRunner, web.Application]]
+) -> int:
+    """Start every node (each added to ``started`` as it runs), follow, copy once; 0, or 2
+    when the port is taken."""
+    places = [*PLACES, NETWORK] if CENSUS.is_file() else PLACES
+    if places is PLACES:
+        print(f"{CENSUS} absent : la démonstration tourne sur les lieux d'exemple seuls.")
+    ports = [port] + [_free_port() for _ in places[1:]]
+    try:
+        for place, p in zip(places, ports, strict=True):
+            await _start(root, place, p, started)
+    except OSError as exc:
+        print(f"Impossible d'ouvrir le port {port} : {exc.strerror}. Essayez PORT=8081 make demo.")
+        return 2
+    apps = [app for _, app in started]
+    urls = [f"http://127.0.0.1:{p}" for p in ports]
+    for place, other, url in zip(places[1:], apps[1:], urls[1:], strict=True):
+        await _follow(apps[0], other, url)
+        if place is not NETWORK:  # the network publishes; it follows no one
+            await _follow(other, apps[0], urls[0])
+    for app in apps:
+        await app[REPLICATOR].run_once(force=True)
+    await apps[0][REPLICATOR].run_once(force=True)
+    print("Réseau de démonstration Maillage : trois lieux, trois nœuds qui se suivent.")
+    if places is not PLACES:
+        print("Le premier suit aussi un réseau régional qui publie 1 512 lieux recensés.")
+    for place, url in zip(places, urls, strict=True):
+        print(f"  {place['name']:28} {url}/")
+    print(
+        f"\nPage de recherche : {urls[0]}/   (essayez « découpe laser », « couture petite "
+        "série », « formation arduino jeunes »)"
+    )
     return 0
 
 

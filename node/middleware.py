@@ -42,15 +42,34 @@ HTTP_ERRORS: Mapping[int, tuple[str, str]] = {
 class ApiError(Exception):
     """An error answered to the client as JSON: HTTP ``status``, ``code`` and French text."""
 
-    def __init__(self, status: int, code: str, message: str) -> None:
+    def __init__(
+        self, status: int, code: str, message: str, headers: dict[str, str] | None = None
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.code = code
         self.message = message
+        self.headers = headers or {}
 
 
 def bad_parameter(message: str) -> ApiError:
     return ApiError(400, "bad-parameter", message)
+
+
+#: Seconds a client is asked to wait while the search index is being built.
+RETRY_AFTER_SECONDS = 5
+
+
+def index_not_ready(percent: int | None, failed: bool = False) -> ApiError:
+    """503: the search index is being built (or could not be opened)."""
+    if failed:
+        message = (
+            "La recherche est indisponible sur ce nœud (index illisible) ; ses flux restent servis."
+        )
+        return ApiError(503, "index-unavailable", message)
+    done = f" ({percent} %)" if percent is not None else ""
+    message = f"L'index de recherche est en construction{done} : réessayez dans un instant."
+    return ApiError(503, "index-loading", message, {"Retry-After": str(RETRY_AFTER_SECONDS)})
 
 
 def json_response(data: object, *, status: int = 200) -> web.Response:
@@ -68,6 +87,7 @@ async def api_middleware(request: web.Request, handler: Handler) -> web.StreamRe
         response = await _dispatch(request, handler)
     except ApiError as exc:
         response = error_response(exc.status, exc.code, exc.message)
+        response.headers.update(exc.headers)
     except web.HTTPException as exc:
         if exc.status < 400:  # redirects and the like go through untouched
             raise

@@ -233,7 +233,15 @@ def document(base: str, version: str) -> dict[str, Any]:
                 "get": {
                     "summary": "Recherche dans l'index local",
                     "parameters": SEARCH_PARAMETERS,
-                    "responses": {"200": _json(_ref("SearchResult"), "Résultats"), "400": ERROR},
+                    "responses": {
+                        "200": _json(_ref("SearchResult"), "Résultats"),
+                        "400": ERROR,
+                        "503": _json(
+                            _ref("Error"),
+                            "Index de recherche en construction (index-loading, avec "
+                            "Retry-After) ou illisible (index-unavailable)",
+                        ),
+                    },
                 }
             },
             "/api/openapi.json": {

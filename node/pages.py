@@ -20,11 +20,14 @@ from aiohttp import web
 
 from node import atom, jsonld, views
 from node.appkeys import KEY, SEARCH, SETTINGS, STORE, STYLESHEET, TEMPLATES
-from node.middleware import bad_parameter
+from node.middleware import bad_parameter, index_not_ready
 from node.routes_feeds import base_url
 from node.store import Store
+from protocol import geography
 from protocol import vocabulary as vocab
+from search.index import IndexNotReady
 from search.model import Hit, ParamError, SearchParams, SearchResult, parse_params
+from search.schema import PLACE_COLS
 
 HERE = Path(__file__).parent
 CSS_PATH = HERE / "static" / "maillage.css"
@@ -52,6 +55,10 @@ def environment() -> jinja2.Environment:
             for label, g in groups
         ],
         enjeux=list(vocab.ENJEUX.items()),
+        departments=sorted(
+            ((code, geography.department_label(code)) for code in geography.DEPARTMENTS),
+            key=lambda item: item[1],
+        ),
         cols=COLS,
         radii=RADII,
     )
@@ -117,7 +124,14 @@ async def index(request: web.Request) -> web.Response:
         context = {"form": dict(request.query), "error": f"{exc.param} : {exc.message}"}
         return render(request, "search.html", {**context, "about": about, "result": None}, 400)
     context: dict[str, Any] = {"form": dict(request.query), "error": None, "about": about}
-    result: SearchResult = await asyncio.to_thread(request.app[SEARCH].search, params)
+    try:
+        result: SearchResult = await asyncio.to_thread(request.app[SEARCH].search, params)
+    except IndexNotReady as exc:  # the node serves its feeds; the search comes shortly
+        waiting = index_not_ready(exc.percent, exc.failed)
+        context.update(error=waiting.message, result=None)
+        response = render(request, "search.html", context, 503)
+        response.headers.update(waiting.headers)
+        return response
     cards = [card(hit) for hit in result.hits]
     pages = max(1, math.ceil(result.total / params.per_page))
     first = (result.page - 1) * params.per_page + 1
@@ -158,14 +172,18 @@ def card(hit: Hit) -> dict[str, Any]:
     distance = None
     if hit.distance_km is not None:
         distance = f"{hit.distance_km:.1f}".replace(".", ",") + " km"
+    if hit.col in PLACE_COLS:  # a place: its kind and address instead of conditions
+        view["short"] = views.place_short(body)
     return {
         **view,
         "url": hit.url or (f"/lieux/{hit.author}" if hit.col == "profile" else view["url"]),
         "title": hit.title or view["title"],
         "category_label": hit.category_label or view["category_label"],
         "snippet": views.snippet(hit.snippet),
-        "place_name": hit.place.name,
-        "place_url": f"/lieux/{hit.place.did or hit.author}",
+        # a place's card is titled with its name already
+        "place_name": "" if hit.col in PLACE_COLS else hit.place.name,
+        # a listing is its own place (its author is the node that imported it)
+        "place_url": hit.url if hit.col == "listing" else f"/lieux/{hit.place.did or hit.author}",
         "city": hit.place.city or "",
         "department": hit.place.department or "",
         "distance": distance,
@@ -197,8 +215,8 @@ def _active(params: SearchParams) -> list[dict[str, str]]:
         "col": lambda c: views.COL_LABELS.get(c, c),
         "category": vocab.CATEGORIES.label,
         "enjeu": vocab.ENJEUX.label,
-        "department": lambda d: f"Département {d}",
-        "region": lambda r: f"Région {r}",
+        "department": lambda d: f"Département : {geography.department_label(d)}",
+        "region": lambda r: f"Région : {geography.region_label(r)}",
     }
     active = [
         {"label": label(getattr(params, name)), "url": link(params, **{name: None})}
@@ -230,7 +248,10 @@ async def search_atom(request: web.Request) -> web.Response:
         params = parse_params(request.query)
     except ParamError as exc:
         raise bad_parameter(f"{exc.param} : {exc.message}") from None
-    result: SearchResult = await asyncio.to_thread(request.app[SEARCH].search, params)
+    try:
+        result: SearchResult = await asyncio.to_thread(request.app[SEARCH].search, params)
+    except IndexNotReady as exc:
+        raise index_not_ready(exc.percent, exc.failed) from None
     base = base_url(request)
     query = params.to_query()
     query.pop("page", None)

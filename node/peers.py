@@ -6,6 +6,9 @@
 - **Peer table** (``peers``, migration 2): one row per base URL polled, with its status
   (``ok``, ``unreachable``, ``error: …``), failures, the time of its next poll (backoff) and
   the validator and body of its last ``/feeds`` answer (for conditional requests).
+- **States shown**: a feed's state (:func:`feed_status`) is one of those codes, or ``new``,
+  ``fork``, ``gone``; the codes stay English (they are stored and logged), and what a person
+  reads, on the command line and on the admin page alike, is :func:`status_label`.
 
 Functions taking a :class:`Store` read it directly; those that write are plain functions
 meant to run on the writer thread (``writer.run``) or, in the command line, in a thread.
@@ -28,6 +31,20 @@ OK = "ok"
 UNREACHABLE = "unreachable"
 NEW = "new"
 FORK = "fork"
+#: No longer followed, the copy kept: a state shown, never stored.
+GONE = "gone"
+#: The prefix of a stored status for a peer that answered badly: ``error: <French reason>``.
+ERROR = "error: "
+
+#: What a person reads for each state: ``maillage peers``, ``maillage sync`` and the admin
+#: page (which capitalises it) use these, so that they say the same thing.
+STATUS_LABELS = {
+    OK: "à jour",
+    UNREACHABLE: "injoignable",
+    NEW: "en attente de la première copie",
+    FORK: "fourche : deux versions du journal, copie gelée",
+    GONE: "plus suivi : la copie est gardée",
+}
 
 
 class Sink(Protocol):
@@ -73,6 +90,23 @@ class Peer:
     last_success: str | None
     feeds_etag: str | None
     feeds_body: bytes | None
+
+
+def status_label(status: str) -> str:
+    """The French label of a state code (``error: …`` → ``erreur : …``)."""
+    if status.startswith(ERROR):
+        return f"erreur : {status[len(ERROR) :]}"
+    return STATUS_LABELS.get(status, status)
+
+
+def feed_status(store: Store, did: str, item: Wanted | None, peer: Peer | None) -> str:
+    """The state code of a feed held or wanted: a fork first, then not followed any more,
+    then the status of the peer it is fetched from (``new`` before any poll)."""
+    if store.fork(did) is not None:
+        return FORK
+    if item is None:
+        return GONE
+    return peer.status if peer is not None else NEW
 
 
 def normalise_url(url: str) -> str | None:

@@ -4,17 +4,21 @@ the Atom feed of a place's offers and needs (``/lieux/{did}.atom``), read from t
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from typing import Any
 
 import orjson
 from aiohttp import web
 
 from node import atom, jsonld, pages, views
-from node.appkeys import SETTINGS, STORE
+from node.appkeys import SEARCH, SETTINGS, STORE
 from node.middleware import ApiError
 from node.routes_feeds import base_url
 from node.store import Store
 from protocol.state import Record
+from search.index import SearchIndex
+
+PROVENANCE = ("source", "licence", "date", "source_id")
 
 
 def setup(app: web.Application) -> None:
@@ -31,44 +35,44 @@ def _updated(store: Store, record: Record) -> str | None:
     return ts if isinstance(ts, str) else None
 
 
-def _load(store: Store, did: str) -> dict[str, Any] | None:
+def _load(
+    store: Store, did: str, claimants: Callable[[str], dict[str, tuple[str, str]]] = lambda _: {}
+) -> dict[str, Any] | None:
     """Everything a place page shows, or None when this node holds nothing of ``did``."""
     if store.feed(did) is None:
         return None
     records = store.records(author=did)
     profile = next((r for r in records if r.col == "profile" and r.rid == "profile"), None)
-    listings = [r for r in records if r.col == "listing" and r.body]
     body = profile.body if profile and profile.body else None
-    if body is None and listings:  # a place known only from a listing (not claimed)
-        body = listings[0].body
-    view = views.place(did, body)
-    view["claimed"] = profile is not None and profile.body is not None
+    view = views.place(did, body)  # a node publishing listings is not the places it lists
     items: dict[str, list[dict[str, Any]]] = {"offer": [], "need": [], "listing": []}
+    claimed = claimants(did) if any(r.col == "listing" and r.body for r in records) else {}
     for record in records:
         if record.col in items and record.body:
             item = views.listing(did, record.col, record.rid, record.body)
             item["updated"] = _updated(store, record)
+            item["claimed_by"] = claimed.get(record.rid) if record.col == "listing" else None
             items[record.col].append(item)
     for group in items.values():
         group.sort(key=lambda item: item["title"].casefold())
     return {"place": view, **items}
 
 
-def _pick(store: Store, did: str, col: str, rid: str) -> dict[str, Any] | None:
+def _pick(store: Store, did: str, col: str, rid: str, index: SearchIndex) -> dict[str, Any] | None:
     record = store.record(did, col, rid)
     if record is None or record.body is None:
         return None
-    data = _load(store, did)
-    if data is None:
-        return None
+    profile = store.record(did, "profile", "profile")  # the place, not all its records
+    place = views.place(did, profile.body if profile is not None else None)
     item = views.listing(did, col, rid, record.body)
     item["updated"] = _updated(store, record)
-    return {"place": data["place"], "item": item, "body": record.body}
+    item["claimed_by"] = index.claimants(did).get(rid) if col == "listing" else None
+    return {"place": place, "item": item, "body": record.body}
 
 
 async def place_page(request: web.Request) -> web.Response:
     did = request.match_info["did"]
-    data = await asyncio.to_thread(_load, request.app[STORE], did)
+    data = await asyncio.to_thread(_load, request.app[STORE], did, request.app[SEARCH].claimants)
     if data is None:
         return pages.error_page(request, 404, "Ce nœud ne connaît pas ce lieu.")
     base = base_url(request)
@@ -82,13 +86,32 @@ async def listing_page(request: web.Request) -> web.Response:
     did, col, rid = (request.match_info[k] for k in ("did", "col", "rid"))
     data = None
     if col in views.LISTING_COLS:
-        data = await asyncio.to_thread(_pick, request.app[STORE], did, col, rid)
+        data = await asyncio.to_thread(
+            _pick, request.app[STORE], did, col, rid, request.app[SEARCH]
+        )
     if data is None:
         return pages.error_page(request, 404, "Cette offre ou ce besoin n'existe pas (ou plus).")
     base = base_url(request)
+    if col == "listing":  # a place listed by this feed's node: shown as a place
+        return _listed_place(request, data, base)
     ld = jsonld.listing(data["item"], data["body"], data["place"], base)
     context = {**data, "ld": jsonld.dumps(ld), "alternate": f"/lieux/{did}.atom"}
     return pages.render(request, "listing.html", context)
+
+
+def _listed_place(request: web.Request, data: dict[str, Any], base: str) -> web.Response:
+    item, body = data["item"], data["body"]
+    place = {**views.place(item["author"], body), "url": item["url"]}
+    provenance = views.mapping(body.get("provenance"))
+    context = {
+        "place": place,
+        "publisher": data["place"],
+        "item": {**item, "updated_fr": views.french_date(item["updated"])},
+        "claimed_by": item["claimed_by"],
+        "provenance": {k: views.text(provenance.get(k)) for k in PROVENANCE},
+        "ld": jsonld.dumps(jsonld.place(place, base)),
+    }
+    return pages.render(request, "listing_place.html", context)
 
 
 async def place_atom(request: web.Request) -> web.Response:

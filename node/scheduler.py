@@ -62,6 +62,7 @@ async def _running(app: web.Application) -> AsyncIterator[None]:
         yield
     finally:
         scheduler.shutdown(wait=False)
+        await asyncio.sleep(0)  # a round just submitted registers itself in ``running``
         # Let a round in flight finish (the store closes after this) or cancel it.
         if running:
             _, late = await asyncio.wait(set(running), timeout=5)
@@ -79,6 +80,8 @@ def _logged(job: Job, running: set[asyncio.Task[None]]) -> Callable[[], Awaitabl
             await job.run_once()
         except Exception:  # one failed round must not stop the next ones
             log.exception("job %s failed", job.name)
+        except asyncio.CancelledError:  # the node is stopping: not an error of the job
+            log.debug("job %s interrupted: the node is stopping", job.name)
         finally:
             running.discard(task)
 

@@ -134,6 +134,22 @@ class Settings(BaseSettings):
         description="Rafale de requêtes acceptée d'un coup sur /inbox depuis une même adresse.",
     )
 
+    admin_session_hours: int = Field(
+        12,
+        ge=1,
+        le=720,
+        description="Durée, en heures, d'une connexion à la page d'administration (/admin) "
+        "ouverte par un lien de « maillage admin-link » ; ensuite, il faut un nouveau lien.",
+    )
+    index_wait_seconds: float = Field(
+        10.0,
+        ge=0,
+        le=3600,
+        description="Au démarrage, attente maximale de l'index de recherche, en secondes, "
+        "avant de servir quand même : s'il doit être reconstruit (grande base, mise à jour), "
+        "le nœud sert ses flux pendant ce temps et la recherche répond dès qu'il est prêt.",
+    )
+
     @classmethod
     def settings_customise_sources(
         cls,

@@ -252,7 +252,7 @@ class Replicator:
 
     async def _failed(self, url: str, status: str) -> None:
         settings = self.settings
-        log.warning("pair %s : %s", url, status)
+        log.warning("pair %s : %s", url, peers.status_label(status))
         await self.sink.run(
             peers.record_failure,
             self.store,

@@ -206,6 +206,16 @@ def listing(author: str, col: str, rid: str, body: dict[str, Any] | None) -> dic
     }
 
 
+def place_short(body: dict[str, Any]) -> list[str]:
+    """A place in short, for a search card: its kinds, then its street address."""
+    address = mapping(body.get("address"))
+    families = ", ".join(vocab.FAMILIES.labels(texts(body.get("families"))))
+    street = text(address.get("street"))
+    town = " ".join(t for t in (text(address.get("postcode")), text(address.get("city"))) if t)
+    where = ", ".join(t for t in (street, town) if t) if street else ""
+    return [line for line in (families, where) if line]
+
+
 def place(did: str, profile: dict[str, Any] | None) -> dict[str, Any]:
     """A place's profile, ready for a template (links only with a safe scheme)."""
     body = profile or {}
@@ -225,7 +235,7 @@ def place(did: str, profile: dict[str, Any] | None) -> dict[str, Any]:
     return {
         "did": did,
         "url": f"/lieux/{did}",
-        "name": text(body.get("name")) or "Lieu sans nom",
+        "name": text(body.get("name")) or ("Lieu sans nom" if profile else "Nœud sans profil"),
         "claimed": bool(profile),
         "summary": text(body.get("summary")),
         "description": text(body.get("description")),

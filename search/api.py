@@ -8,7 +8,8 @@ from typing import Any
 from aiohttp import web
 
 from node.appkeys import SEARCH
-from node.middleware import bad_parameter, json_response
+from node.middleware import bad_parameter, index_not_ready, json_response
+from search.index import IndexNotReady
 from search.model import Hit, ParamError, SearchResult, parse_params
 
 
@@ -21,7 +22,10 @@ async def handle_search(request: web.Request) -> web.Response:
         params = parse_params(request.query)
     except ParamError as exc:
         raise bad_parameter(f"{exc.param} : {exc.message}") from None
-    result = await asyncio.to_thread(request.app[SEARCH].search, params)
+    try:
+        result = await asyncio.to_thread(request.app[SEARCH].search, params)
+    except IndexNotReady as exc:
+        raise index_not_ready(exc.percent, exc.failed) from None
     return json_response(result_json(result))
 
 

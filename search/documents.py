@@ -17,6 +17,7 @@ import orjson
 from protocol import vocabulary as vocab
 from protocol.state import Record
 from search.analysis import STOP_WORDS, fold
+from search.claims import claim_value
 from search.schema import PLACE_COLS, TEXT_FIELD, TEXT_PARTS, doc_key
 
 
@@ -120,9 +121,7 @@ def make_document(record: Record, ts: str, place: PlaceInfo) -> dict[str, Any]:
         "author": record.author,
         "col": record.col,
         "rid": record.rid,
-        TEXT_FIELD: "\n".join(
-            "\n".join([parts[name]] * times) for name, times in TEXT_PARTS.items() if parts[name]
-        ),
+        TEXT_FIELD: [(parts[name], weight) for name, weight in TEXT_PARTS.items() if parts[name]],
         "title": title,
         "description": description,
         "category": category,
@@ -139,6 +138,8 @@ def make_document(record: Record, ts: str, place: PlaceInfo) -> dict[str, Any]:
         "words": words,
         "body": orjson.dumps(body),
     }
+    if record.col in PLACE_COLS:
+        doc["claim"] = claim_value(record.author, body)
     if place.lat is not None:
         doc["lat"] = place.lat
         doc["lon"] = place.lon

@@ -19,24 +19,39 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from whoosh import index as windex
 from whoosh.writing import IndexWriter
 
 from node.store import Store
 from protocol.entries import Entry
 from protocol.state import Record
+from search.bulk import ChunkedWriter, CompactWriter
 from search.documents import NO_PLACE, PlaceInfo, make_document, place_of, ts_of_line
+from search.engine import View
 from search.model import SearchParams, SearchResult
-from search.query import Columns
-from search.schema import INDEXED_COLS, build_schema, doc_key
+from search.schema import FIRST_ONLY, INDEXED_COLS, doc_key
+from search.segments import SegmentData
 
-__all__ = ["HEADS_FILE", "SearchIndex", "index_path", "open_for_node"]
+__all__ = [
+    "HEADS_FILE",
+    "IndexNotReady",
+    "SearchIndex",
+    "index_path",
+    "new_writer",
+    "open_for_node",
+]
 from search.searching import run_search
-from search.storage import HEADS_FILE, open_checked, read_heads, save_heads
+from search.storage import HEADS_FILE, create, open_checked, read_heads, save_heads
 
 log = logging.getLogger("maillage.search")
 INDEX_DIR = "index"
 WRITE_TIMEOUT_S = 60.0
+#: Documents per segment when the index is rebuilt (bounds the memory of a rebuild).
+REBUILD_CHUNK = 25_000
+
+
+def new_writer(ix: Any) -> IndexWriter:
+    """A writer of ``ix``: whoosh's, with the compact posting pool of :mod:`search.bulk`."""
+    return CompactWriter(ix, FIRST_ONLY, timeout=WRITE_TIMEOUT_S, delay=0.05)
 
 
 def index_path(home: Path) -> Path:
@@ -48,11 +63,60 @@ def open_for_node(home: Path, store: Store) -> SearchIndex:
     return SearchIndex(index_path(home), store)
 
 
-class SearchIndex:
-    """Open (or create) the index at ``path``; with a ``store``, repair and catch up."""
+class IndexNotReady(Exception):
+    """The index is still being opened or rebuilt (or could not be): no search yet."""
 
-    def __init__(self, path: Path, store: Store | None = None) -> None:
+    def __init__(self, progress: tuple[int, int] | None, failed: bool = False) -> None:
+        super().__init__("index de recherche indisponible" if failed else "index en construction")
+        self.progress = progress
+        self.failed = failed
+
+    @property
+    def percent(self) -> int | None:
+        if not self.progress or not self.progress[1]:
+            return None
+        return 100 * self.progress[0] // self.progress[1]
+
+
+class _Stopped(Exception):
+    """The node is stopping: a rebuild in progress gives up (the next start rebuilds)."""
+
+
+class SearchIndex:
+    """Open (or create) the index at ``path``; with a ``store``, repair and catch up.
+
+    With ``load=False`` nothing is read yet: :meth:`load` does it (a node calls it in a
+    thread and serves its feeds meanwhile); until it is done, :meth:`search` raises
+    :class:`IndexNotReady` and new entries wait in the store for the catch-up that ends
+    :meth:`load`.
+    """
+
+    def __init__(self, path: Path, store: Store | None = None, *, load: bool = True) -> None:
         self._init_state(path, store)
+        if load:
+            self.load()
+
+    def load(self) -> None:
+        """Open, repair or rebuild the index and catch up with the store; then search."""
+        store = self.store
+        try:
+            self._open(store)
+            with self._write_lock:
+                self.ready = True
+                if store is not None:  # what was stored while this ran
+                    self.catch_up(store)
+                    self._drop_frozen(store)
+        except _Stopped:
+            log.info("construction de l'index interrompue : elle reprendra au prochain démarrage")
+        except Exception:
+            self.failed = True
+            raise
+
+    def stop(self) -> None:
+        """Ask a :meth:`load` in progress to give up soon (the node is stopping)."""
+        self._stopping = True
+
+    def _open(self, store: Store | None) -> None:
         with warnings.catch_warnings():
             # whoosh leaves the file of an unreadable table of contents open: close it quietly
             warnings.simplefilter("ignore", ResourceWarning)
@@ -66,21 +130,34 @@ class SearchIndex:
                     "index de recherche %s illisible (%s) : reconstruction", self.path, problem
                 )
             assert store is not None
-            self.rebuild(store)
+            self.rebuild(store, self._progress)
             self.rebuilt = True
             return
-        self._refresh()
         if store is not None:
             self.catch_up(store)
+
+    def _progress(self, done: int, total: int) -> None:
+        self.progress = (done, total)
+        if self._stopping:
+            raise _Stopped
+
+    def _drop_frozen(self, store: Store) -> None:
+        """Remove the documents of feeds frozen by a fork while the index was loading."""
+        frozen = [did for did in self._heads if store.fork(did) is not None]
+        if frozen:
+            self.remove_authors(frozen)
 
     def _try_open(self, store: Store | None) -> str | None:
         """Open the index; None, or why it must be rebuilt (raises without a store)."""
         try:
             self._ix = open_checked(self.path)
             self._heads = read_heads(self.path)
+            self._refresh()  # the first view reads every column and frequent posting
         except Exception as exc:  # any damage: the store has everything
             if store is None:
                 raise
+            if self._ix is not None:
+                self._ix.close()
             self._ix = None
             return "absent" if not self.path.exists() else str(exc) or type(exc).__name__
         return None
@@ -90,11 +167,16 @@ class SearchIndex:
         self.store = store
         self._search_lock = threading.Lock()
         self._write_lock = threading.RLock()
-        self._columns = Columns()
+        self._segments: dict[str, SegmentData] = {}
+        self._view: View | None = None
         self._searcher: Any = None
         self._ix: Any = None
         self._heads: dict[str, int] = {}
         self.rebuilt = False
+        self.ready = False
+        self.failed = False
+        self.progress: tuple[int, int] | None = None
+        self._stopping = False
 
     @classmethod
     def build(
@@ -104,18 +186,25 @@ class SearchIndex:
         index = cls.__new__(cls)
         index._init_state(path, store)
         count = index.rebuild(store, progress)
-        index.rebuilt = True
+        index.rebuilt = index.ready = True
         return index, count
 
     # -- opening ---------------------------------------------------------------------
 
     def _refresh(self) -> None:
+        """Search the index as it is now: the new view is built while searches go on with
+        the old one (only the index's writers call this, one at a time)."""
+        searcher = self._ix.searcher()
+        try:
+            view = View(searcher, self._segments)
+        except BaseException:
+            searcher.close()
+            raise
         with self._search_lock:
             old = self._searcher
-            self._searcher = self._ix.searcher()
-            self._columns.load(self._searcher)
-            if old is not None:
-                old.close()
+            self._searcher, self._view = searcher, view
+        if old is not None:
+            old.close()
 
     def close(self) -> None:
         with self._search_lock:
@@ -127,8 +216,8 @@ class SearchIndex:
 
     # -- writing ---------------------------------------------------------------------
 
-    def _writer(self, limitmb: int = 128) -> IndexWriter:
-        return self._ix.writer(timeout=WRITE_TIMEOUT_S, delay=0.05, limitmb=limitmb)
+    def _writer(self) -> IndexWriter:
+        return new_writer(self._ix)
 
     def rebuild(self, store: Store, progress: Callable[[int, int], None] | None = None) -> int:
         """Rebuild the whole index from ``store``; the number of documents."""
@@ -138,11 +227,11 @@ class SearchIndex:
             if self.path.exists():
                 shutil.rmtree(self.path)
             self.path.mkdir(parents=True)
-            self._ix = windex.create_in(self.path, build_schema())
+            self._ix = create(self.path)
             heads = {f.author: f.seq for f in store.feeds()}
             authors = [a for a in heads if store.fork(a) is None]
             count = 0
-            writer = self._writer(limitmb=256)  # an empty index: add_document only
+            writer = ChunkedWriter(self._writer, REBUILD_CHUNK)  # a new index: adds only
             try:
                 for done, author in enumerate(authors, 1):
                     count += self._add_author(writer, store, author, {})
@@ -172,6 +261,8 @@ class SearchIndex:
         store = self.store
         if store is None:
             raise RuntimeError("index opened without its store")
+        if not self.ready:
+            return  # still loading: load() ends with a catch-up from the store
         keys: dict[tuple[str, str, str], Entry] = {}
         full: set[str] = set()
         heads: dict[str, int] = {}
@@ -190,6 +281,8 @@ class SearchIndex:
 
     def remove_authors(self, dids: Iterable[str]) -> None:
         with self._write_lock:
+            if not self.ready:
+                return  # still loading: load() drops the frozen feeds at its end
             writer = self._writer()
             for did in dids:
                 writer.delete_by_term("author", did)
@@ -257,7 +350,11 @@ class SearchIndex:
         writer.update_document(**make_document(record, ts, place))
 
     def _add_author(
-        self, writer: IndexWriter, store: Store, author: str, places: dict[str, PlaceInfo]
+        self,
+        writer: IndexWriter | ChunkedWriter,
+        store: Store,
+        author: str,
+        places: dict[str, PlaceInfo],
     ) -> int:
         count = 0
         for record in store.records(author=author):
@@ -274,11 +371,32 @@ class SearchIndex:
         with self._search_lock:
             return self._searcher.doc_count()
 
+    def claimants(self, author: str) -> dict[str, tuple[str, str]]:
+        """For each listing of ``author`` claimed by a place's own profile, by rid: that
+        place's did and name (``search.claims``); none while the index is loading."""
+        out = {}
+        if not self.ready:
+            return out
+        with self._search_lock:
+            view, searcher = self._view, self._searcher
+            if view is None or not view.claims:
+                return {}
+            for listing, place in view.claims.items():
+                stored = searcher.stored_fields(listing)
+                if stored.get("author") == author:
+                    name = searcher.stored_fields(place.doc).get("place_name") or ""
+                    out[stored["rid"]] = (place.author, name)
+        return out
+
     def search(self, params: SearchParams) -> SearchResult:
-        """Answer ``params`` (never raises for any parameters :func:`parse_params` accepts)."""
+        """Answer ``params`` (never raises for any parameters :func:`parse_params` accepts,
+        but :class:`IndexNotReady` while the index is loading)."""
+        if not self.ready:
+            raise IndexNotReady(self.progress, self.failed)
         with self._search_lock:
             try:
-                return run_search(self._searcher, self._columns, params)
+                assert self._view is not None
+                return run_search(self._view, params)
             except Exception:
                 log.exception("recherche impossible : %r", params)
                 return SearchResult(0, params.page, params.per_page, [], {}, None)

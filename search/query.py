@@ -6,8 +6,6 @@
 * :func:`filter_query` gives the exact filters (col, category, enjeu, department, region and
   a radius is applied
   afterwards, from the coordinates column).
-* :class:`Columns` reads per-document values (category, department…) from column storage,
-  cached per immutable segment, for facets, sorts and exact distances.
 * :func:`snippet` is the highlighted extract: everything escaped, matched words in <mark>.
 """
 
@@ -20,14 +18,13 @@ from typing import Any
 
 from whoosh import qparser
 from whoosh import query as wq
-from whoosh.searching import Searcher
 
-from search.analysis import french_analyzer
+from search.analysis import FastAnalyzer
 from search.model import SearchParams
 from search.schema import TEXT_FIELD
 
 EARTH_RADIUS_KM = 6371.0088
-_ANALYZER = french_analyzer()
+_FAST = FastAnalyzer()
 _OPERATORS = re.compile(r'[()"~*?+\-^\[\]{}:]|\b(?:AND|OR|NOT|ANDNOT|ET|OU|SAUF)\b')
 
 
@@ -112,56 +109,12 @@ def filter_query(params: SearchParams) -> wq.Query | None:
     return terms[0] if len(terms) == 1 else wq.And(terms)
 
 
-def _parse_geo(value: str) -> tuple[float, float] | None:
-    if not value:
-        return None
-    lat, _, lon = value.partition(",")
-    return float(lat), float(lon)
-
-
-class Columns:
-    """Per-document values of the open searcher, cached per (immutable) segment."""
-
-    FIELDS = ("category", "department", "enjeux", "geo", "updated")
-
-    def __init__(self) -> None:
-        self._segments: dict[str, dict[str, list[Any]]] = {}
-        self.values: dict[str, list[Any]] = {}
-
-    def load(self, searcher: Searcher) -> None:
-        """Point at ``searcher``'s documents (reads only the segments not seen before)."""
-        merged: dict[str, list[Any]] = {name: [] for name in (*self.FIELDS, "enjeu_codes")}
-        kept: dict[str, dict[str, list[Any]]] = {}
-        for sub, offset in searcher.leaf_searchers():
-            reader = sub.reader()
-            segment = reader.segment()
-            if segment is None or reader.doc_count_all() == 0:
-                continue  # an empty index
-            segment_id = segment.segment_id()
-            columns = self._segments.get(segment_id)
-            if columns is None:
-                columns = {name: list(reader.column_reader(name)) for name in self.FIELDS}
-                columns["geo"] = [_parse_geo(v) for v in columns["geo"]]
-                columns["enjeu_codes"] = [
-                    tuple(v.split(",")) if v else () for v in columns["enjeux"]
-                ]
-            kept[segment_id] = columns
-            for name in merged:
-                values = merged[name]
-                values.extend([None] * (offset - len(values)))
-                values.extend(columns[name])
-        self._segments = kept
-        self.values = merged
-
-
 def snippet(text: str, terms: set[str], width: int = 240) -> str:
     """An HTML extract of ``text`` around its first matched word, every matched word in
     <mark>; everything else escaped."""
     marks: list[tuple[int, int]] = []
     if terms:
-        for token in _ANALYZER(text, chars=True, mode="index"):
-            if token.text in terms:
-                marks.append((token.startchar, token.endchar))
+        marks = [(start, end) for term, start, end in _FAST.spans(text) if term in terms]
     start = 0
     if marks and marks[0][0] > width // 3:
         start = text.rfind(" ", 0, marks[0][0] - width // 4) + 1

@@ -10,7 +10,7 @@ from __future__ import annotations
 from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
 
 from search import patches  # noqa: F401  (whoosh's length readers, see there)
-from search.analysis import french_analyzer
+from search.analysis import FastAnalyzer, french_analyzer
 
 #: The collections that become documents; listings (issue 6) are indexed like profiles.
 INDEXED_COLS = frozenset({"profile", "offer", "need", "listing"})
@@ -18,8 +18,8 @@ INDEXED_COLS = frozenset({"profile", "offer", "need", "listing"})
 PLACE_COLS = frozenset({"profile", "listing"})
 #: The one free-text field searched: title, tags, category label, description, place name,
 #: town and the labels of enjeux, pricing and audiences, copied together at indexing time
-#: (one field to match is several times faster than an OR over seven). The relative weight
-#: of each part is kept by repetition: the title counts three times, the tags twice.
+#: (one field to match is several times faster than an OR over seven). Each part has a
+#: weight: a word of the title counts three times, a tag twice (see :class:`CombinedText`).
 TEXT_FIELD = "all"
 TEXT_PARTS: dict[str, int] = {
     "title": 3,
@@ -32,13 +32,50 @@ TEXT_PARTS: dict[str, int] = {
 }
 
 
+class CombinedText(TEXT):
+    """The combined text field: its value is a list of ``(text, weight)`` parts.
+
+    Each part is analysed once (:class:`search.analysis.FastAnalyzer`, the same terms as
+    the field's whoosh analyzer, which queries use) with positions running on from part to
+    part; a term's weight is the sum of the weights of its occurrences, so a title word
+    scores as if the title were repeated, for the cost of analysing it once. A plain
+    string is one part of weight 1.
+    """
+
+    _fast = FastAnalyzer()
+
+    def index(self, value, **kwargs):  # type: ignore[no-untyped-def]
+        parts = [(value, 1)] if isinstance(value, str) else value
+        positions: dict[str, list[int]] = {}
+        weights: dict[str, float] = {}
+        state: tuple[int, int | None] = (0, None)
+        for text, weight in parts:
+            terms, state = self._fast.terms(text, state)
+            for term, pos in terms:
+                if term in positions:
+                    positions[term].append(pos)
+                    weights[term] += weight
+                else:
+                    positions[term] = [pos]
+                    weights[term] = weight
+        encode, boost = self.format.encode, self.format.field_boost
+        return [
+            (term.encode("utf-8"), len(poses), weights[term] * boost, encode(poses))
+            for term, poses in positions.items()
+        ]
+
+
+#: Fields whose terms only need to exist somewhere: one posting per term and segment.
+FIRST_ONLY = frozenset({"words"})
+
+
 def build_schema() -> Schema:
     return Schema(
         key=ID(unique=True, stored=True),
         author=ID(stored=True),
         col=ID(stored=True, sortable=True),
         rid=ID(stored=True),
-        all=TEXT(analyzer=french_analyzer()),
+        all=CombinedText(analyzer=french_analyzer()),
         title=STORED(),
         description=STORED(),
         category=ID(stored=True, sortable=True),
@@ -57,6 +94,8 @@ def build_schema() -> Schema:
         # "did you mean" vocabulary: the distinct folded words, not stemmed (documents.py)
         words=KEYWORD(lowercase=False, commas=False, scorable=False),
         body=STORED(),
+        # profiles and listings: website, name and author, to find claims (search.claims)
+        claim=ID(sortable=True),
     )
 
 

@@ -1,146 +1,166 @@
-"""Answering one search on an open searcher: match, filter, facets, sort, page, hits.
+"""Answering one search on a :class:`~search.engine.View`: match, filter, facets, page, hits.
 
 The matching set is computed without scores (text query AND exact filters, then the exact
-haversine distance for a radius); facets count over that whole set; only the page's
-documents are scored (relevance) or sorted from column values (distance, recent).
+haversine distance for a radius, from the 0.5° cells around the point); facets count over
+that whole set; the matches are then scored (relevance) or ordered from per-document values
+(distance, recent), and only the page's documents are read from the index.
 """
 
 from __future__ import annotations
 
+import heapq
 import re
-from collections import Counter
-from itertools import chain
 from typing import Any
 
 import orjson
 from whoosh import query as wq
-from whoosh.searching import Searcher
 
+from protocol import geography
 from protocol import vocabulary as vocab
+from search import bitsets
 from search.analysis import fold
-from search.matching import query_docs
+from search.engine import View
 from search.model import Facet, Hit, Place, SearchParams, SearchResult
-from search.query import (
-    Columns,
-    bounding_box,
-    filter_query,
-    has_operators,
-    haversine_km,
-    snippet,
-    text_query,
-)
+from search.query import filter_query, has_operators, haversine_km, snippet, text_query
 from search.schema import PLACE_COLS, TEXT_FIELD
 
 _WORD = re.compile(r"\w+", re.UNICODE)
+FACETS = {"category": "category", "department": "department", "enjeu": "enjeux"}
+#: Above this many matches, the distance of each is not computed unless asked for.
+_DISTANCES_FOR_ALL = 20_000
 
 
-def _matching(searcher: Searcher, text: wq.Query, filters: wq.Query | None) -> set[int]:
-    if filters is None:
-        return query_docs(searcher, text)
-    if isinstance(text, wq.Every):
-        return query_docs(searcher, filters)
-    return query_docs(searcher, wq.And([filters, text]))
+def _matching(view: View, text: wq.Query, filters: wq.Query | None) -> int:
+    """The documents matching, without the listings claimed by a place's own profile."""
+    bits = view.evaluate(text) & ~view.claimed
+    if filters is not None and bits:
+        bits &= view.evaluate(filters)
+    return bits
 
 
-def run_search(searcher: Searcher, columns: Columns, params: SearchParams) -> SearchResult:
-    schema = searcher.schema
+def run_search(view: View, params: SearchParams) -> SearchResult:
+    schema = view.searcher.schema
     q = params.q.strip()
     text = text_query(schema, q) if q else wq.Every()
     filters = filter_query(params)
-    matched = _matching(searcher, text, filters)
+    matched = _matching(view, text, filters)
     suggestion = None
     if not matched and q:
-        suggestion = _suggest(searcher, q, filters)
+        suggestion = _suggest(view, q, filters)
         if suggestion is None and not has_operators(q) and len(_WORD.findall(q)) > 1:
             text = text_query(schema, q, any_word=True)  # no page holds every word: any
-            matched = _matching(searcher, text, filters)
-    values = columns.values
+            matched = _matching(view, text, filters)
     distances: dict[int, float] = {}
     if params.near is not None:
-        distances = _distances(matched, values["geo"], params.near, params.radius_km)
+        lat, lon = params.near
         if params.radius_km is not None:
-            matched = set(distances)
-    facets = _facets(matched, values)
+            candidates = view.near(matched, lat, lon, params.radius_km)
+            distances = _distances(view, candidates, lat, lon, params.radius_km)
+            matched = bitsets.from_ids(sorted(distances), view.size)
+        elif params.sort == "distance" or matched.bit_count() <= _DISTANCES_FOR_ALL:
+            distances = _distances(view, matched, lat, lon, None)
+    facets = {name: _facet(name, view.facet_counts(matched, f)) for name, f in FACETS.items()}
     start = (params.page - 1) * params.per_page
-    page_docs = _ordered(searcher, text, matched, params, distances, values, start)
-    terms = {t for field, t in text.iter_all_terms() if field == TEXT_FIELD}
-    hits = [_hit(searcher.stored_fields(d), distances.get(d), terms) for d in page_docs]
-    return SearchResult(len(matched), params.page, params.per_page, hits, facets, suggestion)
+    terms = _scoring_terms(view, text)
+    page_docs = _ordered(view, terms, matched, params, distances, start)
+    if params.near is not None and not distances:
+        distances = _distances(view, bitsets.from_ids(page_docs, view.size), *params.near, None)
+    hits = [_hit(view.searcher.stored_fields(d), distances.get(d), set(terms)) for d in page_docs]
+    return SearchResult(matched.bit_count(), params.page, params.per_page, hits, facets, suggestion)
+
+
+def _scoring_terms(view: View, text: wq.Query) -> list[str]:
+    """The text terms a document is scored on: every word searched, not those excluded."""
+    if isinstance(text, wq.Every):
+        return []
+    out: list[str] = []
+
+    def walk(query: wq.Query) -> None:
+        if isinstance(query, wq.Not):
+            return
+        if isinstance(query, wq.AndNot):
+            walk(query.a)
+            return
+        if isinstance(query, wq.MultiTerm):
+            try:
+                query = query.simplify(view.searcher.reader())
+            except Exception:
+                return
+        if isinstance(query, wq.Term):
+            if query.fieldname == TEXT_FIELD:
+                out.append(query.text)
+            return
+        if query.is_leaf():
+            out.extend(t for f, t in query.iter_all_terms() if f == TEXT_FIELD)
+            return
+        for child in query.children():
+            walk(child)
+
+    walk(text)
+    return out
 
 
 def _distances(
-    docs: set[int], geo: list[Any], near: tuple[float, float], radius: float | None
+    view: View, bits: int, lat: float, lon: float, radius: float | None
 ) -> dict[int, float]:
-    """The distance of each of ``docs`` with coordinates (within ``radius`` km if given)."""
-    lat, lon = near
-    located = [(d, geo[d]) for d in docs if geo[d]]
-    if radius is None:
-        return {d: haversine_km(lat, lon, p[0], p[1]) for d, p in located}
-    low_lat, high_lat, low_lon, high_lon = bounding_box(lat, lon, radius)
+    """The distance of each document of ``bits`` with coordinates (within ``radius`` km)."""
+    geo = view.values["geo"]
     out = {}
-    for d, (plat, plon) in located:
-        if low_lat <= plat <= high_lat and (
-            low_lon <= plon <= high_lon or low_lon <= plon - 360 or plon + 360 <= high_lon
-        ):
-            km = haversine_km(lat, lon, plat, plon)
-            if km <= radius:
+    for d in bitsets.to_ids(bits):
+        point = geo[d]
+        if point:
+            km = haversine_km(lat, lon, point[0], point[1])
+            if radius is None or km <= radius:
                 out[d] = km
     return out
 
 
 def _ordered(
-    searcher: Searcher,
-    text: wq.Query,
-    matched: set[int],
+    view: View,
+    terms: list[str],
+    matched: int,
     params: SearchParams,
     distances: dict[int, float],
-    values: dict[str, list[Any]],
     start: int,
 ) -> list[int]:
     end = start + params.per_page
-    if start >= len(matched):
+    if start >= matched.bit_count():
         return []
     sort = params.sort
-    if sort == "relevance" and isinstance(text, wq.Every):
+    if sort == "relevance" and not terms:
         sort = "distance" if params.near is not None else "recent"
     if sort == "relevance":
-        unfiltered = params.near is None and filter_query(params) is None
-        found = searcher.search(text, filter=None if unfiltered else matched, limit=end)
-        return [hit.docnum for hit in found][start:end]
+        return view.ranked(matched, terms, end)[start:end]
+    docs = bitsets.to_ids(matched)
     if sort == "distance":
         far = float("inf")
-        return sorted(matched, key=lambda d: (distances.get(d, far), d))[start:end]
-    updated = values["updated"]
-    return sorted(matched, key=lambda d: (updated[d] or "", -d), reverse=True)[start:end]
+        return heapq.nsmallest(end, docs, key=lambda d: (distances.get(d, far), d))[start:end]
+    updated = view.values["updated"]
+    return heapq.nlargest(end, docs, key=lambda d: (updated[d] or "", -d))[start:end]
 
 
-def _facets(matched: set[int], values: dict[str, list[Any]]) -> dict[str, list[Facet]]:
-    counts = {
-        "category": Counter(map(values["category"].__getitem__, matched)),
-        "department": Counter(map(values["department"].__getitem__, matched)),
-        "enjeu": Counter(chain.from_iterable(map(values["enjeu_codes"].__getitem__, matched))),
-    }
-    labels = {"category": vocab.CATEGORIES.label, "department": str, "enjeu": vocab.ENJEUX.label}
-    return {
-        name: [
-            Facet(code, labels[name](code), count)
-            for code, count in sorted(
-                ((c, n) for c, n in counter.items() if c), key=lambda item: (-item[1], item[0])
-            )
-        ]
-        for name, counter in counts.items()
-    }
+def _facet(name: str, counts: dict[str, int]) -> list[Facet]:
+    label = {
+        "category": vocab.CATEGORIES.label,
+        "enjeu": vocab.ENJEUX.label,
+        "department": geography.department_label,
+    }[name]
+    return [
+        Facet(code, label(code), count)
+        for code, count in sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+        if code
+    ]
 
 
 def hit_url(author: str, col: str, rid: str) -> str:
-    if col in PLACE_COLS:
+    if col == "profile":
         return f"/lieux/{author}"
     return f"/lieux/{author}/{col}/{rid}"
 
 
 def _hit(stored: dict[str, Any], distance: float | None, terms: set[str]) -> Hit:
     author, col, rid = stored["author"], stored["col"], stored["rid"]
-    text = stored.get("description") or stored.get("title") or ""
+    text = stored.get("description") or ("" if col in PLACE_COLS else stored.get("title") or "")
     return Hit(
         author=author,
         col=col,
@@ -163,8 +183,9 @@ def _hit(stored: dict[str, Any], distance: float | None, terms: set[str]) -> Hit
     )
 
 
-def _suggest(searcher: Searcher, q: str, filters: wq.Query | None) -> str | None:
+def _suggest(view: View, q: str, filters: wq.Query | None) -> str | None:
     """A corrected query, word by word, when it finds something; else None."""
+    searcher = view.searcher
     corrector = searcher.corrector("words")
     reader = searcher.reader()
     words = _WORD.findall(q)[:10]
@@ -185,4 +206,4 @@ def _suggest(searcher: Searcher, q: str, filters: wq.Query | None) -> str | None
         return None
     suggestion = " ".join(out)
     text = text_query(searcher.schema, suggestion)
-    return suggestion if _matching(searcher, text, filters) else None
+    return suggestion if _matching(view, text, filters) else None

@@ -8,30 +8,43 @@ from typing import Any
 
 import orjson
 from whoosh import index as windex
+from whoosh.filedb.filestore import FileStorage
 
-from search.query import Columns
-from search.schema import build_schema
+from search.schema import TEXT_FIELD, build_schema
 
 HEADS_FILE = "heads.json"
 
 
+def storage_at(path: Path) -> FileStorage:
+    """The files of the index at ``path``, read with plain reads rather than mapped into
+    memory: the segment files (170 MB at 100,000 offers) then stay in the system's page
+    cache instead of counting in the node's own memory, and searches are as fast."""
+    return FileStorage(str(path), supports_mmap=False)
+
+
+def create(path: Path) -> Any:
+    """A new, empty index at ``path`` (an existing directory)."""
+    return storage_at(path).create_index(build_schema())
+
+
 def open_checked(path: Path) -> Any:
-    """The whoosh index at ``path``, once something of every segment was read."""
+    """The whoosh index at ``path``, once its schema and every segment's stored fields were
+    read (:class:`search.index.SearchIndex` then builds its first view, which reads the
+    rest: damage anywhere means a rebuild)."""
     if not windex.exists_in(path):
         raise FileNotFoundError("index absent")
-    ix = windex.open_dir(path)
-    if set(ix.schema.names()) != set(build_schema().names()):
+    ix = storage_at(path).open_index()
+    schema = build_schema()
+    if set(ix.schema.names()) != set(schema.names()) or type(ix.schema[TEXT_FIELD]) is not type(
+        schema[TEXT_FIELD]
+    ):
         raise ValueError("schéma d'une autre version")
     with ix.searcher() as searcher:
         searcher.doc_count()
         for sub, _ in searcher.leaf_searchers():
-            reader = sub.reader()
-            if reader.segment() is None:
-                continue
-            for name in Columns.FIELDS:
-                list(reader.column_reader(name))
-            next(iter(reader.all_stored_fields()), None)
-    return ix
+            if sub.reader().segment() is not None:
+                next(iter(sub.reader().all_stored_fields()), None)
+    return ix  # the columns and postings are read by the first view (search.engine)
 
 
 def read_heads(path: Path) -> dict[str, int]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import re
 
+from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
 from node.app import create_app
@@ -20,6 +21,14 @@ async def serve(settings: Settings) -> TestClient:
     client = TestClient(TestServer(create_app(settings)))
     await client.start_server()
     return client
+
+
+async def serve_on_loopback(app: web.Application, **runner_options) -> tuple[web.AppRunner, str]:
+    """Serve ``app`` on 127.0.0.1, a free port: its runner (to clean up) and its URL."""
+    runner = web.AppRunner(app, access_log=None, **runner_options)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    return runner, f"http://127.0.0.1:{runner.addresses[0][1]}"
 
 
 def signed_log(node: Node, puts: int) -> list[Entry]:

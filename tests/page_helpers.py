@@ -81,6 +81,9 @@ class FakeIndex:
         ] + list(extra)
         self.calls: list[SearchParams] = []
 
+    def claimants(self, author: str) -> dict[str, tuple[str, str]]:
+        return {}
+
     def search(self, params: SearchParams) -> SearchResult:
         self.calls.append(params)
         words = params.q.casefold().split()

@@ -11,32 +11,13 @@ import os
 import shutil
 from pathlib import Path
 
-import pytest
-
 from node.appkeys import KEY
 from node.home import Node
+from tests.browser_support import ARGS, CHROMIUM, playwright_or_skip
 from tests.conftest import ROOT
 from tests.page_helpers import OFFERS, PROFILE, FakeIndex, offer_body, serve_with_index
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-if not CHROMIUM.exists():
-    pytest.skip(
-        f"navigateur absent : {CHROMIUM} (apt-get install chromium)", allow_module_level=True
-    )
-async_api = pytest.importorskip(
-    "playwright.async_api", reason="paquet Python playwright absent (pip install playwright)"
-)
+async_api = playwright_or_skip()
 
 
 async def test_search_page_in_headless_chromium(node: Node, tmp_path: Path):

@@ -14,7 +14,8 @@ import urllib.request
 from tests.conftest import ROOT, SHARED
 
 
-def test_demo_network_answers_searches_and_stops_cleanly() -> None:
+def _start_demo() -> tuple[int, subprocess.Popen[str]]:
+    """``make demo``'s program on a free port, its output piped."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
@@ -26,6 +27,11 @@ def test_demo_network_answers_searches_and_stops_cleanly() -> None:
         stderr=subprocess.PIPE,
         text=True,
     )
+    return port, demo
+
+
+def test_demo_network_answers_searches_and_stops_cleanly() -> None:
+    port, demo = _start_demo()
     try:
         deadline = time.monotonic() + 60
         lines = []
@@ -48,5 +54,27 @@ def test_demo_network_answers_searches_and_stops_cleanly() -> None:
     finally:
         demo.send_signal(signal.SIGINT)
         assert demo.wait(timeout=30) == 0
+        demo.stdout.close()
+        demo.stderr.close()
+
+
+def test_ctrl_c_during_the_start_up_stops_the_demo() -> None:
+    port, demo = _start_demo()
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:  # the first node listens: the rest is starting
+            assert demo.poll() is None, demo.stderr.read()
+            with socket.socket() as probe:
+                if probe.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            time.sleep(0.05)
+        demo.send_signal(signal.SIGINT)
+        assert demo.wait(timeout=30) == 0
+        out = demo.stdout.read()
+        assert "Arrêt…" in out and "Ctrl-C pour tout arrêter" not in out
+    finally:
+        if demo.poll() is None:
+            demo.kill()
+            demo.wait()
         demo.stdout.close()
         demo.stderr.close()

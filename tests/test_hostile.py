@@ -22,6 +22,7 @@ from node import fetch, peers
 from node.appkeys import REPLICATOR
 from protocol.entries import Entry
 from tests.helpers import OFFER, chain, key
+from tests.http_helpers import serve_on_loopback
 from tests.net_helpers import LiveNode, cli
 
 K = key("un voisin malveillant")
@@ -61,11 +62,7 @@ class Hostile:
         app.router.add_get("/.well-known/maillage", self._well_known)
         app.router.add_get("/feeds", self._feeds)
         app.router.add_get("/feeds/{did}/entries", self._entries)
-        self.runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.1)
-        await self.runner.setup()
-        site = web.TCPSite(self.runner, "127.0.0.1", 0)
-        await site.start()
-        self.url = f"http://127.0.0.1:{self.runner.addresses[0][1]}"
+        self.runner, self.url = await serve_on_loopback(app, shutdown_timeout=0.1)
         return self
 
     async def stop(self) -> None:
@@ -183,7 +180,7 @@ async def test_bad_answers_are_refused_with_backoff(node: LiveNode, hostile: Hos
     assert (await node.app[REPLICATOR].run_once()).polled == []
     assert hostile.requests == before
     _, out, _ = await cli("peers", "--home", node.home)
-    assert out.strip().endswith(peer.status)
+    assert out.strip().endswith(f"  erreur : {peer.status[len('error: ') :]}")
 
 
 async def test_the_response_cap_stops_reading(hostile: Hostile):
@@ -227,7 +224,7 @@ async def test_a_fork_is_kept_frozen_and_reported(
     assert proof is not None and proof.seq == 2
     assert node.seq_of(K.did) == 2  # frozen: seq 3 was not taken
     _, out, _ = await cli("peers", "--home", node.home)
-    assert out.strip().endswith("fork")
+    assert out.strip().endswith("  fourche : deux versions du journal, copie gelée")
     async with aiohttp.ClientSession() as session:
         async with session.get(f"{node.url}/feeds/{K.did}/fork") as response:
             data = await response.json()

@@ -137,6 +137,15 @@ async def test_pagination_links_keep_the_other_parameters(site):
     assert "Page 2 sur 2" in html2 and 'rel="prev"' in html2 and 'rel="next"' not in html2
 
 
+async def test_departments_are_chosen_by_name(site):
+    html = await (await site.get("/", params={"department": "33"})).text()
+    assert '<option value="33" selected>Gironde (33)</option>' in html
+    assert '<option value="2A">Corse-du-Sud (2A)</option>' in html
+    assert "Département : Gironde (33)" in html  # the active filter, removable
+    html = await (await site.get("/", params={"department": "988"})).text()  # unknown: kept
+    assert '<option value="988" selected>988</option>' in html
+
+
 async def test_suggestion_and_empty_state(site):
     html = await (await site.get("/", params={"q": "lazer"})).text()
     assert "Aucun résultat" in html and "Rien ne correspond" in html

@@ -75,9 +75,9 @@ async def test_replication_across_four_nodes(net: dict[str, LiveNode]) -> None:
     status, out, _ = await cli("peers", "--home", c.home)
     lines = out.splitlines()
     assert len(lines) == 2
-    assert lines[0].startswith(f"{b.url}  {b.did}  n° 1 ") and lines[0].endswith("  ok")
+    assert lines[0].startswith(f"{b.url}  {b.did}  n° 1 ") and lines[0].endswith("  à jour")
     # A is two hops away: fetched through B, never contacted directly (C did not choose it)
-    assert lines[1].startswith(f"via {b.url}  {a.did}  n° 3 ") and lines[1].endswith("  ok")
+    assert lines[1].startswith(f"via {b.url}  {a.did}  n° 3 ") and lines[1].endswith("  à jour")
 
     status, out, _ = await cli("suggest", "--home", d.home)
     assert status == 0
@@ -93,7 +93,8 @@ async def test_replication_across_four_nodes(net: dict[str, LiveNode]) -> None:
     await assert_serves_verified(b, a, 3)
     await assert_serves_verified(c, a, 3)
     _, out, _ = await cli("peers", "--home", c.home)
-    assert any(line.startswith(a.url) and line.endswith("unreachable") for line in out.splitlines())
+    lines = out.splitlines()
+    assert any(line.startswith(a.url) and line.endswith("  injoignable") for line in lines)
 
     # Partition and heal: B stops, A comes back and writes, B comes back: all converge.
     await a.start()
@@ -174,3 +175,13 @@ async def test_usage_errors_are_french(tmp_path: Path) -> None:
     assert status == 0 and "aucun lieu suivi" in out
     status, out, _ = await cli("suggest", "--home", b.home)
     assert status == 0 and "aucune suggestion" in out
+
+
+def test_states_read_in_french_codes_stay_english() -> None:
+    """``maillage peers`` and the admin page show one French label per stored code."""
+    assert peers.status_label(peers.OK) == "à jour"
+    assert peers.status_label(peers.UNREACHABLE) == "injoignable"
+    assert peers.status_label(peers.FORK).startswith("fourche")
+    assert peers.status_label("error: réponse HTTP 500") == "erreur : réponse HTTP 500"
+    codes = {peers.OK, peers.UNREACHABLE, peers.NEW, peers.FORK, peers.GONE}
+    assert set(peers.STATUS_LABELS) == codes

@@ -203,3 +203,16 @@ def test_category_groups() -> None:
 def test_any_slug_is_a_valid_code_and_labels_as_itself_when_unknown(code: str) -> None:
     assert is_valid_code(code)
     assert CATEGORIES.label(code) == BRIEF_CATEGORIES.get(code, code)
+
+
+def test_departments_and_regions_have_their_names():
+    from protocol import geography
+
+    assert len(geography.DEPARTMENTS) == 101
+    assert len(geography.REGIONS) == 18
+    assert geography.department_label("33") == "Gironde (33)"
+    assert geography.department_label("2A") == "Corse-du-Sud (2A)"
+    assert geography.department_label("974") == "La Réunion (974)"
+    assert geography.department_label("99") == "99"
+    assert geography.region_label("75") == "Nouvelle-Aquitaine"
+    assert geography.region_label("00") == "00"

@@ -37,3 +37,28 @@ def open_node(args: argparse.Namespace, **overrides: object) -> Node:
 def fail(message: str) -> int:
     print(f"maillage : {message}", file=sys.stderr)
     return 2
+
+
+class ProgressBar:
+    """``Import [#######·····] 750/1512 lignes`` redrawn in place on stderr (a terminal),
+    from ``minimum`` items on (below, the work is instant)."""
+
+    WIDTH = 30
+
+    def __init__(self, label: str, unit: str, minimum: int = 0) -> None:
+        self.label, self.unit, self.minimum = label, unit, minimum
+        self.drawn = False
+
+    def __call__(self, done: int, total: int) -> None:
+        if total < self.minimum:
+            return
+        filled = self.WIDTH * done // max(total, 1)
+        bar = "#" * filled + "·" * (self.WIDTH - filled)
+        sys.stderr.write(f"\r{self.label} [{bar}] {done}/{total} {self.unit}")
+        sys.stderr.flush()
+        self.drawn = True
+
+    def close(self) -> None:
+        if self.drawn:
+            sys.stderr.write("\n")
+            sys.stderr.flush()

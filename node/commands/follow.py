@@ -23,7 +23,6 @@ from protocol.keys import public_bytes_from_did
 from protocol.records import RecordError, validate_record
 
 WELL_KNOWN = "/.well-known/maillage"
-STATUS_FR = {peers.NEW: "en attente"}
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -66,7 +65,7 @@ def run_follow(args: argparse.Namespace) -> int:
             f"« {args.url} » n'est pas une adresse de nœud (attendu http://… ou https://…)"
         )
     with open_node(args) as node:
-        did, name = asyncio.run(_discover(url, node))
+        did, name = asyncio.run(discover(url, node))
         if did == node.key.did:
             raise CommandError(
                 f"ce nœud est le vôtre : on ne se suit pas soi-même ; {NOTHING_WRITTEN}"
@@ -89,7 +88,10 @@ def run_follow(args: argparse.Namespace) -> int:
     return 0
 
 
-async def _discover(url: str, node: Node) -> tuple[str, str | None]:
+async def discover(url: str, node: Node) -> tuple[str, str | None]:
+    """The did and name the node at ``url`` gives in ``/.well-known/maillage``; a
+    :class:`CommandError` (in French) if it cannot be reached or is not a Maillage node.
+    Also used by the admin page's follow form."""
     settings = node.settings
     async with fetch.session(settings.sync_connect_seconds, settings.sync_total_seconds) as s:
         try:
@@ -144,12 +146,7 @@ def peer_lines(node: Node) -> list[str]:
         source = (item.urls or item.via or [None])[0] if item else None
         peer = table.get(source) if source else None
         url = source if item and item.urls else f"via {source}" if source else "—"
-        if store.fork(did) is not None:
-            status = peers.FORK
-        elif item is None:
-            status = "plus suivi"
-        else:
-            status = STATUS_FR.get(peer.status, peer.status) if peer else "en attente"
+        status = peers.status_label(peers.feed_status(store, did, item, peer))
         last = peer.last_success if peer and peer.last_success else "jamais"
         lines.append(f"{url}  {did}  n° {held.get(did, 0)}  dernier succès : {last}  {status}")
     return lines
@@ -175,7 +172,7 @@ def run_sync(args: argparse.Namespace) -> int:
         for did in report.forks:
             print(f"FOURCHE : le flux {did} est gelé (preuve gardée)")
         for url, status in report.failed.items():
-            print(f"{url} : {status}")
+            print(f"{url} : {peers.status_label(status)}")
     return 0
 
 

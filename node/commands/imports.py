@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from node.commands.common import CommandError, add_home_argument, open_node
+from node.commands.common import CommandError, ProgressBar, add_home_argument, open_node
 from node.importer import ImportFileError, import_file
 from node.listings import CGET_2019, MappingError, load_mapping
 from node.store import StoreError
@@ -79,7 +79,7 @@ def run(args: argparse.Namespace) -> int:
         mapping = CGET_2019 if args.mapping is None else load_mapping(args.mapping)
     except MappingError as exc:
         raise CommandError(str(exc)) from None
-    progress = ProgressBar() if sys.stderr.isatty() else None
+    progress = ProgressBar("Import", "lignes") if sys.stderr.isatty() else None
     with open_node(args) as node:
         try:
             summary = import_file(node, args.file, mapping, progress)
@@ -92,24 +92,3 @@ def run(args: argparse.Namespace) -> int:
                 progress.close()
     print("\n".join(summary.lines()))
     return 0
-
-
-class ProgressBar:
-    """``[#######·····]  750/1512`` redrawn in place on stderr (a terminal)."""
-
-    WIDTH = 30
-
-    def __init__(self) -> None:
-        self.drawn = False
-
-    def __call__(self, done: int, total: int) -> None:
-        filled = self.WIDTH * done // max(total, 1)
-        bar = "#" * filled + "·" * (self.WIDTH - filled)
-        sys.stderr.write(f"\rImport [{bar}] {done}/{total} lignes")
-        sys.stderr.flush()
-        self.drawn = True
-
-    def close(self) -> None:
-        if self.drawn:
-            sys.stderr.write("\n")
-            sys.stderr.flush()

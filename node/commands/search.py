@@ -26,7 +26,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Cherche dans l'index local du nœud, comme la page de recherche.",
     )
     add_home_argument(search)
-    search.add_argument("query", metavar="RECHERCHE", nargs="?", default="")
+    search.add_argument(
+        "query", metavar="RECHERCHE", nargs="?", default="", help="mots cherchés (facultatif)"
+    )
     search.add_argument("--json", action="store_true", help="réponse JSON, comme l'API")
     for name, example in (
         ("col", "offer, need, profile"),
@@ -38,7 +40,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         search.add_argument(f"--{name}", metavar="CODE", help=f"filtre, par exemple {example}")
     search.add_argument("--near", metavar="LAT,LON", help="autour de ce point")
     search.add_argument("--radius-km", metavar="KM", help="rayon autour de --near, en km")
-    search.add_argument("--sort", metavar="TRI", help="relevance, distance ou recent")
+    search.add_argument(
+        "--sort",
+        metavar="TRI",
+        help="relevance (pertinence, par défaut), distance (avec --near) "
+        "ou recent (les plus récents d'abord)",
+    )
     search.add_argument("--page", metavar="N", help="page de résultats (à partir de 1)")
     search.add_argument("--per-page", metavar="N", help="résultats par page (au plus 100)")
     search.set_defaults(handler=run_search)

@@ -14,6 +14,7 @@ import sys
 
 from aiohttp import web
 
+from node import recover
 from node.app import AccessLogger, create_app
 from node.commands.common import CommandError, add_home_argument, open_node
 from node.settings import Settings
@@ -94,7 +95,11 @@ async def serve(settings: Settings) -> int:
         port = runner.addresses[0][1]
         host = f"[{settings.host}]" if ":" in settings.host else settings.host
         print(f"Nœud Maillage « {settings.name} » en service sur http://{host}:{port}/", flush=True)
+        # A restored old backup: log it if the peers hold more of the place's own feed.
+        check = asyncio.create_task(recover.warn_if_behind(runner.app))
         await _until_stopped()
+        check.cancel()
+        await asyncio.gather(check, return_exceptions=True)
         log.info("arrêt demandé, fermeture du nœud")
     finally:
         await runner.cleanup()

@@ -1,0 +1,277 @@
+"""The documents of one open searcher, and the set algebra and scoring of a search on them.
+
+A :class:`View` places each segment's :class:`~search.segments.SegmentData` at its offset:
+a query becomes a set of document numbers (``search.bitsets``) by intersections, unions
+and differences of term, filter and cell sets; facets are counts of intersections; only
+the matched documents are scored (BM25 over the combined text field, whose posting weights
+already count a title word three times), with no Python loop over documents in the common
+cases. What the set algebra cannot express (phrases…) is answered by whoosh.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+from array import array
+from bisect import bisect_left
+from collections import deque
+from itertools import compress, repeat
+from operator import add, mul, neg, truediv
+from typing import Any
+
+from whoosh import query as wq
+from whoosh.searching import Searcher
+
+from search import bitsets, claims
+from search.query import bounding_box
+from search.schema import TEXT_FIELD
+from search.segments import (
+    CELL_DEGREES,
+    FILTER_FIELDS,
+    VALUE_FIELDS,
+    Postings,
+    SegmentData,
+    read_positions,
+    read_postings,
+)
+
+K1, B = 1.2, 0.75
+#: Expanding queries (prefix, fuzzy…) become an OR of at most this many terms; beyond,
+#: whoosh answers them.
+MAX_EXPANSION = 4096
+#: Cells of a radius search beyond which every located document is a candidate.
+MAX_CELLS = 4096
+
+
+class View:
+    """The documents of ``searcher``; ``cache`` keeps each segment's data between views."""
+
+    def __init__(self, searcher: Searcher, cache: dict[str, SegmentData]) -> None:
+        self.searcher = searcher
+        self.size = searcher.reader().doc_count_all()
+        self.leaves: list[tuple[Any, int, SegmentData]] = []
+        kept: dict[str, SegmentData] = {}
+        for sub, offset in searcher.leaf_searchers():
+            reader = sub.reader()
+            segment = reader.segment()
+            if segment is None or reader.doc_count_all() == 0:
+                continue  # an empty index
+            key = segment.segment_id()
+            data = kept[key] = cache.get(key) or SegmentData(reader)
+            self.leaves.append((reader, offset, data))
+        cache.clear()
+        cache.update(kept)
+        self.live = 0
+        for reader, offset, data in self.leaves:
+            self.live |= data.live(reader) << offset
+        self.values: dict[str, list[Any]] = {name: [] for name in VALUE_FIELDS}
+        self.masks: dict[str, dict[str, int]] = {name: {} for name in FILTER_FIELDS}
+        self.cells: dict[tuple[int, int], int] = {}
+        lengths = array("I")
+        for _reader, offset, data in self.leaves:
+            for name, values in self.values.items():
+                values.extend([None] * (offset - len(values)))
+                values.extend(data.values[name])
+            for name, masks in self.masks.items():
+                for value, bits in data.masks[name].items():
+                    masks[value] = masks.get(value, 0) | bits << offset
+            for cell, bits in data.cells.items():
+                self.cells[cell] = self.cells.get(cell, 0) | bits << offset
+            lengths.extend(bytes(4 * (offset - len(lengths))))
+            lengths.extend(data.lengths)
+        self.claims = self._claims()
+        self.claimed = bitsets.from_ids(sorted(self.claims), self.size) & self.live
+        average = (sum(lengths) / len(lengths)) if lengths else 1.0
+        scale = K1 * B / (average or 1.0)
+        #: K1 × (1 − B + B × length / average length), per document
+        self.norms = array("d", [K1 * (1 - B) + scale * n for n in lengths])
+
+    def _claims(self) -> dict[int, claims.Place]:
+        """Each listing claimed by a place's own profile (``search.claims``)."""
+        places = {}
+        for col in ("profile", "listing"):
+            docs = bitsets.to_ids(self.masks["col"].get(col, 0) & self.live)
+            values, geo = self.values["claim"], self.values["geo"]
+            found = (claims.parse(d, values[d], geo[d]) for d in docs)
+            places[col] = [p for p in found if p is not None]
+        return claims.find_claims(places["profile"], places["listing"])
+
+    # -- sets ------------------------------------------------------------------------
+
+    def term_bits(self, field: str, text: Any) -> int:
+        if field in self.masks:
+            return self.masks[field].get(text, 0)
+        bits = 0
+        for reader, offset, data in self.leaves:
+            if field == TEXT_FIELD:
+                found = data.postings(reader, text)[1]
+            else:
+                found = bitsets.from_ids(read_postings(reader, field, text)[0], data.size)
+            bits |= found << offset
+        return bits
+
+    def evaluate(self, query: wq.Query) -> int:
+        """The live documents matching ``query``."""
+        return self._evaluate(query) & self.live
+
+    def _evaluate(self, query: wq.Query) -> int:
+        if isinstance(query, wq.Term):
+            return self.term_bits(query.fieldname, query.text)
+        if isinstance(query, wq.Every):
+            return self.live
+        if isinstance(query, wq.NullQuery.__class__):
+            return 0
+        if isinstance(query, wq.Not):
+            return self.live & ~self._evaluate(query.query)
+        if isinstance(query, wq.AndNot):
+            return self._evaluate(query.a) & ~self._evaluate(query.b)
+        if type(query) is wq.And:
+            bits = self.live
+            for sub in query.subqueries:
+                bits &= self._evaluate(sub)
+                if not bits:
+                    break
+            return bits
+        if type(query) is wq.Or and not getattr(query, "minmatch", 0):
+            bits = 0
+            for sub in query.subqueries:
+                bits |= self._evaluate(sub)
+            return bits
+        if isinstance(query, wq.MultiTerm | wq.NumericRange | wq.TermRange):
+            simple = _expand(self.searcher, query)
+            if simple is not None:
+                return self._evaluate(simple)
+        if isinstance(query, wq.Phrase) and query.fieldname == TEXT_FIELD and query.slop == 1:
+            return self._phrase(list(query.words))
+        return bitsets.from_ids(query.docs(self.searcher), self.size)
+
+    def _phrase(self, words: list[str]) -> int:
+        """The documents holding ``words`` one after the other: the documents holding them
+        all, then the positions of the words in those documents only."""
+        candidates = self.live
+        for word in dict.fromkeys(words):
+            candidates &= self.term_bits(TEXT_FIELD, word)
+            if not candidates:
+                return 0
+        if len(words) < 2:
+            return candidates
+        found = 0
+        for reader, offset, data in self.leaves:
+            docs = bitsets.to_ids((candidates >> offset) & bitsets.full(data.size))
+            if not docs:
+                continue
+            where = {w: read_positions(reader, TEXT_FIELD, w, docs) for w in dict.fromkeys(words)}
+            chains = [d for d in docs if _follows([where[w].get(d, ()) for w in words])]
+            found |= bitsets.from_ids(chains, data.size) << offset
+        return found
+
+    def near(self, bits: int, lat: float, lon: float, radius: float) -> int:
+        """The documents of ``bits`` that may lie within ``radius`` km (whole 0.5° cells)."""
+        low_lat, high_lat, low_lon, high_lon = bounding_box(lat, lon, radius)
+        lats = range(math.floor(low_lat / CELL_DEGREES), math.floor(high_lat / CELL_DEGREES) + 1)
+        lons = range(math.floor(low_lon / CELL_DEGREES), math.floor(high_lon / CELL_DEGREES) + 1)
+        if len(lats) * len(lons) > MAX_CELLS or len(lons) * CELL_DEGREES >= 360:
+            mask = 0
+            for cell_bits in self.cells.values():
+                mask |= cell_bits
+            return bits & mask
+        turn = round(360 / CELL_DEGREES)
+        mask = 0
+        for a in lats:
+            for o in lons:
+                mask |= self.cells.get((a, (o + turn // 2) % turn - turn // 2), 0)
+        return bits & mask
+
+    def facet_counts(self, bits: int, field: str) -> dict[str, int]:
+        counts = {}
+        for value, mask in self.masks[field].items():
+            count = (bits & mask).bit_count()
+            if count:
+                counts[value] = count
+        return counts
+
+    # -- scoring ---------------------------------------------------------------------
+
+    def postings(self, text: str) -> Postings:
+        """The postings of a text term over the whole index (document numbers in order)."""
+        parts = []
+        for reader, offset, data in self.leaves:
+            ids, weights = data.postings(reader, text)[0]
+            if ids and offset:
+                ids = array("I", map(offset.__add__, ids))
+            parts.append((ids, weights))
+        if len(parts) == 1:
+            return parts[0]
+        ids, weights = array("I"), array("f")
+        for part_ids, part_weights in parts:
+            ids.extend(part_ids)
+            weights.extend(part_weights)
+        return ids, weights
+
+    def ranked(self, bits: int, terms: list[str], count: int) -> list[int]:
+        """The ``count`` best documents of ``bits`` by BM25 over ``terms`` (then by number)."""
+        if not bits or count <= 0:
+            return []
+        per_term = [self.postings(t) for t in dict.fromkeys(terms)]
+        per_term = [p for p in per_term if p[0]]
+        if not per_term:
+            return bitsets.to_ids(bits)[:count]
+        docs: Any = None
+        if (
+            len(per_term) == 1
+            and len(per_term[0][0]) == bits.bit_count()
+            and not bits & ~self.term_bits(TEXT_FIELD, terms[0])
+        ):
+            docs = per_term[0][0]  # one term, not filtered: its postings are the matches
+        else:
+            docs = bitsets.to_ids(bits)
+        norms = self.norms
+        total: Any = None
+        for ids, weights in per_term:
+            idf = math.log(1 + (self.size - len(ids) + 0.5) / (len(ids) + 0.5))
+            tfs = weights if docs is ids else _gather(ids, weights, docs, self.size)
+            scores = map(truediv, tfs, map(add, tfs, map(norms.__getitem__, docs)))
+            scores = map(mul, scores, repeat(idf * (K1 + 1)))
+            total = list(scores) if total is None else list(map(add, total, scores))
+        if len(total) > count:
+            floor = heapq.nlargest(count, total)[-1]
+            chosen = list(
+                compress(zip(total, map(neg, docs), strict=True), map(floor.__le__, total))
+            )
+        else:
+            chosen = list(zip(total, map(neg, docs), strict=True))
+        chosen.sort(reverse=True)
+        return [-d for _, d in chosen[:count]]
+
+
+def _follows(positions: list[Any]) -> bool:
+    """Whether some position of the first word is followed by each next word in turn."""
+    rest = [set(p) for p in positions[1:]]
+    return any(all(p + i in later for i, later in enumerate(rest, 1)) for p in positions[0])
+
+
+def _gather(ids: array, weights: array, docs: list[int], size: int) -> Any:
+    """The weight of each of ``docs`` in the postings ``ids``/``weights`` (0 if absent)."""
+    if len(docs) * 16 < len(ids):
+        out = []
+        end = len(ids)
+        for d in docs:
+            i = bisect_left(ids, d)
+            out.append(weights[i] if i < end and ids[i] == d else 0.0)
+        return out
+    dense = array("f", bytes(4 * size))
+    deque(map(dense.__setitem__, ids, weights), maxlen=0)
+    return list(map(dense.__getitem__, docs))
+
+
+def _expand(searcher: Searcher, query: wq.Query) -> wq.Query | None:
+    try:
+        simple = query.simplify(searcher.reader())
+    except Exception:
+        return None
+    if isinstance(simple, wq.NullQuery.__class__):
+        return simple
+    leaves = list(simple.leaves()) if type(simple) is wq.Or else [simple]
+    if len(leaves) <= MAX_EXPANSION and all(type(q) is wq.Term for q in leaves):
+        return simple
+    return None

@@ -1,0 +1,186 @@
+"""What a search needs of one index segment, read once: segments never change once written.
+
+For each segment of the whoosh index, :class:`SegmentData` holds, as sets of its documents
+(``search.bitsets``): the documents of each filter value (collection, category, enjeu,
+department, region), of each 0.5° cell of latitude and longitude, and of each frequent
+term of the text field, with that term's postings (document numbers and weights) for
+scoring. It also keeps the per-document values searches read (coordinates, date, claim)
+and the text length of each document. Only the deletions of a segment can change; they are
+applied at search time (:meth:`SegmentData.live`).
+"""
+
+from __future__ import annotations
+
+import math
+from array import array
+from bisect import bisect_right
+from itertools import accumulate
+from typing import Any
+
+from whoosh import columns
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
+from whoosh.util.numeric import byte_to_length
+
+from search import bitsets
+from search.schema import TEXT_FIELD
+
+#: Filterable fields (kept as sets of documents per value), and the fields whose values
+#: are kept per document (distances, the "recent" order, claims).
+FILTER_FIELDS = ("col", "category", "enjeux", "department", "region")
+VALUE_FIELDS = ("geo", "updated", "claim")
+#: A term of the text field in at least this share of a segment's documents (and at least
+#: ``MIN_FREQUENT`` of them) is read at load time; rarer terms are read when searched.
+FREQUENT_SHARE = 1 / 400
+MIN_FREQUENT = 64
+CELL_DEGREES = 0.5
+
+Postings = tuple[array, array]  # document numbers ("I"), weights ("f")
+
+
+def cell_of(lat: float, lon: float) -> tuple[int, int]:
+    return math.floor(lat / CELL_DEGREES), math.floor(lon / CELL_DEGREES)
+
+
+def read_postings(reader: Any, field: str, text: Any) -> Postings:
+    """Every posting of ``field:text`` in a segment (deleted documents included)."""
+    ids, weights = array("I"), array("f")
+    try:
+        if (field, text) not in reader:
+            return ids, weights
+        matcher = reader.postings(field, text)
+    except Exception:  # a term the field cannot encode
+        return ids, weights
+    inner = getattr(matcher, "child", matcher)  # a FilterMatcher hiding deleted documents
+    if hasattr(inner, "_read_data") and hasattr(inner, "_next_block"):
+        while inner.is_active():
+            inner._read_data()
+            inner._read_weights()
+            ids.extend(accumulate(inner._data[0]))
+            weights.extend(inner._weights)
+            inner._next_block()
+    else:  # inlined postings, or another matcher
+        while inner.is_active():
+            ids.append(inner.id())
+            weights.append(inner.weight())
+            inner.next()
+    return ids, weights
+
+
+def read_positions(reader: Any, field: str, text: str, docs: list[int]) -> dict[int, list[int]]:
+    """The positions of ``field:text`` in each of ``docs`` (sorted) that holds it; posting
+    blocks holding none of ``docs`` are skipped without being decoded."""
+    out: dict[int, list[int]] = {}
+    try:
+        if (field, text) not in reader:
+            return out
+        matcher = reader.postings(field, text)
+    except Exception:  # a term the field cannot encode
+        return out
+    inner = getattr(matcher, "child", matcher)
+    decode = reader.schema[field].format.decode_positions
+    wanted = set(docs)
+    if not (hasattr(inner, "_read_data") and hasattr(inner, "block_max_id")):
+        while inner.is_active():
+            if inner.id() in wanted:
+                out[inner.id()] = list(inner.value_as("positions"))
+            inner.next()
+        return out
+    at = 0  # the first of docs not yet behind us
+    while inner.is_active() and at < len(docs):
+        last = inner.block_max_id()
+        if docs[at] <= last:
+            inner._read_data()
+            inner._read_values()
+            for d, value in zip(accumulate(inner._data[0]), inner._values, strict=False):
+                if d in wanted:
+                    out[d] = decode(value)
+            at = bisect_right(docs, last, at)
+        inner._next_block()
+    return out
+
+
+def column_values(reader: Any, name: str) -> list[str]:
+    """The values of a text column, one per document, read in one piece when the column is
+    whoosh's variable-length one (its reader would seek and read once per document); equal
+    values share one string."""
+    column = reader.column_reader(name, translate=False)
+    raw = getattr(column, "raw_column", lambda: column)()
+    lengths = getattr(raw, "_lengths", None)
+    if not isinstance(raw, columns.VarBytesColumn.Reader) or lengths is None:
+        return [v.decode("utf-8") if isinstance(v, bytes) else v for v in column]
+    data = raw._dbfile.get(raw._basepos, sum(lengths)) if len(lengths) else b""
+    ends = list(accumulate(lengths))
+    shared: dict[bytes, str] = {}
+    out = []
+    for start, end in zip([0, *ends], ends, strict=False):
+        value = data[start:end]
+        text = shared.get(value)
+        if text is None:
+            text = shared[value] = value.decode("utf-8")
+        out.append(text)
+    return out
+
+
+def text_lengths(reader: Any, size: int) -> array:
+    """The length of each document's text field (as whoosh stores it, one byte each)."""
+    column = reader._perdoc._cached_reader(_lenfield(TEXT_FIELD), LENGTHS_COLUMN)
+    if isinstance(column, columns.FixedBytesColumn.Reader) and column._fixedlen == 1:
+        stored = column._dbfile.get(column._basepos, column._count) if column._count else b""
+        return array("I", map(byte_to_length, stored.ljust(size, b"\0")[:size]))
+    return array("I", (reader.doc_field_length(d, TEXT_FIELD, 0) for d in range(size)))
+
+
+def _parse_geo(value: str) -> tuple[float, float] | None:
+    if not value:
+        return None
+    lat, _, lon = value.partition(",")
+    return float(lat), float(lon)
+
+
+class SegmentData:
+    """The search data of one segment (``reader`` is a whoosh segment reader)."""
+
+    def __init__(self, reader: Any) -> None:
+        self.size = size = reader.doc_count_all()
+        values = {name: column_values(reader, name) for name in VALUE_FIELDS}
+        values["geo"] = [_parse_geo(v) for v in values["geo"]]
+        self.values = values
+        self.masks: dict[str, dict[str, int]] = {}
+        for name in FILTER_FIELDS:
+            groups: dict[str, list[int]] = {}
+            for d, value in enumerate(column_values(reader, name)):
+                for code in value.split(",") if name == "enjeux" else (value,):
+                    if code:
+                        groups.setdefault(code, []).append(d)
+            self.masks[name] = {v: bitsets.from_ids(ids, size) for v, ids in groups.items()}
+        cells: dict[tuple[int, int], list[int]] = {}
+        for d, point in enumerate(values["geo"]):
+            if point is not None:
+                cells.setdefault(cell_of(*point), []).append(d)
+        self.cells = {cell: bitsets.from_ids(ids, size) for cell, ids in cells.items()}
+        self.lengths = text_lengths(reader, size)
+        self.frequent: dict[str, tuple[Postings, int]] = {}
+        threshold = max(MIN_FREQUENT, size * FREQUENT_SHARE)
+        for term, info in reader.iter_field(TEXT_FIELD):
+            if info.doc_frequency() >= threshold:
+                text = term.decode("utf-8") if isinstance(term, bytes) else term
+                postings = read_postings(reader, TEXT_FIELD, text)
+                self.frequent[text] = (postings, bitsets.from_ids(postings[0], size))
+        self._live = (size, bitsets.full(size))
+
+    def live(self, reader: Any) -> int:
+        """The documents of the segment not deleted (as ``reader`` sees the segment now;
+        deletions only ever grow, so their number tells whether they changed)."""
+        count = reader.doc_count()
+        if count != self._live[0]:
+            deleted = list(reader._perdoc.deleted_docs()) if reader.has_deletions() else []
+            self._live = (count, bitsets.full(self.size) & ~bitsets.from_ids(deleted, self.size))
+        return self._live[1]
+
+    def postings(self, reader: Any, text: str) -> tuple[Postings, int]:
+        """The postings of a text term and their set (read now if the term is not frequent)."""
+        found = self.frequent.get(text)
+        if found is not None:
+            return found
+        postings = read_postings(reader, TEXT_FIELD, text)
+        return postings, bitsets.from_ids(postings[0], self.size)
