@@ -17,6 +17,7 @@ from aiohttp.abc import AbstractAccessLogger
 
 from node import admin, openapi, pages, place_pages, push, routes_feeds, scheduler, sync
 from node.appkeys import KEY, SEARCH, SETTINGS, STORE, VERSION, WRITER
+from node.client import client_address
 from node.middleware import api_middleware
 from node.settings import Settings
 from node.store import Store
@@ -104,7 +105,7 @@ class AccessLogger(AbstractAccessLogger):
         # raw_path: as sent, still percent-encoded, so it cannot forge a log line.
         self.logger.info(
             "%s %s %s %s %sB %.1fms",
-            request.remote,
+            client_address(request),
             request.method,
             request.raw_path[:300],
             response.status,

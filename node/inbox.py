@@ -25,6 +25,7 @@ from aiohttp import web
 from yarl import URL
 
 from node.appkeys import INBOX_LIMITER, KEY, PUSHER, SETTINGS, STORE, SUBSCRIBER, WRITER
+from node.client import client_address
 from node.middleware import ApiError, error_response, json_response
 from protocol.errors import ProtocolError
 from protocol.keys import public_bytes_from_did
@@ -45,7 +46,8 @@ class SubscriptionRequest:
 
 
 class RateLimiter:
-    """A token bucket per remote address: ``burst`` at once, ``per_minute`` sustained."""
+    """A token bucket per client address (behind a trusted proxy, the forwarded one):
+    ``burst`` at once, ``per_minute`` sustained."""
 
     def __init__(self, per_minute: int, burst: int, max_addresses: int = 10_000) -> None:
         self.rate = per_minute / 60.0
@@ -76,7 +78,7 @@ def setup(app: web.Application) -> None:
 
 def _limited(request: web.Request) -> web.Response | None:
     """A 429 answer (with Retry-After) when the caller's address is over its rate."""
-    wait = request.app[INBOX_LIMITER].wait(request.remote or "?")
+    wait = request.app[INBOX_LIMITER].wait(client_address(request))
     if not wait:
         return None
     response = error_response(

@@ -11,7 +11,7 @@ import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import AnyHttpUrl, Field, ValidationError
+from pydantic import AnyHttpUrl, Field, IPvAnyNetwork, ValidationError
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 SETTINGS_FILE = "maillage.toml"
@@ -134,6 +134,14 @@ class Settings(BaseSettings):
         description="Rafale de requêtes acceptée d'un coup sur /inbox depuis une même adresse.",
     )
 
+    trusted_proxies: list[IPvAnyNetwork] = Field(
+        [],
+        description="Mandataires (Caddy, nginx) dont le nœud croit l'en-tête X-Forwarded-For, "
+        'en réseaux : ["127.0.0.1/32", "::1/128"] quand le mandataire tourne sur la même '
+        "machine. Sans cela, derrière un mandataire, tous les visiteurs ont son adresse : la "
+        "limite de /inbox par adresse les compte ensemble et le journal ne nomme que lui.",
+    )
+
     admin_session_hours: int = Field(
         12,
         ge=1,
@@ -223,6 +231,8 @@ def render_settings_file(name: str, public_url: str | None) -> str:
 
 
 def _toml_value(value: Any) -> str:
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_toml_value(item) for item in value) + "]"
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int | float):
