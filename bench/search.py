@@ -27,7 +27,7 @@ from search.bulk import ChunkedWriter
 from search.documents import PlaceInfo, make_document
 from search.index import HEADS_FILE, REBUILD_CHUNK, SearchIndex, new_writer
 from search.model import SearchParams
-from search.storage import create
+from search.storage import create, save_version
 
 _BASE_TEXT = """
 atelier fablab machine découpe laser impression imprimante bois métal textile couture tissu
@@ -137,6 +137,7 @@ def build_whoosh(path: Path, place_infos, docs) -> float:
     ix.close()
     heads = {f"did:key:zplace{p}": 1 for p in range(len(place_infos))}
     (path / HEADS_FILE).write_text(json.dumps(heads))
+    save_version(path)
     return time.perf_counter() - start
 
 

@@ -35,8 +35,13 @@ def fold(text: str) -> str:
     return text.translate(accent_map)
 
 
+#: Words that say "near" in a search ("découpe laser près de Périgueux"): the place's town,
+#: department and region are words of each document, the "near" itself is none.
+NEAR_WORDS = frozenset({"pres", "autour", "alentours", "environs", "vers"})
 #: French stop words (articles, pronouns, auxiliaries), accents folded like the tokens.
-STOP_WORDS = frozenset(fold(w) for w in stopwords_for_language("fr")) | {"a", "les", "ete"}
+STOP_WORDS = (
+    frozenset(fold(w) for w in stopwords_for_language("fr")) | {"a", "les", "ete"} | NEAR_WORDS
+)
 
 
 class ElisionFilter(Filter):

@@ -15,6 +15,7 @@ from typing import Any
 import orjson
 
 from protocol import vocabulary as vocab
+from protocol.geography import DEPARTMENTS, REGIONS
 from protocol.state import Record
 from search.analysis import STOP_WORDS, fold
 from search.claims import claim_value
@@ -113,9 +114,12 @@ def make_document(record: Record, ts: str, place: PlaceInfo) -> dict[str, Any]:
         "description": description,
         "place_name": place.name,
         "city": place.city,
+        "area": f"{DEPARTMENTS.get(place.department, '')} {REGIONS.get(place.region, '')}".strip(),
         "extra": " ".join(extra),
     }
-    words = vocabulary(title, description, parts["tags"], category_label, place.name)
+    words = vocabulary(
+        title, description, parts["tags"], category_label, place.name, place.city, parts["area"]
+    )
     doc: dict[str, Any] = {
         "key": doc_key(record.author, record.col, record.rid),
         "author": record.author,

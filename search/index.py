@@ -40,7 +40,15 @@ __all__ = [
     "open_for_node",
 ]
 from search.searching import run_search
-from search.storage import HEADS_FILE, create, open_checked, read_heads, save_heads
+from search.storage import (
+    HEADS_FILE,
+    OutdatedIndex,
+    create,
+    open_checked,
+    read_heads,
+    save_heads,
+    save_version,
+)
 
 log = logging.getLogger("maillage.search")
 INDEX_DIR = "index"
@@ -125,6 +133,11 @@ class SearchIndex:
         if problem is not None:
             if problem == "absent":
                 log.info("index de recherche %s absent : construction", self.path)
+            elif problem == "outdated":
+                log.warning(
+                    "index de recherche %s fait par une version antérieure : reconstruction",
+                    self.path,
+                )
             else:
                 log.warning(
                     "index de recherche %s illisible (%s) : reconstruction", self.path, problem
@@ -159,6 +172,8 @@ class SearchIndex:
             if self._ix is not None:
                 self._ix.close()
             self._ix = None
+            if isinstance(exc, OutdatedIndex):
+                return "outdated"
             return "absent" if not self.path.exists() else str(exc) or type(exc).__name__
         return None
 
@@ -241,6 +256,7 @@ class SearchIndex:
                 writer.cancel()
                 raise
             writer.commit()
+            save_version(self.path)
             self._heads = heads
             save_heads(self.path, self._heads)
             self._refresh()

@@ -25,7 +25,13 @@ from search.schema import TEXT_FIELD
 
 EARTH_RADIUS_KM = 6371.0088
 _FAST = FastAnalyzer()
-_OPERATORS = re.compile(r'[()"~*?+\-^\[\]{}:]|\b(?:AND|OR|NOT|ANDNOT|ET|OU|SAUF)\b')
+#: ``+word`` / ``-word``: only at the start of a word, so that "tiers-lieux", "Saint-Étienne"
+#: or "Auvergne-Rhône-Alpes" stay words (a hyphen inside a word excludes nothing).
+_PLUS = r"(?<![^\s(])\+(?=\w)"
+_MINUS = r"(?<![^\s(])-(?=\w)"
+_OPERATORS = re.compile(
+    rf'[()"~*?^\[\]{{}}:]|{_PLUS}|{_MINUS}|\b(?:AND|OR|NOT|ANDNOT|ET|OU|SAUF)\b'
+)
 
 
 def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
@@ -56,7 +62,7 @@ def _parser(group: type[qparser.GroupNode]) -> qparser.QueryParser:
             Not=r"(^|(?<=(\s|[()])))(?:NOT|SAUF)(?=\s)",
         )
     )
-    parser.add_plugin(qparser.PlusMinusPlugin())
+    parser.add_plugin(qparser.PlusMinusPlugin(plusexpr=_PLUS, minusexpr=_MINUS))
     parser.add_plugin(qparser.FuzzyTermPlugin())
     return parser
 

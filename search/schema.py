@@ -17,9 +17,10 @@ INDEXED_COLS = frozenset({"profile", "offer", "need", "listing"})
 #: Collections whose record *is* a place (its name and town come from the record itself).
 PLACE_COLS = frozenset({"profile", "listing"})
 #: The one free-text field searched: title, tags, category label, description, place name,
-#: town and the labels of enjeux, pricing and audiences, copied together at indexing time
-#: (one field to match is several times faster than an OR over seven). Each part has a
-#: weight: a word of the title counts three times, a tag twice (see :class:`CombinedText`).
+#: town, the names of its department and region ("formation arduino Gironde") and the
+#: labels of enjeux, pricing and audiences, copied together at indexing time (one field to
+#: match is several times faster than an OR over eight). Each part has a weight: a word of
+#: the title counts three times, a tag twice (see :class:`CombinedText`).
 TEXT_FIELD = "all"
 TEXT_PARTS: dict[str, int] = {
     "title": 3,
@@ -28,6 +29,7 @@ TEXT_PARTS: dict[str, int] = {
     "description": 1,
     "place_name": 1,
     "city": 1,
+    "area": 1,
     "extra": 1,
 }
 

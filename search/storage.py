@@ -13,6 +13,15 @@ from whoosh.filedb.filestore import FileStorage
 from search.schema import TEXT_FIELD, build_schema
 
 HEADS_FILE = "heads.json"
+#: How documents are made from records (``search.documents``, the analysis, the schema).
+#: Raise it when that changes: an index built by an earlier version is then rebuilt at the
+#: next start, instead of missing what the new version indexes.
+DOCUMENTS_VERSION = 2
+VERSION_FILE = "documents-version"
+
+
+class OutdatedIndex(ValueError):
+    """The index was built by an earlier version of the documents: rebuild it."""
 
 
 def storage_at(path: Path) -> FileStorage:
@@ -33,6 +42,12 @@ def open_checked(path: Path) -> Any:
     rest: damage anywhere means a rebuild)."""
     if not windex.exists_in(path):
         raise FileNotFoundError("index absent")
+    try:
+        version = int((path / VERSION_FILE).read_text("ascii"))
+    except (OSError, ValueError):
+        version = 1  # before the version was written
+    if version != DOCUMENTS_VERSION:
+        raise OutdatedIndex(f"documents version {version}, {DOCUMENTS_VERSION} attendue")
     ix = storage_at(path).open_index()
     schema = build_schema()
     if set(ix.schema.names()) != set(schema.names()) or type(ix.schema[TEXT_FIELD]) is not type(
@@ -53,6 +68,13 @@ def read_heads(path: Path) -> dict[str, int]:
     if not isinstance(data, dict):
         raise ValueError(HEADS_FILE)
     return {str(k): int(v) for k, v in data.items()}
+
+
+def save_version(path: Path) -> None:
+    """Record that the index at ``path`` holds documents of :data:`DOCUMENTS_VERSION`."""
+    tmp = path / f"{VERSION_FILE}.tmp"
+    tmp.write_text(str(DOCUMENTS_VERSION), "ascii")
+    os.replace(tmp, path / VERSION_FILE)
 
 
 def save_heads(path: Path, heads: dict[str, int]) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,7 @@ from protocol.entries import sign_entry
 from search.analysis import stems
 from search.index import SearchIndex
 from search.model import SearchResult, parse_params
+from search.storage import VERSION_FILE
 from tests.search_corpus import LISTINGS, PLACES, coordinates, fill, haversine, new_store
 
 
@@ -72,6 +74,34 @@ def test_french_analysis_gives_the_same_terms(a: str, b: str):
 def test_free_text_finds_french_variants(corpus, q: str, found: set[str]):
     index, _, _ = corpus
     assert rids(find(index, q=q, col="offer")) | rids(find(index, q=q, col="need")) == found
+
+
+@pytest.mark.parametrize(
+    ("q", "col", "found"),
+    [
+        ("formation arduino Gironde", "offer", {"arduino"}),
+        ("découpe laser près de Périgueux", "offer", {"laser"}),
+        ("visières autour de Périgueux", "need", {"elastique"}),
+        ("laser dordogne", "offer", {"laser"}),
+        ("dordogne", "offer", {"laser", "impression"}),
+        ("vélo Auvergne-Rhône-Alpes", "offer", {"velos"}),
+        ("couture nouvelle aquitaine", "offer", {"couture"}),
+        ("Périgueux", "profile", {"profile"}),
+        # a hyphen inside a word excludes nothing; at the start of a word it does
+        ("tiers-lieu bordelais", "profile", {"profile"}),
+        ("électronique -formations", "offer", {"atelier"}),
+    ],
+)
+def test_town_department_and_region_are_words_of_what_a_place_publishes(
+    corpus, q: str, col: str, found: set[str]
+):
+    """The brief's searches: "découpe laser près de Périgueux", "formation Arduino jeunes
+    Gironde"; "près de", "autour de" say nothing more than the town does. Names with hyphens
+    ("Auvergne-Rhône-Alpes", "tiers-lieu") are words, not exclusions."""
+    index, _, _ = corpus
+    result = find(index, q=q, col=col)
+    assert rids(result) == found
+    assert result.total == len(found)
 
 
 def test_words_missing_from_every_document_fall_back_to_any_word(corpus):
@@ -237,6 +267,26 @@ def test_a_corrupt_index_is_rebuilt_at_start(tmp_path: Path):
     assert find(index, q="laser").hits[0].rid == "laser"
     assert find(index).total == len(LISTINGS) + len(PLACES)
     index.close()
+
+
+def test_an_index_of_earlier_documents_is_rebuilt_at_start(tmp_path: Path, caplog):
+    """An index made before the documents changed (here: before they held the names of the
+    department and region) is rebuilt, so that an upgrade needs no ``maillage reindex``."""
+    store = new_store(tmp_path)
+    fill(store)
+    SearchIndex(tmp_path / "index", store).close()
+    (tmp_path / "index" / VERSION_FILE).unlink()  # as an index of version 1 has none
+    with caplog.at_level(logging.WARNING, logger="maillage.search"):
+        index = SearchIndex(tmp_path / "index", store)
+    try:
+        assert index.rebuilt
+        assert "version antérieure : reconstruction" in caplog.text
+        assert rids(find(index, q="arduino gironde")) == {"arduino"}
+    finally:
+        index.close()
+    again = SearchIndex(tmp_path / "index", store)  # now current: opened as it is
+    assert not again.rebuilt
+    again.close()
 
 
 def test_entries_stored_while_closed_are_indexed_at_start(tmp_path: Path):
