@@ -113,6 +113,11 @@ SCHEMAS: dict[str, Any] = {
                 },
             },
             "suggestion": NULLABLE_STR,
+            "any_word": {
+                "type": "boolean",
+                "description": "Aucun enregistrement ne contient tous les mots de q : les "
+                "résultats en contiennent au moins un.",
+            },
         },
     },
 }

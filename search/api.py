@@ -64,4 +64,5 @@ def result_json(result: SearchResult) -> dict[str, Any]:
             for name, facets in result.facets.items()
         },
         "suggestion": result.suggestion,
+        "any_word": result.any_word,
     }

@@ -107,6 +107,7 @@ class SearchResult:
     hits: list[Hit]
     facets: dict[str, list[Facet]]  # "category", "department", "enjeu"
     suggestion: str | None = None  # "did you mean", when nothing was found
+    any_word: bool = False  # no record held every word: these hold at least one
 
 
 def parse_params(query: Mapping[str, str]) -> SearchParams:

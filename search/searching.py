@@ -45,11 +45,13 @@ def run_search(view: View, params: SearchParams) -> SearchResult:
     filters = filter_query(params)
     matched = _matching(view, text, filters)
     suggestion = None
+    any_word = False
     if not matched and q:
         suggestion = _suggest(view, q, filters)
         if suggestion is None and not has_operators(q) and len(_WORD.findall(q)) > 1:
             text = text_query(schema, q, any_word=True)  # no page holds every word: any
             matched = _matching(view, text, filters)
+            any_word = bool(matched)
     distances: dict[int, float] = {}
     if params.near is not None:
         lat, lon = params.near
@@ -66,7 +68,9 @@ def run_search(view: View, params: SearchParams) -> SearchResult:
     if params.near is not None and not distances:
         distances = _distances(view, bitsets.from_ids(page_docs, view.size), *params.near, None)
     hits = [_hit(view.searcher.stored_fields(d), distances.get(d), set(terms)) for d in page_docs]
-    return SearchResult(matched.bit_count(), params.page, params.per_page, hits, facets, suggestion)
+    return SearchResult(
+        matched.bit_count(), params.page, params.per_page, hits, facets, suggestion, any_word
+    )
 
 
 def _scoring_terms(view: View, text: wq.Query) -> list[str]:

@@ -91,6 +91,20 @@ async def test_malformed_parameters_get_400_in_french(served, query: str, param:
     assert data["error"] == "bad-parameter" and data["message"].startswith(f"{param} : ")
 
 
+async def test_a_search_no_record_fully_matches_says_so(served):
+    """No offer holds both words: those holding one are shown, and the answer says so."""
+    client, _ = served
+    data = await (await client.get("/api/search?q=sacs arduino&col=offer")).json()
+    assert data["any_word"] is True
+    assert {hit["rid"] for hit in data["results"]} == {"couture", "arduino"}
+    html = await (await client.get("/?q=sacs arduino&col=offer")).text()
+    assert "Aucun résultat ne contient tous vos mots" in html
+    data = await (await client.get("/api/search?q=arduino&col=offer")).json()
+    assert data["any_word"] is False and data["total"] == 1
+    html = await (await client.get("/?q=arduino&col=offer")).text()
+    assert "tous vos mots" not in html
+
+
 async def test_did_you_mean_over_http(served):
     client, _ = served
     data = await (await client.get("/api/search?q=reparation velso")).json()
@@ -135,6 +149,8 @@ async def test_cli_search_and_reindex(node: Node, tmp_path: Path):
     assert status == 0 and '"total": 4' in out
     status, out, _ = await cli("search", "--home", home, "lazer")
     assert "Aucun résultat" in out and "laser" in out
+    status, out, _ = await cli("search", "--home", home, "sacs arduino", "--col", "offer")
+    assert status == 0 and "2 résultats" in out and "Aucun ne contient tous les mots" in out
     status, _, err = await cli("search", "--home", home, "x", "--radius-km", "3")
     assert status == 2 and "--radius-km" in err
     for path in (home / "index").iterdir():

@@ -108,6 +108,8 @@ def test_words_missing_from_every_document_fall_back_to_any_word(corpus):
     index, _, _ = corpus
     result = find(index, q="sacs arduino", col="offer")
     assert rids(result) == {"couture", "arduino"}
+    assert result.any_word
+    assert not find(index, q="arduino", col="offer").any_word
 
 
 @pytest.mark.parametrize(
