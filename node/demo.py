@@ -146,8 +146,8 @@ async def _start_network(
     for place, url in zip(places, urls, strict=True):
         print(f"  {place['name']:28} {url}/")
     print(
-        f"\nPage de recherche : {urls[0]}/   (essayez « découpe laser », « couture petite "
-        "série », « formation arduino jeunes »)"
+        f"\nPage de recherche : {urls[0]}/   (essayez « découpe laser près de Périgueux », "
+        "« couture petite série », « fablab Dordogne »)"
     )
     return 0
 
