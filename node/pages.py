@@ -192,6 +192,11 @@ def card(hit: Hit) -> dict[str, Any]:
     }
 
 
+#: Values shown at once in a facet group (the most frequent, and the one chosen); the
+#: others (a search over the census spans ~100 departments) are behind « Voir les autres ».
+FACET_SHOWN = 8
+
+
 def _facets(params: SearchParams, result: SearchResult) -> list[dict[str, Any]]:
     groups = []
     for name, title in FACETS:
@@ -206,7 +211,10 @@ def _facets(params: SearchParams, result: SearchResult) -> list[dict[str, Any]]:
             for f in result.facets.get(name, [])
         ]
         if items:
-            groups.append({"name": name, "title": title, "items": items})
+            shown = items[:FACET_SHOWN]
+            shown += [item for item in items[FACET_SHOWN:] if item["active"]]
+            more = [item for item in items[FACET_SHOWN:] if not item["active"]]
+            groups.append({"name": name, "title": title, "items": shown, "more": more})
     return groups
 
 

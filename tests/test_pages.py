@@ -229,3 +229,20 @@ async def test_french_404_pages(site, node: Node):
     assert browser.status == 404 and "Page introuvable" in await browser.text()
     api = await site.get("/nulle/part")
     assert api.status == 404 and (await api.json())["error"] == "not-found"
+
+
+def test_long_facet_groups_show_the_first_values_and_keep_the_rest_one_click_away():
+    """A search over the census spans ~100 departments: the 8 most frequent are shown, the
+    chosen one too, the others behind « Voir les autres » (a <details>, no script)."""
+    from node.pages import FACET_SHOWN, _facets
+    from search.model import Facet, SearchResult, parse_params
+
+    departments = [Facet(f"{n:02d}", f"Département {n}", 100 - n) for n in range(1, 21)]
+    result = SearchResult(1, 1, 20, [], {"department": departments})
+    groups = _facets(parse_params({"department": "15"}), result)
+    [group] = groups
+    shown = [item["label"] for item in group["items"]]
+    assert shown == [f"Département {n}" for n in range(1, FACET_SHOWN + 1)] + ["Département 15"]
+    assert group["items"][-1]["active"]
+    assert len(group["more"]) == 20 - FACET_SHOWN - 1
+    assert "Département 15" not in [item["label"] for item in group["more"]]

@@ -157,3 +157,14 @@ async def test_cli_search_and_reindex(node: Node, tmp_path: Path):
         path.write_bytes(b"garbage")
     status, out, _ = await cli("search", "--home", home, "vélo")
     assert status == 0 and "Réparation de vélos" in out
+
+
+async def test_the_search_page_puts_extra_facet_values_in_a_details(served, monkeypatch):
+    client, _ = served
+    monkeypatch.setattr("node.pages.FACET_SHOWN", 1)
+    html = await (await client.get("/", params={"col": "offer"})).text()
+    departments = html.split('id="facette-department"', 1)[1].split("</section>", 1)[0]
+    assert departments.count("<li>") == 3  # Dordogne, Gironde, Rhône
+    shown, hidden = departments.split("<details>")
+    assert shown.count("<li>") == 1 and "Voir 2 autres valeurs" in hidden
+    assert '<a href="#affiner">Affiner la recherche ↓</a>' in html
