@@ -48,6 +48,7 @@ def environment() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    env.filters["number"] = views.number
     groups = [(vocab.CATEGORY_GROUPS.label(g), g) for g in vocab.CATEGORY_GROUPS]
     env.globals.update(
         category_groups=[

@@ -88,6 +88,11 @@ def expired(value: object, today: datetime.date | None = None) -> bool:
     return day < (today or datetime.date.today())
 
 
+def number(value: int) -> str:
+    """``1123`` → ``1 123``: thousands apart by a narrow no-break space, as in French."""
+    return f"{value:,}".replace(",", "\u202f")
+
+
 def price(value: object) -> str:
     """``"25.00"`` → ``25,00 €``."""
     raw = text(value)

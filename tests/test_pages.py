@@ -246,3 +246,15 @@ def test_long_facet_groups_show_the_first_values_and_keep_the_rest_one_click_awa
     assert group["items"][-1]["active"]
     assert len(group["more"]) == 20 - FACET_SHOWN - 1
     assert "Département 15" not in [item["label"] for item in group["more"]]
+
+
+def test_counts_are_written_the_french_way():
+    from node.views import number
+
+    nnbsp = "\u202f"  # what French typography puts between thousands
+    assert [number(n) for n in (0, 999, 1123, 1_000_000)] == [
+        "0",
+        "999",
+        f"1{nnbsp}123",
+        f"1{nnbsp}000{nnbsp}000",
+    ]
