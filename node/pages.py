@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import logging
 import math
 from pathlib import Path
 from typing import Any
@@ -29,6 +30,8 @@ from search.index import IndexNotReady
 from search.model import Hit, ParamError, SearchParams, SearchResult, parse_params
 from search.schema import PLACE_COLS
 
+log = logging.getLogger("maillage.http")
+
 HERE = Path(__file__).parent
 CSS_PATH = HERE / "static" / "maillage.css"
 CONTENT_SECURITY_POLICY = (
@@ -41,8 +44,11 @@ RADII = ("5", "10", "20", "30", "50", "100")
 
 
 def environment() -> jinja2.Environment:
+    """The templates, read once: files changed under a running node (an upgrade in place,
+    before the restart) are not mixed with the code that was started."""
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(HERE / "templates"),
+        auto_reload=False,
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
@@ -63,6 +69,8 @@ def environment() -> jinja2.Environment:
         cols=COLS,
         radii=RADII,
     )
+    for name in env.list_templates(filter_func=lambda name: name.endswith(".html")):
+        env.get_template(name)
     return env
 
 
@@ -93,7 +101,16 @@ def render(
     return response
 
 
-ERROR_TITLES = {400: "Requête invalide", 404: "Page introuvable"}
+ERROR_TITLES = {400: "Requête invalide", 404: "Page introuvable", 500: "Erreur interne"}
+UNEXPECTED = (
+    "Une erreur inattendue est survenue sur ce nœud. Réessayez dans un moment ; si elle "
+    "revient, prévenez la personne qui s'occupe du nœud (le détail est dans son journal)."
+)
+#: The page of last resort, when even the error template cannot be rendered.
+BARE_500 = (
+    '<!doctype html><html lang="fr"><meta charset="utf-8"><title>Erreur interne</title>'
+    f'<h1>Erreur interne</h1><p>{UNEXPECTED}</p><p><a href="/">Retour à la recherche</a></p>'
+)
 
 
 def error_page(request: web.Request, status: int, message: str) -> web.Response:
@@ -103,16 +120,33 @@ def error_page(request: web.Request, status: int, message: str) -> web.Response:
 
 @web.middleware
 async def html_errors(request: web.Request, handler: Any) -> web.StreamResponse:
-    """A browser asking for an unknown page gets a French HTML page, not JSON."""
+    """A browser asking for an unknown page, or meeting a bug, gets a French HTML page,
+    not JSON (the API and feeds keep their JSON errors: ``node.middleware``)."""
     try:
         return await handler(request)
     except web.HTTPException as exc:
-        api = request.path.startswith(("/api/", "/feeds", "/.well-known/", "/inbox"))
-        wants_html = "text/html" in request.headers.get("Accept", "")
-        if exc.status < 400 or api or not wants_html or request.method not in ("GET", "HEAD"):
+        if exc.status < 400 or not _wants_page(request):
             raise
         messages = {404: "Il n'y a rien à cette adresse.", 405: "Méthode non acceptée ici."}
         return error_page(request, exc.status, messages.get(exc.status, "Requête invalide."))
+    except Exception:
+        if not _wants_page(request):
+            raise
+        log.exception("erreur inattendue en traitant %s %s", request.method, request.raw_path)
+        try:
+            return error_page(request, 500, UNEXPECTED)
+        except Exception:
+            log.exception("page d'erreur impossible à produire")
+            response = web.Response(text=BARE_500, status=500, content_type="text/html")
+            response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+            return response
+
+
+def _wants_page(request: web.Request) -> bool:
+    """A browser's GET of a page (not of the API, the feeds or the inbox)."""
+    api = request.path.startswith(("/api/", "/feeds", "/.well-known/", "/inbox"))
+    wants_html = "text/html" in request.headers.get("Accept", "")
+    return wants_html and not api and request.method in ("GET", "HEAD")
 
 
 async def index(request: web.Request) -> web.Response:

@@ -154,6 +154,40 @@ async def test_an_unexpected_error_is_logged_and_a_plain_json_500(
         await client.close()
 
 
+async def test_a_browser_meeting_a_bug_gets_a_french_page(
+    node: Node, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+):
+    app = create_app(node.settings)
+
+    async def broken(request: web.Request) -> web.Response:
+        raise RuntimeError("secret interne")
+
+    app.router.add_get("/casse", broken)
+    app.router.add_get("/api/casse", broken)
+    client = TestClient(TestServer(app))
+    await client.start_server()
+    page = {"Accept": "text/html,application/xhtml+xml"}
+    try:
+        with caplog.at_level(logging.ERROR, logger="maillage.http"):
+            response = await client.get("/casse", headers=page)
+        html = await response.text()
+        assert response.status == 500 and response.content_type == "text/html"
+        assert "<h1>Erreur interne</h1>" in html and "Une erreur inattendue" in html
+        assert "secret" not in html and "Content-Security-Policy" in response.headers
+        assert any(r.exc_info and "secret interne" in str(r.exc_info[1]) for r in caplog.records)
+
+        # even when the error page cannot be rendered: a bare French page
+        monkeypatch.setattr("node.pages.error_page", broken)
+        response = await client.get("/casse", headers=page)
+        assert response.status == 500 and "<h1>Erreur interne</h1>" in await response.text()
+
+        # the API keeps its JSON, whatever the browser accepts
+        response = await client.get("/api/casse", headers=page)
+        await assert_error(response, 500, "internal-error")
+    finally:
+        await client.close()
+
+
 async def test_garbage_gets_a_4xx_and_the_server_keeps_serving(client: TestClient):
     for garbage in (
         b"\x00\x01\x02 garbage\r\n\r\n",

@@ -258,3 +258,15 @@ def test_counts_are_written_the_french_way():
         f"1{nnbsp}123",
         f"1{nnbsp}000{nnbsp}000",
     ]
+
+
+def test_every_template_is_read_once_at_start():
+    """A template changed on disk under a running node (an upgrade in place) is not mixed
+    with the code that was started; a broken template fails the start, not a visitor."""
+    from node.pages import environment
+
+    env = environment()
+    assert not env.auto_reload
+    names = env.list_templates(filter_func=lambda name: name.endswith(".html"))
+    assert {"search.html", "place.html", "error.html", "admin/login.html"} <= set(names)
+    assert env.cache is not None and len(env.cache) >= len(names)
