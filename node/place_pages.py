@@ -4,6 +4,7 @@ the Atom feed of a place's offers and needs (``/lieux/{did}.atom``), read from t
 from __future__ import annotations
 
 import asyncio
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -35,27 +36,52 @@ def _updated(store: Store, record: Record) -> str | None:
     return ts if isinstance(ts, str) else None
 
 
+#: Listings shown per page of a place's page (a regional network may publish thousands).
+LISTINGS_PER_PAGE = 50
+
+
 def _load(
-    store: Store, did: str, claimants: Callable[[str], dict[str, tuple[str, str]]] = lambda _: {}
+    store: Store,
+    did: str,
+    claimants: Callable[[str], dict[str, tuple[str, str]]] = lambda _: {},
+    page: int = 1,
 ) -> dict[str, Any] | None:
-    """Everything a place page shows, or None when this node holds nothing of ``did``."""
+    """Everything a place page shows (its listings: page ``page``), or None when this node
+    holds nothing of ``did``."""
     if store.feed(did) is None:
         return None
     records = store.records(author=did)
     profile = next((r for r in records if r.col == "profile" and r.rid == "profile"), None)
     body = profile.body if profile and profile.body else None
     view = views.place(did, body)  # a node publishing listings is not the places it lists
-    items: dict[str, list[dict[str, Any]]] = {"offer": [], "need": [], "listing": []}
-    claimed = claimants(did) if any(r.col == "listing" and r.body for r in records) else {}
+    items: dict[str, list[tuple[dict[str, Any], Record]]] = {"offer": [], "need": [], "listing": []}
     for record in records:
         if record.col in items and record.body:
-            item = views.listing(did, record.col, record.rid, record.body)
-            item["updated"] = _updated(store, record)
-            item["claimed_by"] = claimed.get(record.rid) if record.col == "listing" else None
-            items[record.col].append(item)
+            items[record.col].append(
+                (views.listing(did, record.col, record.rid, record.body), record)
+            )
     for group in items.values():
-        group.sort(key=lambda item: item["title"].casefold())
-    return {"place": view, **items}
+        group.sort(key=lambda pair: pair[0]["title"].casefold())
+    total = len(items["listing"])
+    pages = max(1, math.ceil(total / LISTINGS_PER_PAGE))
+    start = (page - 1) * LISTINGS_PER_PAGE
+    items["listing"] = items["listing"][start : start + LISTINGS_PER_PAGE]
+    claimed = claimants(did) if items["listing"] else {}
+    shown: dict[str, list[dict[str, Any]]] = {}
+    for col, group in items.items():
+        shown[col] = []
+        for item, record in group:  # the dates of what is shown only: one read each
+            item["updated"] = _updated(store, record)
+            item["claimed_by"] = claimed.get(record.rid) if col == "listing" else None
+            shown[col].append(item)
+    listings = {
+        "total": total,
+        "page": page,
+        "pages": pages,
+        "prev_url": f"?page={page - 1}" if page > 1 else None,
+        "next_url": f"?page={page + 1}" if page < pages else None,
+    }
+    return {"place": view, **shown, "listings": listings}
 
 
 def _pick(store: Store, did: str, col: str, rid: str, index: SearchIndex) -> dict[str, Any] | None:
@@ -72,9 +98,15 @@ def _pick(store: Store, did: str, col: str, rid: str, index: SearchIndex) -> dic
 
 async def place_page(request: web.Request) -> web.Response:
     did = request.match_info["did"]
-    data = await asyncio.to_thread(_load, request.app[STORE], did, request.app[SEARCH].claimants)
+    page = request.query.get("page", "1")
+    if not page.isascii() or not page.isdigit() or not 1 <= int(page) <= 100_000:
+        return pages.error_page(request, 400, "page : attendu un nombre entier, 1 ou plus.")
+    index = request.app[SEARCH]
+    data = await asyncio.to_thread(_load, request.app[STORE], did, index.claimants, int(page))
     if data is None:
         return pages.error_page(request, 404, "Ce nœud ne connaît pas ce lieu.")
+    if int(page) > data["listings"]["pages"]:
+        return pages.error_page(request, 404, "Cette page de fiches n'existe pas.")
     base = base_url(request)
     place = data["place"]
     ld = jsonld.place(place, base, data["offer"], data["need"])

@@ -568,6 +568,39 @@ async def test_pages_mark_claimed_and_unclaimed_listings(node: Node, tmp_path: P
         await client.close()
 
 
+async def test_a_network_page_shows_its_listings_fifty_at_a_time(node: Node) -> None:
+    """A regional network publishes hundreds of listings: its page lists them by name,
+    50 a page, with links to the other pages; a wrong page number is a French error."""
+    from node.place_pages import LISTINGS_PER_PAGE
+
+    html_please = {"Accept": "text/html"}
+
+    node.store.append_own(node.key, col="profile", rid="profile", body=NETWORK)
+    _, body = listing_bodies()[0]
+    for n in range(LISTINGS_PER_PAGE + 7):
+        named = {**body, "name": f"Lieu {n:03d}"}
+        node.store.append_own(node.key, col="listing", rid=f"lieu-{n:03d}", body=named)
+    client = await serve(node.settings)
+    try:
+        url = f"/lieux/{node.key.did}"
+        html = await (await client.get(url)).text()
+        assert 'Fiches recensées <span class="count">(57)</span>' in html
+        names = re.findall(r">(Lieu \d{3})</a>", html)
+        assert names == [f"Lieu {n:03d}" for n in range(LISTINGS_PER_PAGE)]
+        assert '<a rel="next" href="?page=2#recenses">' in html and "Page 1 sur 2" in html
+
+        html = await (await client.get(url, params={"page": "2"})).text()
+        assert re.findall(r">(Lieu \d{3})</a>", html) == [f"Lieu {n:03d}" for n in range(50, 57)]
+        assert '<a rel="prev" href="?page=1#recenses">' in html and 'rel="next"' not in html
+
+        for page, status in (("0", 400), ("deux", 400), ("-1", 400), ("3", 404), ("²", 400)):
+            response = await client.get(url, params={"page": page}, headers=html_please)
+            assert response.status == status, page
+            assert "text/html" in response.headers["Content-Type"]
+    finally:
+        await client.close()
+
+
 # -- the 2019 census -------------------------------------------------------------------------
 
 
