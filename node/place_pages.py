@@ -140,7 +140,10 @@ def _listed_place(request: web.Request, data: dict[str, Any], base: str) -> web.
         "publisher": data["place"],
         "item": {**item, "updated_fr": views.french_date(item["updated"])},
         "claimed_by": item["claimed_by"],
-        "provenance": {k: views.text(provenance.get(k)) for k in PROVENANCE},
+        "provenance": {
+            **{k: views.text(provenance.get(k)) for k in PROVENANCE},
+            "date_fr": views.french_date(provenance.get("date")),
+        },
         "ld": jsonld.dumps(jsonld.place(place, base)),
     }
     return pages.render(request, "listing_place.html", context)

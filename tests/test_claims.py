@@ -542,6 +542,7 @@ async def test_pages_mark_claimed_and_unclaimed_listings(node: Node, tmp_path: P
         assert "<h1>Le Hangar des Chartrons</h1>" in html
         assert "33000 Bordeaux" in html and "Coworking" in html
         assert CGET_2019.source in html and "Identifiant dans la source" in html
+        assert "<dt>Date des données</dt><dd>13 juin 2019</dd>" in html
         assert '"@type": "LocalBusiness"' in html or '"@type":"LocalBusiness"' in html
         assert "Conditions d'intervention" not in html
 
