@@ -14,6 +14,7 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
+from protocol import geography
 from protocol import vocabulary as vocab
 
 MONTHS = [
@@ -157,26 +158,27 @@ def conditions_full(body: dict[str, Any]) -> list[tuple[str, str]]:
     unit = text(conditions.get("unit"))
     add("Unité", vocab.PRICE_UNITS.label(unit) if unit else None)
     limits = mapping(conditions.get("limits"))
-    for key, label, word in (
-        ("min_quantity", "Quantité minimale", ""),
-        ("max_quantity", "Quantité maximale", ""),
-        ("lead_time_days", "Délai de réalisation", " jours"),
-        ("notice_days", "Prévenir", " jours à l'avance"),
+    for key, label, one, many in (
+        ("min_quantity", "Quantité minimale", "", ""),
+        ("max_quantity", "Quantité maximale", "", ""),
+        ("lead_time_days", "Délai de réalisation", " jour", " jours"),
+        ("notice_days", "Prévenir", " jour à l'avance", " jours à l'avance"),
     ):
-        number = whole(limits.get(key))
-        add(label, None if number is None else f"{number}{word}")
+        count = whole(limits.get(key))
+        add(label, None if count is None else f"{number(count)}{one if count < 2 else many}")
     people = mapping(conditions.get("people_available"))
     hours = text(people.get("hours_per_month"))
     add("Temps disponible", f"{hours.replace('.', ',')} h par mois" if hours else None)
     for key, label in (("volunteers", "Bénévoles"), ("paid_staff", "Salariés")):
-        number = whole(people.get(key))
-        add(label, None if number is None else str(number))
+        count = whole(people.get(key))
+        add(label, None if count is None else number(count))
     add("Proposition de valeur", text(conditions.get("value_proposition")))
     add("Publics", ", ".join(vocab.AUDIENCES.labels(texts(conditions.get("audiences")))))
     channel = text(conditions.get("channel"))
     add("Modalité", vocab.CHANNELS.label(channel) if channel else None)
     area = mapping(body.get("area"))
-    add("Départements", ", ".join(texts(area.get("departments"))))
+    departments = [geography.department_label(d) for d in texts(area.get("departments"))]
+    add("Départements", ", ".join(departments))
     radius = whole(area.get("radius_km"))
     add("Rayon d'intervention", None if radius is None else f"{radius} km autour du lieu")
     return rows

@@ -270,3 +270,17 @@ def test_every_template_is_read_once_at_start():
     names = env.list_templates(filter_func=lambda name: name.endswith(".html"))
     assert {"search.html", "place.html", "error.html", "admin/login.html"} <= set(names)
     assert env.cache is not None and len(env.cache) >= len(names)
+
+
+def test_conditions_read_as_french():
+    from node.views import conditions_full
+
+    body = {
+        "conditions": {"limits": {"lead_time_days": 1, "notice_days": 3, "max_quantity": 12000}},
+        "area": {"departments": ["24", "33", "988"]},
+    }
+    rows = dict(conditions_full(body))
+    assert rows["Délai de réalisation"] == "1 jour"
+    assert rows["Prévenir"] == "3 jours à l'avance"
+    assert rows["Quantité maximale"] == "12\u202f000"
+    assert rows["Départements"] == "Dordogne (24), Gironde (33), 988"  # unknown: kept
