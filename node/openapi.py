@@ -113,6 +113,18 @@ SCHEMAS: dict[str, Any] = {
                 },
             },
             "suggestion": NULLABLE_STR,
+            "around": {
+                "type": ["object", "null"],
+                "description": "La recherche finissait par « près de » (ou « autour de »…) et "
+                "le nom d'une commune de lieux connus : elle a été faite dans un rayon autour "
+                "de cette commune, avec les mots qui précèdent.",
+                "properties": {
+                    "town": {"type": "string"},
+                    "lat": {"type": "number"},
+                    "lon": {"type": "number"},
+                    "radius_km": {"type": "number"},
+                },
+            },
             "any_word": {
                 "type": "boolean",
                 "description": "Aucun enregistrement ne contient tous les mots de q : les "

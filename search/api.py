@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from typing import Any
 
 from aiohttp import web
@@ -65,4 +66,5 @@ def result_json(result: SearchResult) -> dict[str, Any]:
         },
         "suggestion": result.suggestion,
         "any_word": result.any_word,
+        "around": None if result.around is None else dataclasses.asdict(result.around),
     }

@@ -16,6 +16,7 @@ import shutil
 import threading
 import warnings
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -28,8 +29,9 @@ from search.bulk import ChunkedWriter, CompactWriter
 from search.documents import NO_PLACE, PlaceInfo, make_document, place_of, ts_of_line
 from search.engine import View
 from search.model import SearchParams, SearchResult
-from search.schema import FIRST_ONLY, INDEXED_COLS, doc_key
+from search.schema import FIRST_ONLY, INDEXED_COLS, PLACE_COLS, doc_key
 from search.segments import SegmentData
+from search.towns import Towns, near_town
 
 __all__ = [
     "HEADS_FILE",
@@ -192,6 +194,13 @@ class SearchIndex:
         self.failed = False
         self.progress: tuple[int, int] | None = None
         self._stopping = False
+        self._towns = Towns(self._place_bodies)
+
+    def _place_bodies(self) -> list[dict | None]:
+        """The bodies of every profile and listing held (the towns searches can name)."""
+        if self.store is None:
+            return []
+        return [r.body for col in sorted(PLACE_COLS) for r in self.store.records(col=col)]
 
     @classmethod
     def build(
@@ -239,6 +248,7 @@ class SearchIndex:
         with self._write_lock:
             if self._ix is not None:
                 self.close()
+            self._towns.forget()
             if self.path.exists():
                 shutil.rmtree(self.path)
             self.path.mkdir(parents=True)
@@ -299,6 +309,7 @@ class SearchIndex:
         with self._write_lock:
             if not self.ready:
                 return  # still loading: load() drops the frozen feeds at its end
+            self._towns.forget()
             writer = self._writer()
             for did in dids:
                 writer.delete_by_term("author", did)
@@ -314,6 +325,8 @@ class SearchIndex:
         heads: dict[str, int],
     ) -> None:
         with self._write_lock:
+            if full or any(col in PLACE_COLS for _, col, _ in keys):
+                self._towns.forget()
             writer = self._writer()
             places: dict[str, PlaceInfo] = {}
             try:
@@ -409,9 +422,14 @@ class SearchIndex:
         but :class:`IndexNotReady` while the index is loading)."""
         if not self.ready:
             raise IndexNotReady(self.progress, self.failed)
+        near = near_town(params, self._towns)
         with self._search_lock:
             try:
                 assert self._view is not None
+                if near is not None:
+                    result = run_search(self._view, near.params)
+                    if result.total:  # else: the town's name as a word, as before
+                        return replace(result, around=near.around)
                 return run_search(self._view, params)
             except Exception:
                 log.exception("recherche impossible : %r", params)

@@ -100,6 +100,16 @@ class Facet:
 
 
 @dataclass(frozen=True)
+class Around:
+    """A search the node ran around a town named in its text ("près de Périgueux")."""
+
+    town: str
+    lat: float
+    lon: float
+    radius_km: float
+
+
+@dataclass(frozen=True)
 class SearchResult:
     total: int
     page: int
@@ -108,6 +118,7 @@ class SearchResult:
     facets: dict[str, list[Facet]]  # "category", "department", "enjeu"
     suggestion: str | None = None  # "did you mean", when nothing was found
     any_word: bool = False  # no record held every word: these hold at least one
+    around: Around | None = None  # "près de <town>" read as a radius search
 
 
 def parse_params(query: Mapping[str, str]) -> SearchParams:

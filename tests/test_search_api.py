@@ -149,6 +149,8 @@ async def test_cli_search_and_reindex(node: Node, tmp_path: Path):
     assert status == 0 and '"total": 4' in out
     status, out, _ = await cli("search", "--home", home, "lazer")
     assert "Aucun résultat" in out and "laser" in out
+    status, out, _ = await cli("search", "--home", home, "laser près de Périgueux")
+    assert status == 0 and "Autour de Périgueux, dans un rayon de 30 km." in out
     status, out, _ = await cli("search", "--home", home, "sacs arduino", "--col", "offer")
     assert status == 0 and "2 résultats" in out and "Aucun ne contient tous les mots" in out
     status, _, err = await cli("search", "--home", home, "x", "--radius-km", "3")

@@ -96,6 +96,9 @@ def render(result: SearchResult) -> str:
     last = first + len(result.hits) - 1
     plural = "s" if result.total > 1 else ""
     lines = [f"{result.total} résultat{plural} (de {first} à {last}) :", ""]
+    if result.around is not None:
+        around = result.around
+        lines[1:1] = [f"Autour de {around.town}, dans un rayon de {around.radius_km:g} km.", ""]
     if result.any_word:
         lines[1:1] = ["Aucun ne contient tous les mots : ceux-ci en contiennent au moins un.", ""]
     for hit in result.hits:
