@@ -125,6 +125,11 @@ SCHEMAS: dict[str, Any] = {
                     "radius_km": {"type": "number"},
                 },
             },
+            "unknown_town": {
+                **NULLABLE_STR,
+                "description": "La commune donnée par near n'est celle d'aucun lieu que "
+                "connaît ce nœud (donnez alors latitude,longitude).",
+            },
             "any_word": {
                 "type": "boolean",
                 "description": "Aucun enregistrement ne contient tous les mots de q : les "
@@ -141,7 +146,11 @@ SEARCH_PARAMETERS = [
     _query("enjeu", "Enjeu territorial", STR),
     _query("department", "Code de département", {"type": "string", "pattern": DEPARTMENT}),
     _query("region", "Code de région", {"type": "string", "pattern": "^[0-9]{2}$"}),
-    _query("near", "latitude,longitude", {"type": "string", "examples": ["45.18,0.72"]}),
+    _query(
+        "near",
+        "latitude,longitude, ou le nom d'une commune où ce nœud connaît des lieux",
+        {"type": "string", "examples": ["45.18,0.72", "Périgueux"]},
+    ),
     _query("radius_km", "Rayon en km autour de near", {"type": "number", "exclusiveMinimum": 0}),
     _query("sort", "Ordre", {"enum": ["relevance", "distance", "recent"]}),
     _query("page", "Page", {"type": "integer", "minimum": 1, "maximum": 10000}),

@@ -269,10 +269,12 @@ def _active(params: SearchParams) -> list[dict[str, str]]:
         for name, label in labels.items()
         if getattr(params, name)
     ]
+    radius = f" ({params.radius_km:g} km)" if params.radius_km else ""
+    url = link(params, near=None, radius_km=None, sort=None)
     if params.near is not None:
-        radius = f" ({params.radius_km:g} km)" if params.radius_km else ""
-        url = link(params, near=None, radius_km=None, sort=None)
         active.append({"label": f"Près de {params.near[0]}, {params.near[1]}{radius}", "url": url})
+    elif params.town is not None:
+        active.append({"label": f"Près de {params.town}{radius}", "url": url})
     return active
 
 

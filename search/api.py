@@ -67,4 +67,5 @@ def result_json(result: SearchResult) -> dict[str, Any]:
         "suggestion": result.suggestion,
         "any_word": result.any_word,
         "around": None if result.around is None else dataclasses.asdict(result.around),
+        "unknown_town": result.unknown_town,
     }

@@ -426,9 +426,15 @@ class SearchIndex:
         with self._search_lock:
             try:
                 assert self._view is not None
+                if near is not None and near.around is None:  # near=<a town unknown here>
+                    return SearchResult(
+                        0, params.page, params.per_page, [], {}, unknown_town=params.town
+                    )
                 if near is not None:
                     result = run_search(self._view, near.params)
-                    if result.total:  # else: the town's name as a word, as before
+                    # asked with near=<town>: that is the answer; read in the text of the
+                    # search and nothing around: the town's name as a word, as before
+                    if result.total or params.town is not None:
                         return replace(result, around=near.around)
                 return run_search(self._view, params)
             except Exception:

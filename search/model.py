@@ -17,6 +17,14 @@ SORTS: tuple[str, ...] = ("relevance", "distance", "recent")
 MAX_PER_PAGE = 100
 MAX_QUERY_CHARS = 500
 _DECIMAL = re.compile(r"-?[0-9]{1,3}(?:\.[0-9]{1,10})?")
+#: The end of a search that names where: « … près de Périgueux », « autour de Nontron »
+#: (search.towns reads the town; a radius may then be given without near).
+NEAR_PHRASE = re.compile(
+    r"(?:^|\s)(?:tout\s+)?(?:près|pres|proche|autour|à\s+proximité|a\s+proximite"
+    r"|aux\s+alentours|alentours|aux\s+environs|environs)"
+    r"\s+(?:de\s+la\s+|de\s+l['’]\s*|de\s+|d['’]\s*|du\s+|des\s+)?(?P<rest>\S.*)$",
+    re.IGNORECASE,
+)
 _CODE = re.compile(r"[a-z0-9][a-z0-9.-]{0,63}")
 _DEPARTMENT = re.compile(r"(?:[0-9]{2,3}|2[AB])")
 _REGION = re.compile(r"[0-9]{2}")
@@ -40,6 +48,7 @@ class SearchParams:
     department: str | None = None
     region: str | None = None
     near: tuple[float, float] | None = None  # (lat, lon) in degrees
+    town: str | None = None  # near=<a town's name>: resolved by the index (search.towns)
     radius_km: float | None = None
     sort: Sort = "relevance"
     page: int = 1
@@ -54,6 +63,8 @@ class SearchParams:
                 query[name] = value
         if self.near is not None:
             query["near"] = f"{self.near[0]},{self.near[1]}"
+        elif self.town is not None:
+            query["near"] = self.town
         if self.radius_km is not None:
             query["radius_km"] = f"{self.radius_km:g}"
         if self.sort != "relevance":
@@ -119,6 +130,7 @@ class SearchResult:
     suggestion: str | None = None  # "did you mean", when nothing was found
     any_word: bool = False  # no record held every word: these hold at least one
     around: Around | None = None  # "près de <town>" read as a radius search
+    unknown_town: str | None = None  # near=<town> names no town of the places held
 
 
 def parse_params(query: Mapping[str, str]) -> SearchParams:
@@ -146,12 +158,16 @@ def parse_params(query: Mapping[str, str]) -> SearchParams:
             raise ParamError(name, f"nombre entier attendu, de {low} à {high}")
         return int(value)
 
-    near = None
+    near = town = None
     raw_near = text("near")
-    if raw_near is not None:
+    if raw_near is not None and not any(c.isdigit() for c in raw_near):
+        town = raw_near  # a town's name: the index knows the towns of its places
+    elif raw_near is not None:
         parts = raw_near.split(",")
         if len(parts) != 2 or not all(_DECIMAL.fullmatch(p.strip()) for p in parts):
-            raise ParamError("near", "attendu « latitude,longitude », par exemple 45.18,0.72")
+            raise ParamError(
+                "near", "attendu une commune ou « latitude,longitude », par exemple 45.18,0.72"
+            )
         lat, lon = (float(p) for p in parts)
         if not (-90 <= lat <= 90 and -180 <= lon <= 180):
             raise ParamError("near", "latitude entre -90 et 90, longitude entre -180 et 180")
@@ -161,14 +177,15 @@ def parse_params(query: Mapping[str, str]) -> SearchParams:
     if raw_radius is not None:
         if not re.fullmatch(r"[0-9]{1,4}(?:\.[0-9]{1,3})?", raw_radius) or float(raw_radius) <= 0:
             raise ParamError("radius_km", "distance en km attendue, par exemple 30")
-        if near is None:
-            raise ParamError("radius_km", "n'a de sens qu'avec near=latitude,longitude")
+        q = query.get("q") or ""
+        if near is None and town is None and not NEAR_PHRASE.search(q):
+            raise ParamError("radius_km", "n'a de sens qu'avec near (une commune, ou un point)")
         radius = float(raw_radius)
     sort = text("sort") or "relevance"
     if sort not in SORTS:
         raise ParamError("sort", f"valeurs possibles : {', '.join(SORTS)}")
-    if sort == "distance" and near is None:
-        raise ParamError("sort", "le tri par distance demande near=latitude,longitude")
+    if sort == "distance" and near is None and town is None:
+        raise ParamError("sort", "le tri par distance demande near (une commune, ou un point)")
     return SearchParams(
         q=text("q", MAX_QUERY_CHARS) or "",
         col=matching("col", _CODE, "offer"),
@@ -177,6 +194,7 @@ def parse_params(query: Mapping[str, str]) -> SearchParams:
         department=matching("department", _DEPARTMENT, "24"),
         region=matching("region", _REGION, "75"),
         near=near,
+        town=town,
         radius_km=radius,
         sort=sort,  # type: ignore[arg-type]
         page=integer("page", 1, 1, 10_000),

@@ -19,7 +19,7 @@ from dataclasses import dataclass, replace
 
 from search.analysis import fold
 from search.documents import place_of
-from search.model import Around, SearchParams
+from search.model import NEAR_PHRASE, Around, SearchParams
 from search.schema import PLACE_COLS
 
 #: The radius of "près de <town>" when the search gives none.
@@ -28,12 +28,6 @@ DEFAULT_RADIUS_KM = 30.0
 #: Plage" four); the words after it go back to the text of the search.
 MAX_TOWN_WORDS = 5
 
-_NEAR = re.compile(
-    r"(?:^|\s)(?:tout\s+)?(?:près|pres|proche|autour|à\s+proximité|a\s+proximite"
-    r"|aux\s+alentours|alentours|aux\s+environs|environs)"
-    r"\s+(?:de\s+la\s+|de\s+l['’]\s*|de\s+|d['’]\s*|du\s+|des\s+)?(?P<rest>\S.*)$",
-    re.IGNORECASE,
-)
 _NOT_WORD = re.compile(r"[\W_]+")
 
 
@@ -52,9 +46,10 @@ class Town:
 
 @dataclass(frozen=True)
 class NearTown:
-    """A search turned into a radius search around a town."""
+    """A search turned into a radius search around a town (``around`` None: the town
+    given by ``near=`` is not one this node knows)."""
 
-    around: Around
+    around: Around | None
     params: SearchParams  # the rewritten search: the words before, near, radius_km
 
 
@@ -103,10 +98,18 @@ def _gather(bodies: Iterable[dict | None]) -> dict[str, Town]:
 
 
 def near_town(params: SearchParams, towns: Towns) -> NearTown | None:
-    """``params`` as a search around the town its text ends with, or None."""
+    """``params`` as a search around the town given by ``near=``, or the town its text
+    ends with; None when it names none."""
+    radius = params.radius_km if params.radius_km is not None else DEFAULT_RADIUS_KM
+    if params.town is not None:
+        town = towns.find(params.town)
+        if town is None:
+            return NearTown(None, params)
+        rewritten = replace(params, town=None, near=(town.lat, town.lon), radius_km=radius)
+        return NearTown(Around(town.name, town.lat, town.lon, radius), rewritten)
     if params.near is not None or not params.q:
         return None
-    match = _NEAR.search(params.q)
+    match = NEAR_PHRASE.search(params.q)
     if match is None:
         return None
     words = match.group("rest").split()
@@ -114,7 +117,6 @@ def near_town(params: SearchParams, towns: Towns) -> NearTown | None:
         town = towns.find(" ".join(words[:size]))
         if town is not None:
             text = " ".join([params.q[: match.start()].strip(), *words[size:]]).strip()
-            radius = params.radius_km if params.radius_km is not None else DEFAULT_RADIUS_KM
             rewritten = replace(params, q=text, near=(town.lat, town.lon), radius_km=radius)
             return NearTown(Around(town.name, town.lat, town.lon, radius), rewritten)
     return None

@@ -163,11 +163,12 @@ async def test_hostile_peer_text_is_inert_in_results(site):
 
 
 async def test_bad_parameter_is_a_french_400_page(site):
-    response = await site.get("/", params={"near": "nulle part"})
+    response = await site.get("/", params={"near": "45,nulle part"})
     html = await response.text()
     assert response.status == 400
     assert_safe(response, html)
-    assert "near : attendu « latitude,longitude »" in html and 'value="nulle part"' in html
+    assert "near : attendu une commune ou « latitude,longitude »" in html
+    assert 'value="45,nulle part"' in html
 
 
 async def test_place_page_and_listing_pages(site, node: Node):

@@ -70,7 +70,9 @@ async def test_new_entries_are_searchable_at_once(served):
 @pytest.mark.parametrize(
     ("query", "param"),
     [
-        ("near=abc", "near"),
+        ("near=45", "near"),
+        ("near=45,0,1", "near"),
+        ("near=Paris 15", "near"),
         ("near=95,0", "near"),
         ("radius_km=10", "radius_km"),
         ("near=45,0&radius_km=-3", "radius_km"),

@@ -177,3 +177,46 @@ async def test_the_page_the_api_and_the_cli_say_around_which_town(node) -> None:
         assert data["around"] is None
     finally:
         await client.close()
+
+
+def test_near_may_name_a_town(held) -> None:
+    index, _, _ = held
+    result = index.search(parse_params({"near": "perigueux", "col": "offer", "radius_km": "10"}))
+    assert result.around is not None and result.around.town == "Périgueux"
+    assert result.around.radius_km == 10.0
+    assert {(h.place.city, h.rid) for h in result.hits} == {
+        ("Périgueux", "laser"),
+        ("Périgueux", "impression"),
+        ("Trélissac", "laser"),
+    }
+    # asked explicitly: nothing around is the answer (no fallback to the name as a word)
+    empty = index.search(parse_params({"q": "vélos", "near": "Périgueux"}))
+    assert empty.total == 0 and empty.around is not None
+    unknown = index.search(parse_params({"q": "laser", "near": "Tombouctou"}))
+    assert unknown.total == 0 and unknown.unknown_town == "Tombouctou"
+
+
+def test_a_radius_goes_with_a_town_in_the_text() -> None:
+    """The form's radius with « … près de Périgueux » typed in the text: not an error."""
+    params = parse_params({"q": "laser près de Périgueux", "radius_km": "10"})
+    assert params.radius_km == 10.0 and params.near is None
+    near = near_town(params, towns_of(PLACES["perigueux"]))
+    assert near is not None and near.params.radius_km == 10.0
+
+
+async def test_the_page_and_the_api_take_a_town_in_near(node) -> None:
+    fill(node.store)
+    client = await serve(node.settings)
+    try:
+        data = await (await client.get("/api/search", params={"near": "Bordeaux"})).json()
+        assert data["around"]["town"] == "Bordeaux" and data["total"] == 4
+        assert {hit["place"]["city"] for hit in data["results"]} == {"Bordeaux"}
+        data = await (await client.get("/api/search", params={"near": "Tombouctou"})).json()
+        assert data["total"] == 0 and data["unknown_town"] == "Tombouctou"
+        html = await (await client.get("/", params={"near": "Tombouctou"})).text()
+        assert "Ce nœud ne connaît aucun lieu à « Tombouctou »" in html
+        html = await (await client.get("/", params={"near": "Bordeaux"})).text()
+        assert "Près de Bordeaux" in html  # the active filter, removable
+        assert 'value="Bordeaux"' in html
+    finally:
+        await client.close()

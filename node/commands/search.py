@@ -38,8 +38,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         ("region", "75"),
     ):
         search.add_argument(f"--{name}", metavar="CODE", help=f"filtre, par exemple {example}")
-    search.add_argument("--near", metavar="LAT,LON", help="autour de ce point")
-    search.add_argument("--radius-km", metavar="KM", help="rayon autour de --near, en km")
+    search.add_argument(
+        "--near", metavar="LIEU", help="autour de ce point (LAT,LON) ou de cette commune"
+    )
+    search.add_argument(
+        "--radius-km", metavar="KM", help="rayon autour de --near, en km (30 pour une commune)"
+    )
     search.add_argument(
         "--sort",
         metavar="TRI",
@@ -89,6 +93,11 @@ def render(result: SearchResult) -> str:
     """The French text of a result page."""
     if not result.total:
         text = "Aucun résultat.\n"
+        if result.unknown_town:
+            text += (
+                f"Ce nœud ne connaît aucun lieu à « {result.unknown_town} » : vérifiez "
+                "l'orthographe, ou donnez un point (--near LAT,LON).\n"
+            )
         if result.suggestion:
             text += f"Essayez plutôt : {result.suggestion}\n"
         return text
