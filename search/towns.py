@@ -20,7 +20,6 @@ from dataclasses import dataclass, replace
 from search.analysis import fold
 from search.documents import place_of
 from search.model import NEAR_PHRASE, Around, SearchParams
-from search.schema import PLACE_COLS
 
 #: The radius of "près de <town>" when the search gives none.
 DEFAULT_RADIUS_KM = 30.0
@@ -59,21 +58,24 @@ class Towns:
     def __init__(self, places: Callable[[], Iterable[dict | None]]) -> None:
         self._places = places  # the bodies of every profile and listing held
         self._towns: dict[str, Town] | None = None
+        self._generation = 0  # moves on at each forget(): a gathering it overtook is not kept
         self._lock = threading.Lock()
 
-    def changed(self, cols: Iterable[str]) -> None:
-        """Forget the towns when a place was added, changed or removed."""
-        if any(col in PLACE_COLS for col in cols):
-            self._towns = None
-
     def forget(self) -> None:
+        """Places were added, changed or removed: gather the towns again when asked."""
+        self._generation += 1
         self._towns = None
 
     def find(self, name: str) -> Town | None:
         towns = self._towns
         if towns is None:
             with self._lock:
-                towns = self._towns = self._towns or _gather(self._places())
+                towns = self._towns
+                if towns is None:
+                    generation = self._generation
+                    towns = _gather(self._places())
+                    if generation == self._generation:
+                        self._towns = towns
         return towns.get(town_key(name))
 
 

@@ -220,3 +220,18 @@ async def test_the_page_and_the_api_take_a_town_in_near(node) -> None:
         assert 'value="Bordeaux"' in html
     finally:
         await client.close()
+
+
+def test_towns_gathered_while_places_changed_are_not_kept() -> None:
+    calls = []
+
+    def places() -> list[dict]:
+        calls.append(1)
+        if len(calls) == 1:
+            towns.forget()  # a place was written while the towns were being gathered
+        return [PLACES["perigueux"]]
+
+    towns = Towns(places)
+    assert towns.find("Périgueux") is not None and len(calls) == 1
+    assert towns.find("Périgueux") is not None and len(calls) == 2  # gathered again
+    assert towns.find("Périgueux") is not None and len(calls) == 2  # then kept
