@@ -4,6 +4,7 @@ the Atom feed of a place's offers and needs (``/lieux/{did}.atom``), read from t
 from __future__ import annotations
 
 import asyncio
+import datetime
 import math
 from collections.abc import Callable
 from typing import Any
@@ -11,12 +12,13 @@ from typing import Any
 import orjson
 from aiohttp import web
 
-from node import atom, jsonld, pages, views
-from node.appkeys import SEARCH, SETTINGS, STORE
+from node import atom, jsonld, pages, peers, views
+from node.appkeys import KEY, SEARCH, SETTINGS, STORE
 from node.middleware import ApiError
 from node.routes_feeds import base_url
 from node.store import Store
 from protocol.state import Record
+from search.documents import ts_of_line
 from search.index import SearchIndex
 
 PROVENANCE = ("source", "licence", "date", "source_id")
@@ -38,6 +40,37 @@ def _updated(store: Store, record: Record) -> str | None:
 
 #: Listings shown per page of a place's page (a regional network may publish thousands).
 LISTINGS_PER_PAGE = 50
+#: A place that published nothing for this long is said to be perhaps out of date.
+QUIET_DAYS = 365
+#: Failed polls in a row before a place's own node is said to answer no more (one failure
+#: is often a reboot or a short outage).
+SILENT_AFTER_FAILURES = 3
+
+
+def freshness(store: Store, did: str, me: str, today: datetime.date | None = None) -> dict:
+    """When the place last published, and whether its own node stopped answering: what a
+    reader needs to trust a copy (directories go stale; a silent node must show it)."""
+    head = store.feed(did)
+    line = store.line(did, head.seq) if head is not None else None
+    published = ts_of_line(line)[:10]
+    try:
+        day = datetime.date.fromisoformat(published)
+    except ValueError:
+        day = None
+    quiet = day is not None and (today or datetime.date.today()) - day > datetime.timedelta(
+        days=QUIET_DAYS
+    )
+    silent = None  # its own node, followed by this one, does not answer: since when
+    if did != me:
+        own = [p for p in peers.peers(store).values() if p.did == did]
+        if own and all(p.failures >= SILENT_AFTER_FAILURES for p in own):
+            last = max((p.last_success or "" for p in own), default="")
+            silent = views.french_date(last) if last else "toujours"
+    return {
+        "published": views.french_date(published) if day else "",
+        "quiet": quiet,
+        "silent": silent,
+    }
 
 
 def _load(
@@ -107,6 +140,8 @@ async def place_page(request: web.Request) -> web.Response:
         return pages.error_page(request, 404, "Ce nœud ne connaît pas ce lieu.")
     if int(page) > data["listings"]["pages"]:
         return pages.error_page(request, 404, "Cette page de fiches n'existe pas.")
+    me = request.app[KEY].did
+    data["fresh"] = await asyncio.to_thread(freshness, request.app[STORE], did, me)
     base = base_url(request)
     place = data["place"]
     ld = jsonld.place(place, base, data["offer"], data["need"])
