@@ -215,6 +215,8 @@ async def test_the_page_and_the_api_take_a_town_in_near(node) -> None:
         assert data["total"] == 0 and data["unknown_town"] == "Tombouctou"
         html = await (await client.get("/", params={"near": "Tombouctou"})).text()
         assert "Ce nœud ne connaît aucun lieu à « Tombouctou »" in html
+        html = await (await client.get("/", params={"near": "<script>x</script>"})).text()
+        assert "« &lt;script&gt;x&lt;/script&gt; »" in html and "<script>x" not in html
         html = await (await client.get("/", params={"near": "Bordeaux"})).text()
         assert "Près de Bordeaux" in html  # the active filter, removable
         assert 'value="Bordeaux"' in html
