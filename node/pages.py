@@ -20,7 +20,7 @@ from urllib.parse import urlencode
 import jinja2
 from aiohttp import web
 
-from node import atom, jsonld, views
+from node import atom, jsonld, peers, views
 from node.appkeys import KEY, SEARCH, SETTINGS, STORE, STYLESHEET, TEMPLATES
 from node.middleware import bad_parameter, index_not_ready
 from node.routes_feeds import base_url
@@ -171,6 +171,9 @@ async def index(request: web.Request) -> web.Response:
         response.headers.update(waiting.headers)
         return response
     cards = [card(hit) for hit in result.hits]
+    silent = await asyncio.to_thread(peers.silent_places, store) if cards else set()
+    for item, hit in zip(cards, result.hits, strict=True):
+        item["silent"] = hit.author in silent
     pages = max(1, math.ceil(result.total / params.per_page))
     first = (result.page - 1) * params.per_page + 1
     query = params.to_query()

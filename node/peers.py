@@ -197,6 +197,23 @@ def peers(store: Store) -> dict[str, Peer]:
     return {row[0]: Peer(*row[:7], None if row[7] is None else bytes(row[7])) for row in rows}
 
 
+#: Failed polls in a row before a place's own node is said to answer no more (one failure
+#: is often a reboot or a short outage).
+SILENT_AFTER_FAILURES = 3
+
+
+def silent_places(store: Store) -> set[str]:
+    """The places whose own node, a peer of this one, failed its last polls (the search page
+    marks their results)."""
+    by_did: dict[str, list[Peer]] = {}
+    for peer in peers(store).values():
+        if peer.did:
+            by_did.setdefault(peer.did, []).append(peer)
+    return {
+        did for did, own in by_did.items() if all(p.failures >= SILENT_AFTER_FAILURES for p in own)
+    }
+
+
 def due(peer: Peer | None, now: float) -> bool:
     return peer is None or peer.next_poll <= now
 

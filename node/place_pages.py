@@ -42,9 +42,6 @@ def _updated(store: Store, record: Record) -> str | None:
 LISTINGS_PER_PAGE = 50
 #: A place that published nothing for this long is said to be perhaps out of date.
 QUIET_DAYS = 365
-#: Failed polls in a row before a place's own node is said to answer no more (one failure
-#: is often a reboot or a short outage).
-SILENT_AFTER_FAILURES = 3
 
 
 def freshness(store: Store, did: str, me: str, today: datetime.date | None = None) -> dict:
@@ -61,9 +58,9 @@ def freshness(store: Store, did: str, me: str, today: datetime.date | None = Non
         days=QUIET_DAYS
     )
     silent = None  # its own node, followed by this one, does not answer: since when
-    if did != me:
+    if did != me and did in peers.silent_places(store):
         own = [p for p in peers.peers(store).values() if p.did == did]
-        if own and all(p.failures >= SILENT_AFTER_FAILURES for p in own):
+        if own:
             last = max((p.last_success or "" for p in own), default="")
             silent = views.french_date(last) if last else "toujours"
     return {

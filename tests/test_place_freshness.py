@@ -10,7 +10,8 @@ import datetime
 
 from node import peers
 from node.home import Node
-from node.place_pages import QUIET_DAYS, SILENT_AFTER_FAILURES, freshness
+from node.peers import SILENT_AFTER_FAILURES
+from node.place_pages import QUIET_DAYS, freshness
 from protocol.keys import SigningKey
 from tests.http_helpers import serve
 
@@ -69,5 +70,28 @@ async def test_the_place_page_shows_it(node: Node) -> None:
         assert "Le nœud de ce lieu ne répond plus :" in html  # never reached: no date
         own = await (await client.get(f"/lieux/{node.key.did}")).text()
         assert "ne répond plus" not in own and "plus d'un an" not in own
+    finally:
+        await client.close()
+
+
+async def test_search_results_of_a_silent_place_say_so(node: Node) -> None:
+    silent, alive = SigningKey.generate(), SigningKey.generate()
+    for key, name in ((silent, "Atelier muet"), (alive, "Atelier vivant")):
+        node.store.append_own(key, col="profile", rid="profile", body={**PROFILE, "name": name})
+        node.store.append_own(key, col="offer", rid="laser", body={"title": f"Laser {name}"})
+    peers.remember(node.store, URL, silent.did)
+    for _ in range(SILENT_AFTER_FAILURES):
+        peers.record_failure(node.store, URL, peers.UNREACHABLE, 300, 3600)
+    assert peers.silent_places(node.store) == {silent.did}
+    client = await serve(node.settings)
+    try:
+        html = await (await client.get("/", params={"q": "laser", "col": "offer"})).text()
+        cards = {
+            name: card
+            for card in html.split('<article class="card">')[1:]
+            for name in ("muet", "vivant")
+            if f"Laser Atelier {name}" in card
+        }
+        assert "ne répond plus" in cards["muet"] and "ne répond plus" not in cards["vivant"]
     finally:
         await client.close()
