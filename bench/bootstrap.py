@@ -18,10 +18,10 @@ from pathlib import Path
 
 from bench.corpus import make_feeds
 from bench.server import serving
+from node.federation.sync import Replicator
 from node.home import create_home
 from node.settings import Settings
-from node.store import Store
-from node.sync import Replicator
+from node.store.database import Store
 from node.writer import Writer
 from protocol.keys import SigningKey
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 import hashlib
 import random
 
-from protocol.entries import Entry, sign_log
+from protocol.entries import Entry
 from protocol.keys import SigningKey
+from protocol.signing import sign_log
 
 WORDS = [
     "atelier",

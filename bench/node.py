@@ -24,8 +24,8 @@ from bench.search import make_corpus, pct
 from bench.search_http import time_http
 from bench.server import serving_process
 from node.home import create_home
-from protocol.entries import sign_log
 from protocol.keys import SigningKey
+from protocol.signing import sign_log
 
 
 def _profile(place) -> dict:  # type: ignore[no-untyped-def]

@@ -19,7 +19,8 @@ import time
 from pathlib import Path
 
 from bench.corpus import offer_body
-from node.appkeys import KEY, PUSHER, WRITER
+from node.appkeys import KEY, WRITER
+from node.federation.push_hub import PUSHER
 from tests.push_helpers import Peer, until
 
 NODES = 5

@@ -15,7 +15,7 @@ import asyncio, sys
 from pathlib import Path
 from aiohttp import web
 from node.appkeys import SEARCH
-from search import api
+from node.web import search_api as api
 from search.index import SearchIndex
 
 async def main():

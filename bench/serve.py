@@ -25,8 +25,9 @@ import aiohttp
 from bench.corpus import offer_body
 from bench.server import serving
 from node.home import create_home
-from protocol.entries import Entry, sign_log
+from protocol.entries import Entry
 from protocol.keys import SigningKey
+from protocol.signing import sign_log
 
 
 def build_feed(key: SigningKey, count: int, seed: int = 1) -> list[Entry]:

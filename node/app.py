@@ -15,24 +15,78 @@ from importlib.metadata import PackageNotFoundError, version
 from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
 
-from node import admin, openapi, pages, place_pages, push, routes_feeds, scheduler, sync
+from node import scheduler
+from node.admin import peers as admin_peers
+from node.admin import records as admin_records
+from node.admin import site as admin
+from node.admin.auth import LOGIN_PATH
+from node.admin.site import protected
 from node.appkeys import KEY, SEARCH, SETTINGS, STORE, VERSION, WRITER
-from node.client import client_address
-from node.middleware import api_middleware
+from node.client_address import client_address
+from node.display import html
+from node.federation import feed_routes, inbox, push_hub, subscriptions, sync
+from node.publishing.records import KINDS
 from node.settings import Settings
-from node.store import Store
+from node.store.database import Store
+from node.web import openapi, pages, place_pages, search_api
+from node.web.errors import error_middleware
 from node.writer import Writer
 from protocol.keys import load_key
-from search import api as search_api
 from search.index import SearchIndex, index_path
 
 log = logging.getLogger("maillage.node")
 
 
+def routes() -> list[web.RouteDef]:
+    """Every route of a node, in the order they are matched."""
+    kinds = "{kind:" + "|".join(KINDS) + "}"
+    return [
+        # the feed API and push (node.federation): what other nodes read and send
+        web.get("/.well-known/maillage", feed_routes.well_known),
+        web.get("/feeds", feed_routes.feeds),
+        web.get("/feeds/{did}/entries", feed_routes.entries),
+        web.get("/feeds/{did}/head", feed_routes.head),
+        web.get("/feeds/{did}/fork", feed_routes.fork),
+        web.post("/inbox", inbox.inbox),
+        web.post("/inbox/callback/{token}", inbox.callback_push),
+        web.get("/inbox/callback/{token}", subscriptions.challenge),
+        # the search API (node.web)
+        web.get("/api/search", search_api.handle_search),
+        web.get("/api/openapi.json", openapi.openapi),
+        # the public pages (node.web)
+        web.get("/", pages.index),
+        web.get("/search.atom", pages.search_atom),
+        web.get("/opensearch.xml", pages.opensearch),
+        web.get("/static/maillage.css", pages.stylesheet),
+        web.get("/static/favicon.svg", pages.favicon),
+        web.get("/favicon.ico", pages.favicon),  # browsers ask for it anyway
+        web.get("/lieux/{did}.atom", place_pages.place_atom),  # before /lieux/{did}
+        web.get("/lieux/{did}", place_pages.place_page),
+        web.get("/lieux/{did}/{col}/{rid}", place_pages.listing_page),
+        # the admin area (node.admin): every page but the login behind protected()
+        web.get(LOGIN_PATH, admin.login_page),
+        web.post(LOGIN_PATH, admin.login),
+        web.post("/admin/deconnexion", protected(admin.logout)),
+        web.get("/admin", protected(admin.dashboard)),
+        web.get("/admin/profil", protected(admin_records.profile_form)),
+        web.post("/admin/profil", protected(admin_records.profile_form)),
+        web.get(f"/admin/{kinds}/ajouter", protected(admin_records.record_form)),
+        web.post(f"/admin/{kinds}/ajouter", protected(admin_records.record_form)),
+        web.get(f"/admin/{kinds}/{{rid}}/modifier", protected(admin_records.record_form)),
+        web.post(f"/admin/{kinds}/{{rid}}/modifier", protected(admin_records.record_form)),
+        web.get(f"/admin/{kinds}/{{rid}}/retirer", protected(admin_records.remove)),
+        web.post(f"/admin/{kinds}/{{rid}}/retirer", protected(admin_records.remove)),
+        web.get("/admin/pairs", protected(admin_peers.peers_page)),
+        web.post("/admin/pairs/suivre", protected(admin_peers.follow)),
+        web.get("/admin/pairs/ne-plus-suivre", protected(admin_peers.unfollow)),
+        web.post("/admin/pairs/ne-plus-suivre", protected(admin_peers.unfollow)),
+    ]
+
+
 def create_app(settings: Settings) -> web.Application:
     """The node's web application, serving the home described by ``settings``."""
     app = web.Application(
-        client_max_size=settings.max_request_bytes, middlewares=[api_middleware, pages.html_errors]
+        client_max_size=settings.max_request_bytes, middlewares=[error_middleware]
     )
     app[SETTINGS] = settings
     app[VERSION] = package_version()
@@ -40,14 +94,13 @@ def create_app(settings: Settings) -> web.Application:
     app.cleanup_ctx.append(_search_index)  # after _resources: built from the open store
     scheduler.setup(app)  # after _resources: jobs start once the store is open
     scheduler.add_job(app, scheduler.Job("catch-up", lambda: app[WRITER].catch_up(), 0.5))
-    routes_feeds.setup(app)
-    pages.setup(app)
-    place_pages.setup(app)
-    openapi.setup(app)
+    html.setup(app)
     sync.setup(app)
-    push.setup(app)
-    search_api.setup(app)
+    push_hub.setup(app)
+    inbox.setup(app)
+    subscriptions.setup(app)
     admin.setup(app)
+    app.router.add_routes(routes())
     return app
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from node.settings import SETTINGS_FILE, Settings, SettingsError, render_settings_file
-from node.store import Store, StoreError
+from node.store.database import Store, StoreError
 from protocol.keys import KeyFileError, SigningKey, load_key, save_key
 
 

@@ -16,7 +16,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
-from node.store import AppendResult, Store
+from node.store.database import AppendResult, Store
 from protocol.entries import Entry
 from protocol.keys import SigningKey
 from protocol.verification import verify_lines
@@ -51,7 +51,7 @@ class Writer:
     async def append(self, entries: Sequence[Entry]) -> AppendResult:
         """Store verified entries (``Store.append``) and announce those stored."""
         result = await self.run(self.store.append, list(entries))
-        await self._announce(result.stored)
+        await self.announce(result.stored)
         if result.forks:
             await self._notify(self._fork_listeners, sorted({p.author for p in result.forks}))
         return result
@@ -59,7 +59,7 @@ class Writer:
     async def append_own(self, key: SigningKey, **record: Any) -> Entry:
         """Sign and store the node's next own entry (``Store.append_own``) and announce it."""
         entry = await self.run(lambda: self.store.append_own(key, **record))
-        await self._announce([entry])
+        await self.announce([entry])
         return entry
 
     async def catch_up(self) -> int:
@@ -73,10 +73,11 @@ class Writer:
                         self.store.lines, feed.author, seen, feed.seq - seen
                     )
                     found.extend(e for e in verify_lines(lines) if isinstance(e, Entry))
-            await self._announce(found)
+            await self.announce(found)
             return len(found)
 
-    async def _announce(self, entries: list[Entry]) -> None:
+    async def announce(self, entries: list[Entry]) -> None:
+        """Tell the listeners of entries stored on the writer thread, each once."""
         fresh = [e for e in entries if e.seq > self._announced.get(e.author, 0)]
         if not fresh:
             return

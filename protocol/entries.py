@@ -5,16 +5,13 @@ Verifying received lines is ``protocol.verification``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
 import orjson
 
-from protocol.canonical import MAX_ENTRY_BYTES, canonicalize
-from protocol.encoding import b64url_encode, hash_ref
-from protocol.errors import ProtocolError
-from protocol.keys import SigningKey
+from protocol.canonical import canonicalize
+from protocol.encoding import hash_ref
 
 SIGNING_DOMAIN = b"maillage-entry-v1\n"
 # A canonical line is {"body":B,"header":H,"sig":S}: the body's bytes start here.
@@ -111,70 +108,9 @@ def entry_id(header: dict[str, Any]) -> str:
     return hash_ref(canonicalize(header))
 
 
-def sign_entry(
-    key: SigningKey,
-    *,
-    seq: int,
-    prev: str | None,
-    col: str,
-    rid: str,
-    op: str = "put",
-    body: dict[str, Any] | None = None,
-    ts: str | None = None,
-) -> Entry:
-    """Build, sign and check a new entry of ``key``'s log."""
-    if (op == "put") != (body is not None):
-        raise ValueError("a put carries a body object; a del carries none")
-    header = {
-        "v": 1,
-        "author": key.did,
-        "seq": seq,
-        "prev": prev,
-        "ts": ts or now_ts(),
-        "op": op,
-        "col": col,
-        "rid": rid,
-        "body_hash": hash_ref(canonicalize(body)) if op == "put" else None,
-    }
-    header_bytes = canonicalize(header)
-    sig = b64url_encode(key.sign(SIGNING_DOMAIN + header_bytes))
-    line = canonicalize({"header": header, "body": body if op == "put" else None, "sig": sig})
-    if len(line) > MAX_ENTRY_BYTES:
-        raise ProtocolError("too-large", f"{len(line)} bytes, more than {MAX_ENTRY_BYTES}")
-    # Everything we sign goes through the verifier: a bug here must never reach a peer.
-    from protocol.verification import verify_line
-
-    return verify_line(line)
-
-
 def withhold(line: bytes) -> bytes:
     """``line`` (a verified entry line) with its body withheld: ``body`` null, same id and
     signature. Used after a deletion, so that a deleted record's text stops travelling."""
     obj = orjson.loads(line)
     obj["body"] = None
     return canonicalize(obj)
-
-
-def sign_log(
-    key: SigningKey,
-    records: Iterable[tuple[str, str, dict[str, Any] | None]],
-    *,
-    ts: str | None = None,
-) -> list[Entry]:
-    """Sign consecutive entries of ``key``'s log from seq 1: one ``(col, rid, body)`` each,
-    a None body making a del. For tests, benchmarks and sample data."""
-    entries: list[Entry] = []
-    for col, rid, body in records:
-        entries.append(
-            sign_entry(
-                key,
-                seq=len(entries) + 1,
-                prev=entries[-1].id if entries else None,
-                col=col,
-                rid=rid,
-                op="put" if body is not None else "del",
-                body=body,
-                ts=ts,
-            )
-        )
-    return entries

@@ -22,7 +22,7 @@ from typing import Any
 
 from whoosh.writing import IndexWriter
 
-from node.store import Store
+from node.store.database import Store
 from protocol.entries import Entry
 from protocol.state import Record
 from search.bulk import ChunkedWriter, CompactWriter

@@ -6,8 +6,8 @@ import json
 import os
 from pathlib import Path
 
-from node.cli import main
-from node.store import Store
+from node.cli.main import main
+from node.store.database import Store
 
 PROFILE = {
     "name": "La Fabrique du Périgord",

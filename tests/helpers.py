@@ -5,8 +5,9 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from protocol.entries import Entry, sign_log
+from protocol.entries import Entry
 from protocol.keys import SigningKey
+from protocol.signing import sign_log
 
 TS = "2026-11-27T08:00:00Z"
 

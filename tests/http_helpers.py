@@ -11,7 +11,8 @@ from aiohttp.test_utils import TestClient, TestServer
 from node.app import create_app
 from node.home import Node
 from node.settings import Settings
-from protocol.entries import Entry, sign_entry
+from protocol.entries import Entry
+from protocol.signing import sign_entry
 from tests.helpers import OFFER, TS
 
 NAME = "Fablab des Tests"

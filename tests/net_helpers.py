@@ -11,12 +11,12 @@ from typing import Any
 from aiohttp import web
 
 from node.app import create_app
-from node.appkeys import REPLICATOR, STORE, WRITER
-from node.cli import main
+from node.appkeys import STORE, WRITER
+from node.cli.main import main
+from node.federation.sync import REPLICATOR, Report
 from node.home import create_home
 from node.settings import Settings
-from node.store import Store
-from node.sync import Report
+from node.store.database import Store
 from protocol.keys import SigningKey
 from tests.polling import until  # noqa: F401 - re-exported for the tests
 

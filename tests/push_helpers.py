@@ -13,7 +13,7 @@ from aiohttp.test_utils import TestServer
 from node.app import create_app
 from node.home import Node, create_home
 from node.settings import Settings
-from node.store import Store
+from node.store.database import Store
 from protocol.entries import Entry
 from protocol.verification import verify_lines
 from tests.polling import until  # noqa: F401 - re-exported for the tests

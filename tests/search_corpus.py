@@ -6,7 +6,7 @@ import math
 from pathlib import Path
 from typing import Any
 
-from node.store import Store
+from node.store.database import Store
 from protocol.entries import Entry
 from protocol.keys import SigningKey
 

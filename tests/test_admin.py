@@ -19,8 +19,8 @@ import aiohttp
 import pytest
 from aiohttp.test_utils import TestClient
 
-from node import admin_auth
-from node.admin_auth import COOKIE, LOGIN_PATH, AdminAuth, create_login_link
+from node.admin import auth as admin_auth
+from node.admin.auth import COOKIE, LOGIN_PATH, AdminAuth, create_login_link
 from node.appkeys import SEARCH
 from node.home import Node, create_home
 from node.settings import Settings
@@ -599,7 +599,7 @@ async def test_unusable_sessions_file_gives_a_french_page(client: TestClient, no
 
 
 async def test_a_forked_feed_is_not_written(client: TestClient, node: Node, admin: str) -> None:
-    from protocol.entries import sign_entry
+    from protocol.signing import sign_entry
 
     first = node.store.append_own(
         node.key, col="offer", rid="a", body={"title": "A", "category": "x"}

@@ -14,7 +14,7 @@ import shutil
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from node.admin_auth import create_login_link
+from node.admin.auth import create_login_link
 from node.home import Node
 from tests.browser_support import ARGS, CHROMIUM, playwright_or_skip
 from tests.conftest import ROOT

@@ -12,8 +12,9 @@ from node.home import Node
 from node.settings import Settings
 from protocol.canonical import canonicalize
 from protocol.encoding import b64url_decode
-from protocol.entries import SIGNING_DOMAIN, entry_id, sign_entry
+from protocol.entries import SIGNING_DOMAIN, entry_id
 from protocol.keys import verifier_for
+from protocol.signing import sign_entry
 from protocol.stream import verify_stream
 from tests.helpers import OFFER, TS, key
 from tests.http_helpers import NAME, entries_url, raw_request, serve, signed_log

@@ -177,7 +177,7 @@ async def test_a_browser_meeting_a_bug_gets_a_french_page(
         assert any(r.exc_info and "secret interne" in str(r.exc_info[1]) for r in caplog.records)
 
         # even when the error page cannot be rendered: a bare French page
-        monkeypatch.setattr("node.pages.error_page", broken)
+        monkeypatch.setattr("node.web.errors.error_page", broken)
         response = await client.get("/casse", headers=page)
         assert response.status == 500 and "<h1>Erreur interne</h1>" in await response.text()
 

@@ -3,8 +3,8 @@ from __future__ import annotations
 import pytest
 
 from protocol.chains import ChainSet, ForkError
-from protocol.entries import sign_entry
 from protocol.errors import ProtocolError
+from protocol.signing import sign_entry
 from protocol.state import FeedState, fold
 from protocol.verification import verify_line
 from tests.helpers import OFFER, TS, chain, key

@@ -19,9 +19,9 @@ from hypothesis import strategies as st
 
 from node.appkeys import WRITER
 from node.home import Node
-from node.importer import import_file
-from node.listings import CGET_2019, row_to_listing
-from node.store import Store
+from node.io.csv_import import import_file
+from node.io.csv_mapping import CGET_2019, row_to_listing
+from node.store.database import Store
 from protocol.keys import SigningKey
 from search.claims import Place, find_claims, name_key, website_key
 from search.index import SearchIndex
@@ -572,7 +572,7 @@ async def test_pages_mark_claimed_and_unclaimed_listings(node: Node, tmp_path: P
 async def test_a_network_page_shows_its_listings_fifty_at_a_time(node: Node) -> None:
     """A regional network publishes hundreds of listings: its page lists them by name,
     50 a page, with links to the other pages; a wrong page number is a French error."""
-    from node.place_pages import LISTINGS_PER_PAGE
+    from node.web.place_pages import LISTINGS_PER_PAGE
 
     html_please = {"Accept": "text/html"}
 

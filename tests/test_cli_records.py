@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from node.cli import main
-from node.store import Store
-from protocol.entries import sign_entry
+from node.cli.main import main
+from node.store.database import Store
 from protocol.keys import load_key
+from protocol.signing import sign_entry
 from protocol.verification import verify_line
 from tests.cli_support import (
     LASER,

@@ -15,7 +15,7 @@ import pytest
 from aiohttp.test_utils import make_mocked_request
 
 from node.app import AccessLogger, create_app
-from node.client import forwarded_client
+from node.client_address import forwarded_client
 from node.home import Node
 from node.settings import Settings, SettingsError, render_settings_file
 from tests.http_helpers import serve

@@ -26,7 +26,7 @@ from pathlib import Path
 import pytest
 
 from node.home import create_home
-from node.store import Store
+from node.store.database import Store
 from protocol.state import fold
 from protocol.stream import verify_stream
 

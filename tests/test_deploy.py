@@ -26,9 +26,9 @@ from pathlib import Path
 
 import pytest
 
-from node.cli import build_parser
+from node.cli.main import build_parser
 from node.settings import Settings
-from node.store import Store
+from node.store.database import Store
 from protocol.keys import load_key
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -8,9 +8,10 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from protocol.encoding import b64url_decode, b64url_encode, hash_ref
-from protocol.entries import SIGNING_DOMAIN, entry_id, sign_entry
+from protocol.entries import SIGNING_DOMAIN, entry_id
 from protocol.errors import ProtocolError
 from protocol.keys import SigningKey
+from protocol.signing import sign_entry
 from protocol.verification import verify_line
 from tests.helpers import OFFER, TS, chain, key
 from tests.strategies import bodies

@@ -16,12 +16,13 @@ from pathlib import Path
 
 import pytest
 
-from node import export as formats
-from node.cli import main
+from node.cli.main import main
 from node.home import Node, create_home
-from node.importer import import_file
-from node.listings import CGET_2019
-from protocol.entries import sign_entry, withhold
+from node.io import export as formats
+from node.io.csv_import import import_file
+from node.io.csv_mapping import CGET_2019
+from protocol.entries import withhold
+from protocol.signing import sign_entry
 from protocol.verification import verify_line
 from tests.cli_support import LASER, PROFILE, VISIERES, clean_environment, run
 from tests.conftest import shared_path
@@ -357,8 +358,8 @@ def test_the_2019_census_exports_1512_listing_rows(tmp_path, capsys):
 
 
 def test_progress_is_drawn_only_for_big_exports(monkeypatch):
-    from node.commands.common import ProgressBar
-    from node.commands.export import PROGRESS_FROM
+    from node.cli.common import ProgressBar
+    from node.cli.export import PROGRESS_FROM
 
     stream = io.StringIO()
     monkeypatch.setattr("sys.stderr", stream)

@@ -11,8 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from protocol import verification
-from protocol.entries import sign_entry
 from protocol.errors import ProtocolError
+from protocol.signing import sign_entry
 from protocol.verification import _exact_check, _fast_check_c, _fast_check_py
 from tests.helpers import OFFER, TS, key
 from tests.strategies import bodies

@@ -18,8 +18,8 @@ import orjson
 import pytest
 from aiohttp import web
 
-from node import fetch, peers
-from node.appkeys import REPLICATOR
+from node.federation import fetch, peers
+from node.federation.sync import REPLICATOR
 from protocol.entries import Entry
 from tests.helpers import OFFER, chain, key
 from tests.http_helpers import serve_on_loopback

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from node.cli import main
+from node.cli.main import main
 from node.home import Node, create_home
-from node.importer import import_file
-from node.listings import CGET_2019, families_of, normalise_website
+from node.io.csv_import import import_file
+from node.io.csv_mapping import CGET_2019, families_of, normalise_website
 from protocol.records import Listing, validate_record
 from search.index import open_for_node
 from search.model import parse_params

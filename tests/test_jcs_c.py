@@ -134,7 +134,7 @@ def test_not_bytes() -> None:
 
 def test_entry_returns_signature_and_body_hash() -> None:
     from protocol.encoding import b64url_decode
-    from protocol.entries import sign_entry
+    from protocol.signing import sign_entry
     from tests.helpers import OFFER, TS, key
 
     put = sign_entry(key("a"), seq=1, prev=None, col="offer", rid="x", body=OFFER, ts=TS)

@@ -235,7 +235,7 @@ async def test_french_404_pages(site, node: Node):
 def test_long_facet_groups_show_the_first_values_and_keep_the_rest_one_click_away():
     """A search over the census spans ~100 departments: the 8 most frequent are shown, the
     chosen one too, the others behind « Voir les autres » (a <details>, no script)."""
-    from node.pages import FACET_SHOWN, _facets
+    from node.web.pages import FACET_SHOWN, _facets
     from search.model import Facet, SearchResult, parse_params
 
     departments = [Facet(f"{n:02d}", f"Département {n}", 100 - n) for n in range(1, 21)]
@@ -250,7 +250,7 @@ def test_long_facet_groups_show_the_first_values_and_keep_the_rest_one_click_awa
 
 
 def test_counts_are_written_the_french_way():
-    from node.views import number
+    from node.display.record_text import number
 
     nnbsp = "\u202f"  # what French typography puts between thousands
     assert [number(n) for n in (0, 999, 1123, 1_000_000)] == [
@@ -264,7 +264,7 @@ def test_counts_are_written_the_french_way():
 def test_every_template_is_read_once_at_start():
     """A template changed on disk under a running node (an upgrade in place) is not mixed
     with the code that was started; a broken template fails the start, not a visitor."""
-    from node.pages import environment
+    from node.display.html import environment
 
     env = environment()
     assert not env.auto_reload
@@ -274,7 +274,7 @@ def test_every_template_is_read_once_at_start():
 
 
 def test_conditions_read_as_french():
-    from node.views import conditions_full
+    from node.display.record_text import conditions_full
 
     body = {
         "conditions": {"limits": {"lead_time_days": 1, "notice_days": 3, "max_quantity": 12000}},

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import datetime
 
-from node import peers
+from node.federation import peers
+from node.federation.peers import SILENT_AFTER_FAILURES
 from node.home import Node
-from node.peers import SILENT_AFTER_FAILURES
-from node.place_pages import QUIET_DAYS, freshness
+from node.web.place_pages import QUIET_DAYS, freshness
 from protocol.keys import SigningKey
 from tests.http_helpers import serve
 

@@ -11,8 +11,10 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
-import node.push
-from node.appkeys import KEY, PUSHER, STORE, SUBSCRIBER, WRITER
+import node.federation.push_client
+from node.appkeys import KEY, STORE, WRITER
+from node.federation.push_hub import PUSHER
+from node.federation.subscriptions import SUBSCRIBER
 from node.home import Node
 from node.scheduler import JOBS
 from node.settings import Settings
@@ -149,7 +151,7 @@ async def test_the_lease_is_clamped_and_ends(hub, hub_node: Node, monkeypatch) -
         assert fake.checks[0]["lease_seconds"] == str(TEN_DAYS)
         (expires,) = pusher.subscribers[hub_node.key.did].values()
         assert abs(expires - (time.time() + TEN_DAYS)) < 60
-        monkeypatch.setattr(node.push, "now", lambda: expires + 1)
+        monkeypatch.setattr(node.federation.push_client, "now", lambda: expires + 1)
         assert pusher.callbacks(hub_node.key.did) == []  # no push after the lease
         assert await pusher.expire() == 1
         assert hub.server.app[STORE].query("SELECT * FROM push_subscribers") == []

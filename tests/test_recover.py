@@ -19,10 +19,10 @@ import orjson
 import pytest
 from aiohttp import web
 
-from node import recover
+from node.federation import recover
 from node.home import open_home
-from node.store import Store
-from protocol.entries import sign_entry
+from node.store.database import Store
+from protocol.signing import sign_entry
 from tests.helpers import OFFER
 from tests.http_helpers import serve_on_loopback
 from tests.net_helpers import LiveNode, cli

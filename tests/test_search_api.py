@@ -165,7 +165,7 @@ async def test_cli_search_and_reindex(node: Node, tmp_path: Path):
 
 async def test_the_search_page_puts_extra_facet_values_in_a_details(served, monkeypatch):
     client, _ = served
-    monkeypatch.setattr("node.pages.FACET_SHOWN", 1)
+    monkeypatch.setattr("node.web.pages.FACET_SHOWN", 1)
     html = await (await client.get("/", params={"col": "offer"})).text()
     departments = html.split('id="facette-department"', 1)[1].split("</section>", 1)[0]
     assert departments.count("<li>") == 3  # Dordogne, Gironde, Rhône

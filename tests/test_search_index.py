@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from protocol.entries import sign_entry
+from protocol.signing import sign_entry
 from search.analysis import stems
 from search.index import SearchIndex
 from search.model import SearchResult, parse_params

@@ -7,7 +7,7 @@ import re
 from hypothesis import given
 from hypothesis import strategies as st
 
-from node.slugs import MAX_SLUG, slugify, unique_slug
+from node.publishing.slugs import MAX_SLUG, slugify, unique_slug
 from protocol.header import RID_RE
 
 SLUG_RE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")

@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
-import node.store
+import node.store.database
 from node.home import create_home
-from node.migrations import MIGRATIONS
-from node.store import Store, StoreError
-from protocol.entries import sign_entry
+from node.store.database import Store, StoreError
+from node.store.migrations import MIGRATIONS
+from protocol.signing import sign_entry
 from protocol.stream import verify_stream
 from protocol.verification import verify_line
 from tests.helpers import OFFER, TS, chain, key
@@ -160,7 +160,7 @@ def test_migrations_apply_once_and_reopening_keeps_everything(tmp_path, monkeypa
     assert first.schema_version == len(MIGRATIONS)
     first.close()
     extra = (len(MIGRATIONS) + 1, "CREATE TABLE notes (id INTEGER PRIMARY KEY, text TEXT)")
-    monkeypatch.setattr(node.store, "MIGRATIONS", (*MIGRATIONS, extra))
+    monkeypatch.setattr(node.store.database, "MIGRATIONS", (*MIGRATIONS, extra))
     for _ in range(2):
         again = Store(path)
         assert again.schema_version == len(MIGRATIONS) + 1

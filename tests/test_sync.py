@@ -9,7 +9,7 @@ import aiohttp
 import orjson
 import pytest
 
-from node import peers
+from node.federation import peers
 from protocol.entries import Entry
 from protocol.verification import verify_lines
 from tests.helpers import OFFER
@@ -59,7 +59,7 @@ async def test_replication_across_four_nodes(net: dict[str, LiveNode]) -> None:
     status, out, _ = await cli("follow", "--home", b.home, a.url)
     assert status == 0 and "déjà" in out  # following again changes nothing
     status, _, err = await cli("follow", "--home", a.home, a.url)
-    assert status == 2 and "soi-même" in err
+    assert status == 2 and "lui-même" in err
 
     # One hop: B copies A. Two hops, in one round: C copies B, learns B follows A, copies A.
     report = await b.sync()

@@ -14,9 +14,10 @@ from typing import Any
 import pytest
 
 from protocol.encoding import hash_ref
-from protocol.entries import SIGNING_DOMAIN, sign_entry
+from protocol.entries import SIGNING_DOMAIN
 from protocol.errors import ERROR_CODES, ProtocolError
 from protocol.keys import SigningKey
+from protocol.signing import sign_entry
 from protocol.stream import check_line, verify_stream
 
 VECTORS_DIR = Path(__file__).resolve().parent / "vectors"

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from node.cli import main
+from node.cli.main import main
 from protocol.stream import read_lines
 from tests.helpers import OFFER, chain, key
 

@@ -6,7 +6,7 @@ Run from anywhere with the project's interpreter::
 
 The output is deterministic (fixed seeds, fixed timestamps, Ed25519 signatures are
 deterministic). Valid entries are made with the project's own signer
-(:func:`protocol.entries.sign_entry`); invalid lines are crafted by hand, byte by byte where
+(:func:`protocol.signing.sign_entry`); invalid lines are crafted by hand, byte by byte where
 needed. Every case is checked against the reference verifier (:func:`protocol.stream.check_line`
 for single lines, :func:`protocol.stream.verify_stream` for streams) before anything is
 written: a case whose verdict differs from the one stated here stops the generator with an
@@ -29,9 +29,10 @@ import rfc8785
 
 from protocol.canonical import MAX_ENTRY_BYTES, canonicalize
 from protocol.encoding import b64url_decode, b64url_encode, hash_ref
-from protocol.entries import SIGNING_DOMAIN, Entry, sign_entry
+from protocol.entries import SIGNING_DOMAIN, Entry
 from protocol.errors import ERROR_CODES, ProtocolError
 from protocol.keys import DID_PREFIX, SigningKey, did_from_public_bytes
+from protocol.signing import sign_entry
 from protocol.stream import check_line, verify_stream
 
 OUTPUT = Path(__file__).with_name("entries.json")

@@ -1,0 +1,129 @@
+"""``maillage serve``: serve the node's feeds (and its page) over HTTP until stopped."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import errno
+import logging
+import os
+import signal
+import socket
+import sys
+
+from aiohttp import web
+
+from node.app import AccessLogger, create_app
+from node.cli.common import CommandError, add_home_argument, open_node
+from node.federation import recover
+from node.settings import Settings
+from node.store.database import StoreError
+from protocol.keys import KeyFileError
+
+LOG_LEVELS = ("debug", "info", "warning", "error")
+#: Seconds the server waits for requests in progress when it is asked to stop.
+SHUTDOWN_SECONDS = 5.0
+
+log = logging.getLogger("maillage.serve")
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "serve",
+        help="servir le flux signé du lieu en HTTP",
+        description=(
+            "Sert en HTTP le flux signé du lieu et les flux qu'il détient, ainsi qu'une page "
+            "de présentation, jusqu'à Ctrl-C (ou SIGTERM). Les options l'emportent sur le "
+            "fichier de réglages et l'environnement."
+        ),
+    )
+    add_home_argument(parser)
+    parser.add_argument("--host", metavar="ADRESSE", help="adresse d'écoute (réglage host)")
+    parser.add_argument(
+        "--port", type=int, metavar="PORT", help="port d'écoute, 0 pour un port libre (port)"
+    )
+    parser.add_argument(
+        "--poll-seconds",
+        type=int,
+        metavar="N",
+        help="intervalle d'interrogation des pairs suivis, en secondes (poll_seconds)",
+    )
+    parser.add_argument(
+        "--log-level", choices=LOG_LEVELS, help="niveau de détail du journal (log_level)"
+    )
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    overrides = {
+        name: value
+        for name in ("host", "port", "poll_seconds", "log_level")
+        if (value := getattr(args, name)) is not None
+    }
+    with open_node(args, **overrides) as node:  # checks settings, key and store up front
+        settings = node.settings
+    logging.basicConfig(
+        stream=sys.stderr,
+        level=settings.log_level.upper(),
+        format="%(asctime)s %(levelname)s %(name)s : %(message)s",
+        datefmt="%Y-%m-%dT%H:%M:%S",
+    )
+    return asyncio.run(serve(settings))
+
+
+async def serve(settings: Settings) -> int:
+    """Serve until SIGINT or SIGTERM; the one stdout line gives the address."""
+    runner = web.AppRunner(
+        create_app(settings),
+        access_log_class=AccessLogger,
+        access_log=logging.getLogger("maillage.access"),
+        shutdown_timeout=SHUTDOWN_SECONDS,
+    )
+    try:
+        await runner.setup()
+    except (StoreError, KeyFileError, OSError) as exc:
+        raise CommandError(f"impossible de démarrer le nœud : {exc}") from None
+    try:
+        site = web.TCPSite(runner, settings.host, settings.port)
+        try:
+            await site.start()
+        except OSError as exc:
+            raise CommandError(
+                f"impossible d'écouter sur {settings.host}:{settings.port} : {_why(exc)}"
+            ) from None
+        port = runner.addresses[0][1]
+        host = f"[{settings.host}]" if ":" in settings.host else settings.host
+        print(f"Nœud Maillage « {settings.name} » en service sur http://{host}:{port}/", flush=True)
+        # A restored old backup: log it if the peers hold more of the place's own feed.
+        check = asyncio.create_task(recover.warn_if_behind(runner.app))
+        await _until_stopped()
+        check.cancel()
+        await asyncio.gather(check, return_exceptions=True)
+        log.info("arrêt demandé, fermeture du nœud")
+    finally:
+        await runner.cleanup()
+    return 0
+
+
+def _why(exc: OSError) -> str:
+    reasons = {
+        errno.EADDRINUSE: "ce port est déjà pris (un autre nœud tourne-t-il déjà ?)",
+        errno.EACCES: "permission refusée (les ports sous 1024 demandent des droits)",
+        errno.EADDRNOTAVAIL: "cette adresse n'appartient pas à cette machine",
+    }
+    if exc.errno in reasons:
+        return reasons[exc.errno]
+    if isinstance(exc, socket.gaierror):
+        return "nom d'hôte inconnu"
+    return os.strerror(exc.errno) if exc.errno else str(exc)
+
+
+async def _until_stopped() -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        # Where signal handlers are not supported, Ctrl-C raises KeyboardInterrupt instead.
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(signum, stop.set)
+    await stop.wait()

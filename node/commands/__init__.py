@@ -1,1 +1,0 @@
-"""One module per ``maillage`` subcommand; each exposes ``register(subparsers)``."""

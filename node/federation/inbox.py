@@ -1,0 +1,232 @@
+"""``POST /inbox``: subscription requests and pushes of entries, rate-limited per address.
+
+- ``Content-Type: application/json`` (or a form): a subscription request
+  ``{"mode": "subscribe"|"unsubscribe", "callback": URL, "feeds": [did, …],
+  "lease_seconds": N}``, answered 202 at once; the intent is checked afterwards
+  (``node.push``).
+- ``Content-Type: application/x-ndjson``: a push, one signed entry per line. Every line is
+  verified; if one fails, nothing is kept (400). Entries of feeds this node holds are stored
+  through the writer (202, and relayed to this node's own subscribers); a push holding none
+  of them is refused (403) and nothing is kept.
+
+``POST /inbox/callback/{token}`` takes pushes the same way, sent by a node this node
+subscribed to (``node.subscriptions``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+import orjson
+from aiohttp import web
+from yarl import URL
+
+from node.api_errors import ApiError, error_response, json_response
+from node.appkeys import KEY, SETTINGS, STORE, WRITER
+from node.client_address import client_address
+from node.federation.push_hub import PUSHER, SubscriptionRequest
+from node.federation.subscriptions import SUBSCRIBER
+from protocol.errors import ProtocolError
+from protocol.keys import public_bytes_from_did
+from protocol.verification import verify_lines
+
+NDJSON = "application/x-ndjson"
+FORMS = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
+MAX_FEEDS = 1000
+MAX_CALLBACK_LENGTH = 2000
+
+
+class RateLimiter:
+    """A token bucket per client address (behind a trusted proxy, the forwarded one):
+    ``burst`` at once, ``per_minute`` sustained."""
+
+    def __init__(self, per_minute: int, burst: int, max_addresses: int = 10_000) -> None:
+        self.rate = per_minute / 60.0
+        self.burst = float(burst)
+        self.max_addresses = max_addresses
+        self._buckets: dict[str, tuple[float, float]] = {}  # address → (tokens, at)
+
+    def wait(self, address: str) -> float:
+        """0 if a request from ``address`` may go now (and count it), else seconds to wait."""
+        moment = time.monotonic()
+        tokens, at = self._buckets.pop(address, (self.burst, moment))
+        tokens = min(self.burst, tokens + (moment - at) * self.rate)
+        if len(self._buckets) >= self.max_addresses:  # forget the least recently seen
+            del self._buckets[next(iter(self._buckets))]
+        if tokens < 1.0:
+            self._buckets[address] = (tokens, moment)
+            return (1.0 - tokens) / self.rate
+        self._buckets[address] = (tokens - 1.0, moment)
+        return 0.0
+
+
+#: The rate limit of ``POST /inbox``, per remote address.
+INBOX_LIMITER = web.AppKey("inbox_limiter", RateLimiter)
+
+
+def setup(app: web.Application) -> None:
+    settings = app[SETTINGS]
+    app[INBOX_LIMITER] = RateLimiter(settings.inbox_per_minute, settings.inbox_burst)
+
+
+def _limited(request: web.Request) -> web.Response | None:
+    """A 429 answer (with Retry-After) when the caller's address is over its rate."""
+    wait = request.app[INBOX_LIMITER].wait(client_address(request))
+    if not wait:
+        return None
+    response = error_response(
+        429, "too-many-requests", "Trop de requêtes sur /inbox ; ralentissez."
+    )
+    response.headers["Retry-After"] = str(max(1, int(wait + 0.999)))
+    return response
+
+
+async def inbox(request: web.Request) -> web.Response:
+    if limited := _limited(request):
+        return limited
+    if request.content_type == NDJSON:
+        return await receive_push(request)
+    if request.content_type == "application/json" or request.content_type in FORMS:
+        wanted = await parse_subscription(request)
+        request.app[PUSHER].request(wanted)
+        return json_response(
+            {
+                "mode": wanted.mode,
+                "callback": wanted.callback,
+                "feeds": list(wanted.feeds),
+                "lease_seconds": wanted.lease_seconds,
+                "status": "verification",
+            },
+            status=202,
+        )
+    raise ApiError(
+        415,
+        "unsupported-media-type",
+        "Type de contenu non pris en charge : application/x-ndjson (entrées) ou "
+        "application/json (abonnement).",
+    )
+
+
+async def callback_push(request: web.Request) -> web.Response:
+    if limited := _limited(request):
+        return limited
+    if not request.app[SUBSCRIBER].knows(request.match_info["token"]):
+        raise ApiError(404, "unknown-subscription", "Ce nœud n'a pas demandé cet abonnement.")
+    if request.content_type != NDJSON:
+        raise ApiError(415, "unsupported-media-type", "Seul application/x-ndjson est accepté.")
+    return await receive_push(request)
+
+
+async def receive_push(request: web.Request) -> web.Response:
+    body = await request.read()  # at most client_max_size bytes, else 413
+    lines = body.split(b"\n")
+    if lines and not lines[-1]:
+        lines.pop()
+    if not lines:
+        raise ApiError(400, "empty-push", "Aucune entrée reçue.")
+    results = await asyncio.to_thread(verify_lines, lines)
+    for number, result in enumerate(results, 1):
+        if isinstance(result, ProtocolError):
+            raise ApiError(
+                400,
+                "invalid-entry",
+                f"Ligne {number} refusée ({result.code}) : rien n'a été gardé.",
+            )
+    entries: list[Any] = results
+    store = request.app[STORE]
+    authors = {entry.author for entry in entries}
+    held = await asyncio.to_thread(lambda: {a for a in authors if store.feed(a) is not None})
+    kept = [entry for entry in entries if entry.author in held]
+    if not kept:
+        raise ApiError(
+            403,
+            "feed-not-held",
+            "Ce nœud ne réplique pas ce flux : entrées refusées, rien n'a été gardé.",
+        )
+    result = await request.app[WRITER].append(kept)
+    refused = [
+        {"author": e.author, "seq": e.seq, "reason": reason} for e, reason in result.refused
+    ] + [
+        {"author": e.author, "seq": e.seq, "reason": "feed not held"}
+        for e in entries
+        if e.author not in held
+    ]
+    return json_response(
+        {
+            "stored": len(result.stored),
+            "duplicates": result.duplicates,
+            "forks": len(result.forks),
+            "refused": refused[:100],
+        },
+        status=202,
+    )
+
+
+async def parse_subscription(request: web.Request) -> SubscriptionRequest:
+    """The subscription request in the body; 400 if it is not one."""
+    if request.content_type == "application/json":
+        try:
+            data = orjson.loads(await request.read())
+        except orjson.JSONDecodeError:
+            raise ApiError(400, "bad-json", "Le corps n'est pas du JSON valide.") from None
+        if not isinstance(data, dict):
+            raise ApiError(400, "bad-subscription", "La demande doit être un objet JSON.")
+        feeds = data.get("feeds")
+    else:
+        form = await request.post()
+        data = {name: form.get(name) for name in ("mode", "callback", "lease_seconds")}
+        feeds = [f for value in form.getall("feeds", []) for f in str(value).split(",") if f]
+    mode = data.get("mode")
+    if mode not in ("subscribe", "unsubscribe"):
+        raise ApiError(400, "bad-mode", "mode doit valoir « subscribe » ou « unsubscribe ».")
+    return SubscriptionRequest(
+        mode,
+        check_callback(data.get("callback")),
+        _feeds(feeds, () if mode == "unsubscribe" else (request.app[KEY].did,)),
+        _lease(data.get("lease_seconds"), request.app[SETTINGS].push_lease_seconds),
+    )
+
+
+def check_callback(callback: object) -> str:
+    """An absolute http(s) URL with a host, no credentials, no fragment."""
+    problem = ApiError(400, "bad-callback", "callback doit être une adresse http(s) complète.")
+    if not isinstance(callback, str) or not 0 < len(callback) <= MAX_CALLBACK_LENGTH:
+        raise problem
+    try:
+        url = URL(callback)
+    except ValueError:
+        raise problem from None
+    if url.scheme not in ("http", "https") or not url.host or url.user or url.fragment:
+        raise problem
+    return callback
+
+
+def _feeds(feeds: object, default: tuple[str, ...]) -> tuple[str, ...]:
+    """The feeds named; none: this node's own (subscribe) or every one (unsubscribe)."""
+    if feeds is None or feeds == []:
+        return default
+    if not isinstance(feeds, list) or len(feeds) > MAX_FEEDS:
+        raise ApiError(400, "bad-feeds", f"feeds doit être une liste d'au plus {MAX_FEEDS} did.")
+    for did in feeds:
+        try:
+            if not isinstance(did, str):
+                raise ValueError(did)
+            public_bytes_from_did(did)
+        except (ProtocolError, ValueError):
+            raise ApiError(
+                400, "bad-feeds", f"identifiant de flux invalide : {did!r:.80}"
+            ) from None
+    return tuple(dict.fromkeys(feeds))
+
+
+def _lease(value: object, longest: int) -> int:
+    """The lease asked (default: the longest), clamped to ``longest``."""
+    if value is None or value == "":
+        return longest
+    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) < 16:
+        value = int(value)
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise ApiError(400, "bad-lease", "lease_seconds doit être un nombre entier positif.")
+    return min(value, longest)

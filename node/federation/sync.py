@@ -1,0 +1,312 @@
+"""Pull replication: copy, verify and store the feeds this node wants, from any peer holding them.
+
+A round (:meth:`Replicator.run_once`, called by the scheduler every few seconds, by
+``maillage sync``, or directly by tests):
+
+1. the wanted feeds are computed from the follow graph held (``node.peers``): the feeds this
+   node follows and, up to ``max_hops``, the feeds those follow;
+2. every source URL given for a wanted feed that is due (per-peer ``next_poll``: the poll
+   interval with jitter, or the backoff after failures) answers ``GET /feeds``
+   (conditional, with the validator of its last answer);
+3. each wanted feed that some source holds further than this node is fetched from the
+   source holding the most (then the others, if it fails), page by page from one entry
+   before the local head (so that a different entry at the head is seen: a fork), every
+   line verified (in a thread) and stored through the writer, whose listeners (push, search
+   index) hear the new entries;
+4. when new follow records widened the wanted set, the new sources are polled in the same
+   round (at most ``max_hops`` more passes), so a new node bootstraps in one round.
+
+Signatures make the source irrelevant: a peer can only withhold, never forge. Each peer's
+outcome is recorded (``ok``, ``unreachable``, ``error: …``) with exponential backoff.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+
+from node import scheduler
+from node.appkeys import KEY, SETTINGS, STORE, WRITER
+from node.federation import fetch, peers
+from node.federation.fetch import FetchError
+from node.settings import Settings
+from node.store.database import AppendResult, Store
+from node.tasks import BackgroundTasks
+from protocol.entries import Entry
+from protocol.errors import ProtocolError
+from protocol.verification import verify_lines
+
+log = logging.getLogger("maillage.sync")
+#: Page validators remembered between rounds (a 304 means: nothing new on that page).
+MAX_ETAGS = 10_000
+
+
+@dataclass(slots=True)
+class Report:
+    """What a round did: sources polled, entries stored, forks found, peers that failed."""
+
+    polled: list[str] = field(default_factory=list)
+    stored: int = 0
+    forks: list[str] = field(default_factory=list)
+    failed: dict[str, str] = field(default_factory=dict)
+    validators: dict[str, tuple[str, bytes]] = field(default_factory=dict)
+
+
+class Replicator:
+    def __init__(self, store: Store, me: str, settings: Settings, sink: peers.Sink) -> None:
+        self.store = store
+        self.me = me
+        self.settings = settings
+        self.sink = sink
+        self._round = asyncio.Lock()
+        self._etags: dict[str, str] = {}
+
+    async def run_once(self, *, force: bool = False) -> Report:
+        """One replication round; ``force`` polls every source, due or not."""
+        async with self._round:
+            settings = self.settings
+            report = Report()
+            listings: dict[str, dict[str, int]] = {}
+            semaphore = asyncio.Semaphore(settings.sync_concurrency)
+            client = fetch.session(settings.sync_connect_seconds, settings.sync_total_seconds)
+            async with client:
+                known: set[str] | None = None
+                for _ in range(settings.max_hops + 1):
+                    wanted = await self._read(
+                        peers.wanted_feeds, self.store, self.me, settings.max_hops
+                    )
+                    table = await self._read(peers.peers, self.store)
+                    now = time.time()
+                    sources = [
+                        url
+                        for item in wanted.values()
+                        for url in item.urls
+                        if url not in report.polled and (force or peers.due(table.get(url), now))
+                    ]
+                    sources = list(dict.fromkeys(sources))
+                    if not sources and known in (None, set(wanted)):
+                        break
+                    known = set(wanted)
+                    report.polled.extend(sources)
+
+                    await asyncio.gather(
+                        *(
+                            self._poll(client, url, table.get(url), listings, report, semaphore)
+                            for url in sources
+                        )
+                    )
+                    await asyncio.gather(
+                        *(
+                            self._pull(client, i, listings, report, semaphore)
+                            for i in wanted.values()
+                        )
+                    )
+            for url in report.polled:
+                if url in report.failed:
+                    await self._failed(url, report.failed[url])
+                else:
+                    etag, body = report.validators.get(url, (None, None))
+                    update = functools.partial(
+                        peers.record_success,
+                        self.store,
+                        url,
+                        settings.poll_seconds,
+                        etag=etag,
+                        body=body,
+                    )
+                    await self.sink.run(update)
+            return report
+
+    async def _read(self, function: Callable[..., Any], *args: Any) -> Any:
+        return await asyncio.to_thread(function, *args)
+
+    async def _poll(
+        self,
+        client: aiohttp.ClientSession,
+        url: str,
+        peer: peers.Peer | None,
+        listings: dict[str, dict[str, int]],
+        report: Report,
+        semaphore: asyncio.Semaphore,
+    ) -> None:
+        """``GET /feeds`` of one source; its listing (did → seq) goes into ``listings``."""
+        cached = peer.feeds_body if peer is not None else None
+        etag = peer.feeds_etag if peer is not None and cached is not None else None
+        try:
+            async with semaphore:
+                answer = await fetch.get(
+                    client, f"{url}/feeds", etag=etag, max_bytes=self.settings.max_response_bytes
+                )
+            body = cached if answer.status == 304 else answer.body
+            if body is None:
+                raise FetchError("réponse 304 sans demande conditionnelle")
+            listings[url] = fetch.parse_listing(body)
+        except FetchError as exc:
+            report.failed[url] = _status(exc)
+            return
+        if answer.status == 200 and answer.etag:
+            report.validators[url] = (answer.etag, body)
+
+    async def _pull(
+        self,
+        client: aiohttp.ClientSession,
+        item: peers.Wanted,
+        listings: dict[str, dict[str, int]],
+        report: Report,
+        semaphore: asyncio.Semaphore,
+    ) -> None:
+        """Bring one wanted feed up to the highest seq any source listed."""
+        did = item.did
+        if await self._read(self.store.fork, did) is not None:
+            return  # frozen: nothing more is accepted from this feed
+        head = await self._read(self.store.feed, did)
+        local = head.seq if head is not None else 0
+        preferred = {url: rank for rank, url in enumerate([*item.urls, *item.via])}
+        candidates = sorted(
+            (
+                (-listing[did], preferred.get(url, len(preferred)), url)
+                for url, listing in listings.items()
+                if listing.get(did, 0) > local and url not in report.failed
+            ),
+        )
+        for negative_seq, _, url in candidates:
+            try:
+                async with semaphore:
+                    done = await self._fetch_feed(client, url, did, local, -negative_seq, report)
+            except FetchError as exc:
+                report.failed[url] = _status(exc)
+                continue
+            if done:
+                return
+            head = await self._read(self.store.feed, did)
+            local = head.seq if head is not None else 0
+
+    async def _fetch_feed(
+        self,
+        client: aiohttp.ClientSession,
+        url: str,
+        did: str,
+        local: int,
+        remote: int,
+        report: Report,
+    ) -> bool:
+        """Fetch ``did`` from ``url`` up to ``remote``; True when there is nothing more to do
+        (up to date, or frozen by a fork). Raises :class:`FetchError` on a bad answer."""
+        after = max(0, local - 1)  # one entry of overlap: a different head is a fork
+        while after < remote:
+            page = f"{url}/feeds/{did}/entries?after={after}"
+            answer = await fetch.get(
+                client,
+                page,
+                etag=self._etags.get(page),
+                max_bytes=self.settings.max_response_bytes,
+                lines=True,
+            )
+            if answer.status == 304 or not answer.lines:
+                return False
+            results = await asyncio.to_thread(verify_lines, answer.lines)
+            good: list[Entry] = []
+            problem = None
+            for result in results:
+                if isinstance(result, ProtocolError):
+                    problem = f"entrée invalide ({result.code})"
+                    break
+                if result.author != did or result.seq <= after:
+                    problem = "entrée hors de la page demandée"
+                    break
+                good.append(result)
+            stored = await self.sink.append(good) if good else AppendResult()
+            report.stored += len(stored.stored)
+            if stored.forks:
+                for proof in stored.forks:
+                    log.error(
+                        "FOURCHE : le flux %s a signé deux entrées n° %d (%s et %s), reçues "
+                        "de %s ; le flux est gelé, la preuve est gardée",
+                        proof.author,
+                        proof.seq,
+                        proof.first.id,
+                        proof.second.id,
+                        url,
+                    )
+                report.forks.append(did)
+                return True
+            if any("frozen" in reason for _, reason in stored.refused):
+                return True
+            if problem is None and stored.refused:
+                problem = "entrée refusée (chaîne rompue)"
+            if problem is not None:
+                raise FetchError(problem)
+            if good[-1].seq <= after:
+                raise FetchError("page sans progrès")
+            after = good[-1].seq
+            if answer.etag and not answer.truncated:
+                if len(self._etags) >= MAX_ETAGS:
+                    self._etags.clear()
+                self._etags[page] = answer.etag
+        return True
+
+    async def _failed(self, url: str, status: str) -> None:
+        settings = self.settings
+        log.warning("pair %s : %s", url, peers.status_label(status))
+        await self.sink.run(
+            peers.record_failure,
+            self.store,
+            url,
+            status,
+            settings.poll_seconds,
+            settings.backoff_max_seconds,
+        )
+
+
+def _status(error: FetchError) -> str:
+    return peers.UNREACHABLE if error.unreachable else f"error: {error}"
+
+
+# -- the application ---------------------------------------------------------------------
+
+
+#: The pull replicator, built when the application starts.
+REPLICATOR = web.AppKey("replicator", Replicator)
+
+
+def setup(app: web.Application) -> None:
+    """Build the replicator when the app starts; poll every few seconds unless turned off."""
+    app.cleanup_ctx.append(_replicator)
+    settings = app[SETTINGS]
+    if settings.polling:
+        tick = max(1.0, min(float(settings.poll_seconds), 30.0))
+        run: Callable[[], Awaitable[Report]] = lambda: app[REPLICATOR].run_once()  # noqa: E731
+        scheduler.add_job(app, scheduler.Job("sync", run, tick, jitter=tick / 10))
+
+
+async def _replicator(app: web.Application) -> AsyncIterator[None]:
+    me = app[KEY].did
+    replicator = app[REPLICATOR] = Replicator(app[STORE], me, app[SETTINGS], app[WRITER])
+    rounds = BackgroundTasks()
+
+    def on_entries(entries: list[Entry]) -> None:
+        """An own follow or unfollow (from the admin area, or from « maillage follow » seen
+        by the writer's catch-up) acts at once, not at the next poll."""
+        if not rounds.closed and any(e.author == me and e.col == "follow" for e in entries):
+            rounds.spawn(_round_now(replicator))
+
+    app[WRITER].add_listener(on_entries)
+    try:
+        yield
+    finally:
+        await rounds.close()
+
+
+async def _round_now(replicator: Replicator) -> None:
+    try:
+        await replicator.run_once()
+    except Exception:  # logged like a failed job, never raised into the writer
+        log.exception("copie après un nouveau suivi impossible")

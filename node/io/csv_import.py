@@ -1,0 +1,135 @@
+"""Import a CSV file of places as ``listing`` records of the importing node's own log.
+
+Each row becomes one record (rid ``<prefix>-<source id>``, see :mod:`node.listings`). A row
+that cannot be a listing is skipped with its line number and the reason, never fatal.
+Re-importing updates: a record whose body is unchanged is not written again. Entries are
+signed and stored in batches, one transaction per batch.
+"""
+
+from __future__ import annotations
+
+import csv
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from node.home import Node
+from node.io.csv_mapping import Mapping, RowError, row_to_listing
+
+BATCH = 250
+COL = "listing"
+
+
+class ImportFileError(ValueError):
+    """The file cannot be imported at all (unreadable, wrong columns); the message says why."""
+
+
+@dataclass
+class Summary:
+    """What an import did. ``skipped`` and ``notes`` are ``(line, reason)`` pairs."""
+
+    read: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    skipped: list[tuple[int, str]] = field(default_factory=list)
+    notes: list[tuple[int, str]] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def published(self) -> int:
+        return self.created + self.updated
+
+    def lines(self, limit: int = 5) -> list[str]:
+        """The summary in French, for the terminal."""
+        out = [
+            f"Import terminé en {self.seconds:.1f} s".replace(".", ",")
+            + f" : {self.read} lignes lues.",
+            f"  publiées   : {self.published} ({self.created} nouvelles, "
+            f"{self.updated} mises à jour)",
+            f"  inchangées : {self.unchanged}",
+            f"  ignorées   : {len(self.skipped)}",
+        ]
+        out += [f"    ligne {line} : {reason}" for line, reason in self.skipped[:limit]]
+        if len(self.skipped) > limit:
+            out.append(f"    … et {len(self.skipped) - limit} autres")
+        if self.notes:
+            out.append(f"  remarques  : {len(self.notes)} (lignes importées quand même)")
+            out += [f"    ligne {line} : {note}" for line, note in self.notes[:limit]]
+            if len(self.notes) > limit:
+                out.append(f"    … et {len(self.notes) - limit} autres")
+        return out
+
+
+def read_rows(path: Path, mapping: Mapping) -> list[tuple[int, dict[str, Any]]]:
+    """The rows of the CSV file at ``path``, each with the line number where it starts."""
+    try:
+        with path.open(encoding=mapping.encoding, newline="") as stream:
+            reader = csv.DictReader(stream, delimiter=mapping.delimiter)
+            header = reader.fieldnames or []
+            if missing := mapping.missing_columns(list(header)):
+                raise ImportFileError(
+                    f"colonnes absentes de {path} : {', '.join(missing)} "
+                    f"(colonnes trouvées : {', '.join(header) or 'aucune'})"
+                )
+            return list(_numbered(reader))
+    except OSError as exc:
+        raise ImportFileError(f"impossible de lire {path} : {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise ImportFileError(
+            f"{path} n'est pas encodé en {mapping.encoding} : indiquez « encoding » dans le "
+            'fichier de correspondance, par exemple "cp1252" pour un export Excel'
+        ) from None
+    except csv.Error as exc:
+        raise ImportFileError(f"{path} : CSV illisible : {exc}") from None
+
+
+def _numbered(reader: csv.DictReader) -> Iterator[tuple[int, dict[str, Any]]]:
+    start = reader.line_num + 1
+    for row in reader:
+        yield start, row
+        start = reader.line_num + 1
+
+
+def import_file(
+    node: Node,
+    path: Path,
+    mapping: Mapping,
+    progress: Callable[[int, int], None] | None = None,
+) -> Summary:
+    """Import ``path`` into ``node``'s own log; ``progress(done, total)`` after each batch."""
+    began = time.monotonic()
+    rows = read_rows(path, mapping)
+    summary = Summary(read=len(rows))
+    held = {r.rid: r.body for r in node.store.records(col=COL, author=node.key.did)}
+    seen: dict[str, int] = {}
+    batch: list[tuple[str, str, str, dict[str, Any]]] = []
+    for done, (line, row) in enumerate(rows, start=1):
+        try:
+            rid, body, note = row_to_listing(row, mapping)
+        except RowError as exc:
+            summary.skipped.append((line, str(exc)))
+        else:
+            if note:
+                summary.notes.append((line, note))
+            if rid in seen:
+                summary.skipped.append((line, f"identifiant déjà vu ligne {seen[rid]}"))
+            elif held.get(rid) == body:
+                summary.unchanged += 1
+            else:
+                if rid in held:
+                    summary.updated += 1
+                else:
+                    summary.created += 1
+                batch.append((COL, rid, "put", body))
+            seen.setdefault(rid, line)
+        last = done == len(rows)
+        if batch and (len(batch) >= BATCH or last):
+            node.store.append_own_many(node.key, batch)
+            batch = []
+        if progress is not None and (done % 50 == 0 or last):
+            progress(done, len(rows))
+    summary.seconds = time.monotonic() - began
+    return summary

@@ -1,0 +1,345 @@
+"""The node's store: SQLite in WAL mode, explicit SQL, numbered migrations.
+
+It holds every entry line verbatim, each feed's head, the current records folded from the
+entries, and fork proofs. Appending is one transaction per batch (``BEGIN IMMEDIATE``), with
+``synchronous=FULL``: once :meth:`Store.append` or :meth:`Store.append_own` returns, the
+entries survive a crash, and a crash at any moment leaves either all of a batch or none.
+
+Connections are per thread. Writes from several processes (the ``maillage`` command while
+the server runs) are serialised by SQLite's write lock; inside the server every write goes
+through one writer thread (``node.writer``).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from node.store.connections import Connections
+from node.store.migrations import MIGRATIONS
+from protocol.chains import ForkProof
+from protocol.entries import Entry, withhold
+from protocol.keys import SigningKey
+from protocol.signing import sign_entry
+from protocol.state import Record
+from protocol.verification import verify_line
+
+
+def utc_now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@dataclass(frozen=True, slots=True)
+class FeedHead:
+    author: str
+    first_seq: int
+    seq: int
+    head: str
+    updated_at: str
+
+
+@dataclass(slots=True)
+class AppendResult:
+    """What a batch did: entries stored, entries already held, refusals, forks found."""
+
+    stored: list[Entry] = field(default_factory=list)
+    duplicates: int = 0
+    refused: list[tuple[Entry, str]] = field(default_factory=list)
+    forks: list[ForkProof] = field(default_factory=list)
+
+
+class StoreError(Exception):
+    """The store cannot be opened or used; the message says why."""
+
+
+class Store:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._connections = Connections(path)
+        try:
+            self._migrate()
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"base de données {path} inutilisable : {exc}") from None
+
+    # -- connections ------------------------------------------------------------------
+
+    def _conn(self) -> sqlite3.Connection:
+        return self._connections.get()
+
+    def close(self) -> None:
+        self._connections.close()
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        conn = self._conn()
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield conn
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+
+    def _migrate(self) -> None:
+        conn = self._conn()
+        conn.execute(
+            "CREATE TABLE IF NOT EXISTS schema_migrations "
+            "(version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)"
+        )
+        with self._write() as conn:
+            done = {row[0] for row in conn.execute("SELECT version FROM schema_migrations")}
+            for version, sql in MIGRATIONS:
+                if version in done:
+                    continue
+                for statement in sql.split(";"):
+                    if statement.strip():
+                        conn.execute(statement)
+                conn.execute(
+                    "INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)",
+                    (version, utc_now()),
+                )
+
+    @property
+    def schema_version(self) -> int:
+        row = self._conn().execute("SELECT MAX(version) FROM schema_migrations").fetchone()
+        return row[0] or 0
+
+    def query(self, sql: str, parameters: Sequence[Any] = ()) -> list[Any]:
+        """The rows of one read statement (for the tables of other modules: peers…)."""
+        return self._conn().execute(sql, parameters).fetchall()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction (``BEGIN IMMEDIATE``) for the tables of other modules."""
+        with self._write() as conn:
+            yield conn
+
+    # -- reading ----------------------------------------------------------------------
+
+    def feeds(self) -> list[FeedHead]:
+        rows = self._conn().execute(
+            "SELECT author, first_seq, seq, head, updated_at FROM feeds ORDER BY author"
+        )
+        return [FeedHead(*row) for row in rows]
+
+    def feed(self, author: str) -> FeedHead | None:
+        row = (
+            self._conn()
+            .execute(
+                "SELECT author, first_seq, seq, head, updated_at FROM feeds WHERE author = ?",
+                (author,),
+            )
+            .fetchone()
+        )
+        return FeedHead(*row) if row else None
+
+    def lines(self, author: str, after: int = 0, limit: int = 500) -> list[bytes]:
+        """The verbatim lines of ``author`` with seq > ``after``, in seq order."""
+        rows = self._conn().execute(
+            "SELECT line FROM entries WHERE author = ? AND seq > ? ORDER BY seq LIMIT ?",
+            (author, after, limit),
+        )
+        return [bytes(row[0]) for row in rows]
+
+    def line(self, author: str, seq: int) -> bytes | None:
+        row = (
+            self._conn()
+            .execute("SELECT line FROM entries WHERE author = ? AND seq = ?", (author, seq))
+            .fetchone()
+        )
+        return bytes(row[0]) if row else None
+
+    def records(self, col: str | None = None, author: str | None = None) -> list[Record]:
+        sql = "SELECT author, col, rid, seq, entry_id, body FROM records WHERE 1 = 1"
+        params: list[Any] = []
+        if col is not None:
+            sql += " AND col = ?"
+            params.append(col)
+        if author is not None:
+            sql += " AND author = ?"
+            params.append(author)
+        rows = self._conn().execute(sql + " ORDER BY author, col, rid", params)
+        return [_record(row) for row in rows]
+
+    def record(self, author: str, col: str, rid: str) -> Record | None:
+        row = (
+            self._conn()
+            .execute(
+                "SELECT author, col, rid, seq, entry_id, body FROM records "
+                "WHERE author = ? AND col = ? AND rid = ?",
+                (author, col, rid),
+            )
+            .fetchone()
+        )
+        return _record(row) if row else None
+
+    def rids(self, author: str, col: str) -> set[str]:
+        """Every rid ever used in ``col`` by ``author``, deleted ones included."""
+        return _rids(self._conn(), author, col)
+
+    def fork(self, author: str) -> ForkProof | None:
+        row = (
+            self._conn()
+            .execute(
+                "SELECT seq, first_line, second_line FROM forks WHERE author = ? ORDER BY seq",
+                (author,),
+            )
+            .fetchone()
+        )
+        if row is None:
+            return None
+        return ForkProof(author, row[0], verify_line(bytes(row[1])), verify_line(bytes(row[2])))
+
+    # -- writing ----------------------------------------------------------------------
+
+    def append(self, entries: Sequence[Entry]) -> AppendResult:
+        """Store verified entries (of any authors, each feed in seq order), atomically.
+
+        An entry already held is counted as a duplicate; one at a held seq with another id
+        is a fork: both lines are kept as proof and the feed accepts nothing more. A new
+        feed must start at seq 1; a held feed only grows by its next entry.
+        """
+        result = AppendResult()
+        with self._write() as conn:
+            for entry in entries:
+                self._append_one(conn, entry, result)
+        return result
+
+    def append_own(
+        self,
+        key: SigningKey,
+        *,
+        col: str,
+        rid: str | Callable[[set[str]], str],
+        op: str = "put",
+        body: dict[str, Any] | None = None,
+        ts: str | None = None,
+    ) -> Entry:
+        """Sign and store the next entry of ``key``'s own log, in one transaction.
+
+        ``rid`` may be a function of the rids ever used in ``col`` by ``key``, called inside
+        the transaction: a new record id is then unique even among concurrent writers.
+        """
+        with self._write() as conn:
+            if callable(rid):
+                rid = rid(_rids(conn, key.did, col))
+            return self._sign_own(conn, key, col, rid, op, body, ts)
+
+    def append_own_many(
+        self, key: SigningKey, records: Sequence[tuple[str, str, str, dict[str, Any] | None]]
+    ) -> list[Entry]:
+        """Sign and store ``(col, rid, op, body)`` records as the next entries of ``key``'s
+        log, all in one transaction: seq and prev follow on inside it, all or nothing."""
+        with self._write() as conn:
+            return [self._sign_own(conn, key, *record) for record in records]
+
+    def _sign_own(
+        self,
+        conn: sqlite3.Connection,
+        key: SigningKey,
+        col: str,
+        rid: str,
+        op: str,
+        body: dict[str, Any] | None,
+        ts: str | None = None,
+    ) -> Entry:
+        row = conn.execute("SELECT seq, head FROM feeds WHERE author = ?", (key.did,)).fetchone()
+        seq, prev = (row[0] + 1, row[1]) if row else (1, None)
+        entry = sign_entry(key, seq=seq, prev=prev, col=col, rid=rid, op=op, body=body, ts=ts)
+        result = AppendResult()
+        self._append_one(conn, entry, result)
+        if not result.stored:
+            raise StoreError(f"l'entrée {seq} n'a pas pu être enregistrée : {result}")
+        return entry
+
+    def _append_one(self, conn: sqlite3.Connection, entry: Entry, result: AppendResult) -> None:
+        author, seq = entry.author, entry.seq
+        if conn.execute("SELECT 1 FROM forks WHERE author = ?", (author,)).fetchone():
+            result.refused.append((entry, "feed frozen after a fork"))
+            return
+        held = conn.execute(
+            "SELECT id, line FROM entries WHERE author = ? AND seq = ?", (author, seq)
+        ).fetchone()
+        if held is not None:
+            if held[0] == entry.id:
+                result.duplicates += 1
+                return
+            proof = ForkProof(author, seq, verify_line(bytes(held[1])), entry)
+            conn.execute(
+                "INSERT OR IGNORE INTO forks (author, seq, first_line, second_line, "
+                "detected_at) VALUES (?, ?, ?, ?, ?)",
+                (author, seq, bytes(held[1]), entry.line, utc_now()),
+            )
+            result.forks.append(proof)
+            return
+        head = conn.execute("SELECT seq, head FROM feeds WHERE author = ?", (author,)).fetchone()
+        if head is None and seq != 1:
+            result.refused.append((entry, f"a new feed starts at seq 1, not {seq}"))
+            return
+        if head is not None and (seq != head[0] + 1 or entry.prev != head[1]):
+            result.refused.append((entry, f"seq {seq} does not extend head seq {head[0]}"))
+            return
+        now = utc_now()
+        conn.execute(
+            "INSERT INTO entries (author, seq, id, col, rid, op, line, received_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (author, seq, entry.id, entry.col, entry.rid, entry.op, entry.line, now),
+        )
+        if head is None:
+            conn.execute(
+                "INSERT INTO feeds (author, first_seq, seq, head, updated_at) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (author, seq, seq, entry.id, now),
+            )
+        else:
+            conn.execute(
+                "UPDATE feeds SET seq = ?, head = ?, updated_at = ? WHERE author = ?",
+                (seq, entry.id, now, author),
+            )
+        if entry.op == "put":
+            body = None if entry.body is None else orjson.dumps(entry.body).decode("utf-8")
+            conn.execute(
+                "INSERT OR REPLACE INTO records (author, col, rid, seq, entry_id, body) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (author, entry.col, entry.rid, seq, entry.id, body),
+            )
+        else:
+            conn.execute(
+                "DELETE FROM records WHERE author = ? AND col = ? AND rid = ?",
+                (author, entry.col, entry.rid),
+            )
+            self._withhold_older(conn, entry)
+        result.stored.append(entry)
+
+    def _withhold_older(self, conn: sqlite3.Connection, deletion: Entry) -> None:
+        """Drop the bodies of the puts a deletion supersedes; ids and chain are unchanged."""
+        rows = conn.execute(
+            "SELECT seq, line FROM entries WHERE author = ? AND col = ? AND rid = ? "
+            "AND op = 'put' AND seq < ?",
+            (deletion.author, deletion.col, deletion.rid, deletion.seq),
+        ).fetchall()
+        for seq, line in rows:
+            if not bytes(line).startswith(b'{"body":null,'):
+                conn.execute(
+                    "UPDATE entries SET line = ? WHERE author = ? AND seq = ?",
+                    (withhold(bytes(line)), deletion.author, seq),
+                )
+
+
+def _rids(conn: sqlite3.Connection, author: str, col: str) -> set[str]:
+    rows = conn.execute(
+        "SELECT DISTINCT rid FROM entries WHERE author = ? AND col = ?", (author, col)
+    )
+    return {row[0] for row in rows}
+
+
+def _record(row: Sequence[Any]) -> Record:
+    body = None if row[5] is None else orjson.loads(row[5])
+    return Record(row[0], row[1], row[2], row[3], row[4], body)

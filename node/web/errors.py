@@ -1,0 +1,152 @@
+"""The one error handler of the app, with the request size limit and CORS.
+
+Every error a client can meet is answered in French, whether it comes from our own checks
+(:class:`~node.api_errors.ApiError`) or from aiohttp (an unknown route, a method not allowed,
+a body over ``client_max_size``): a browser asking for a page gets a French HTML page, and
+everything else (the API, the feeds, the inbox, scripts) gets
+``{"error": CODE, "message": TEXT}``. An unexpected exception is logged with its traceback and
+answered 500: never a traceback to the client.
+
+CORS: every answer to GET or HEAD carries ``Access-Control-Allow-Origin: *`` (the data is
+public and signed; there are no cookies), and an OPTIONS preflight for GET is answered 204.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+
+from aiohttp import hdrs, web
+
+from node.api_errors import ApiError, error_response
+from node.appkeys import SETTINGS
+from node.display import html
+
+log = logging.getLogger("maillage.http")
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+#: Headers a cross-origin script may send on a GET (checked by the browser's preflight).
+ALLOWED_HEADERS = "If-None-Match, Cache-Control"
+#: Response headers a cross-origin script may read, beyond the CORS-safelisted ones.
+EXPOSED_HEADERS = "ETag, Link"
+CORS_METHODS = frozenset({"GET", "HEAD"})
+
+#: Code and French message for the HTTP errors aiohttp itself raises.
+HTTP_ERRORS: Mapping[int, tuple[str, str]] = {
+    400: ("bad-request", "Requête invalide."),
+    404: ("not-found", "Il n'y a rien à cette adresse."),
+    405: ("method-not-allowed", "Cette méthode n'est pas acceptée à cette adresse."),
+    413: ("too-large", "Requête trop volumineuse."),
+}
+
+
+@web.middleware
+async def error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    try:
+        response = await _dispatch(request, handler)
+    except ApiError as exc:
+        response = _answer(request, exc.status, exc.code, exc.message)
+        response.headers.update(exc.headers)
+    except web.HTTPException as exc:
+        if exc.status < 400:  # redirects and the like go through untouched
+            raise
+        response = _from_http_exception(request, exc)
+    except Exception:
+        log.exception("erreur inattendue en traitant %s %s", request.method, request.raw_path)
+        response = _answer(request, 500, "internal-error", "Erreur interne du nœud.")
+    if request.method in CORS_METHODS:
+        response.headers["Access-Control-Allow-Origin"] = "*"
+        if response.status != 304:  # keep the no-change answer as small as it can be
+            response.headers["Access-Control-Expose-Headers"] = EXPOSED_HEADERS
+    return response
+
+
+def _answer(request: web.Request, status: int, code: str, message: str) -> web.Response:
+    """The French page a browser asked for, else the JSON error."""
+    if not wants_page(request):
+        return error_response(status, code, message)
+    if code == "internal-error":
+        message = UNEXPECTED
+    try:
+        return error_page(request, status, message)
+    except Exception:
+        log.exception("page d'erreur impossible à produire")
+        response = web.Response(text=BARE_500, status=500, content_type="text/html")
+        response.headers["Content-Security-Policy"] = html.CONTENT_SECURITY_POLICY
+        return response
+
+
+async def _dispatch(request: web.Request, handler: Handler) -> web.StreamResponse:
+    limit = request.app[SETTINGS].max_request_bytes
+    length = request.content_length  # checked before anything reads the body
+    if length is not None and length > limit:
+        response = error_response(
+            413,
+            "too-large",
+            f"Requête trop volumineuse : {length} octets, au plus {limit} acceptés.",
+        )
+        response.force_close()  # do not read (or wait for) the body announced
+        return response
+    if request.method == hdrs.METH_OPTIONS:
+        return _options(request)
+    return await handler(request)
+
+
+def _options(request: web.Request) -> web.StreamResponse:
+    """A CORS preflight (or a plain OPTIONS) on an existing route."""
+    matched = request.match_info.http_exception
+    if matched is not None and matched.status != 405:
+        raise matched  # unknown route: 404 like any other method
+    wanted = request.headers.get("Access-Control-Request-Method")
+    response = web.Response(status=204)
+    response.headers["Allow"] = "GET, HEAD, OPTIONS"
+    if wanted is None:
+        return response
+    if wanted not in CORS_METHODS:
+        raise ApiError(
+            405, "method-not-allowed", f"Seules les lectures (GET) sont permises, pas {wanted}."
+        )
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    response.headers["Access-Control-Allow-Methods"] = "GET, HEAD"
+    response.headers["Access-Control-Allow-Headers"] = ALLOWED_HEADERS
+    response.headers["Access-Control-Max-Age"] = "86400"
+    return response
+
+
+def _from_http_exception(request: web.Request, exc: web.HTTPException) -> web.Response:
+    code, message = HTTP_ERRORS.get(
+        exc.status, (f"http-{exc.status}", f"Erreur HTTP {exc.status}.")
+    )
+    if wants_page(request):
+        message = PAGE_MESSAGES.get(exc.status, "Requête invalide.")
+    response = _answer(request, exc.status, code, message)
+    if "Allow" in exc.headers:
+        response.headers["Allow"] = exc.headers["Allow"]
+    return response
+
+
+#: What a browser's page says of the HTTP errors aiohttp raises.
+PAGE_MESSAGES = {404: "Il n'y a rien à cette adresse.", 405: "Méthode non acceptée ici."}
+ERROR_TITLES = {400: "Requête invalide", 404: "Page introuvable", 500: "Erreur interne"}
+UNEXPECTED = (
+    "Une erreur inattendue est survenue sur ce nœud. Réessayez dans un moment ; si elle "
+    "revient, prévenez la personne qui s'occupe du nœud (le détail est dans son journal)."
+)
+#: The page of last resort, when even the error template cannot be rendered.
+BARE_500 = (
+    '<!doctype html><html lang="fr"><meta charset="utf-8"><title>Erreur interne</title>'
+    f'<h1>Erreur interne</h1><p>{UNEXPECTED}</p><p><a href="/">Retour à la recherche</a></p>'
+)
+
+
+def error_page(request: web.Request, status: int, message: str) -> web.Response:
+    title = ERROR_TITLES.get(status, f"Erreur {status}")
+    return html.render(request, "error.html", {"title": title, "message": message}, status)
+
+
+def wants_page(request: web.Request) -> bool:
+    """A browser's GET of a page (not of the API, the feeds or the inbox)."""
+    api = request.path.startswith(("/api/", "/feeds", "/.well-known/", "/inbox"))
+    wants_html = "text/html" in request.headers.get("Accept", "")
+    return wants_html and not api and request.method in ("GET", "HEAD")

@@ -1,0 +1,244 @@
+"""The public HTML pages: the search page (``GET /``), its Atom feed, OpenSearch, the CSS.
+
+Peer text is untrusted: templates autoescape, JSON-LD is escaped by :mod:`node.jsonld`, and
+every page carries a strict Content-Security-Policy (no script, no external resource, styles
+from this node only, forms sent to this node only). The search is ``app[SEARCH].search``
+in a worker thread; the places' pages are in :mod:`node.place_pages`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import math
+from typing import Any
+from urllib.parse import urlencode
+
+from aiohttp import web
+
+from node.api_errors import bad_parameter, index_not_ready
+from node.appkeys import KEY, SEARCH, SETTINGS, STORE
+from node.display import html, jsonld
+from node.display import record_text as views
+from node.display.html import STYLESHEET
+from node.federation import peers
+from node.federation.feed_routes import base_url
+from node.store.database import Store
+from node.web import atom
+from protocol import geography
+from protocol import vocabulary as vocab
+from search.index import IndexNotReady
+from search.model import Hit, ParamError, SearchParams, SearchResult, parse_params
+from search.schema import PLACE_COLS
+
+log = logging.getLogger("maillage.http")
+
+FACETS = (("category", "Catégorie"), ("enjeu", "Enjeu"), ("department", "Département"))
+
+
+async def index(request: web.Request) -> web.Response:
+    store, did = request.app[STORE], request.app[KEY].did
+    about = await asyncio.to_thread(_about, store, did)
+    about["name"] = request.app[SETTINGS].name
+    try:
+        params = parse_params(request.query)
+    except ParamError as exc:
+        context = {"form": dict(request.query), "error": f"{exc.param} : {exc.message}"}
+        return html.render(request, "search.html", {**context, "about": about, "result": None}, 400)
+    context: dict[str, Any] = {"form": dict(request.query), "error": None, "about": about}
+    try:
+        result: SearchResult = await asyncio.to_thread(request.app[SEARCH].search, params)
+    except IndexNotReady as exc:  # the node serves its feeds; the search comes shortly
+        waiting = index_not_ready(exc.percent, exc.failed)
+        context.update(error=waiting.message, result=None)
+        response = html.render(request, "search.html", context, 503)
+        response.headers.update(waiting.headers)
+        return response
+    cards = [card(hit) for hit in result.hits]
+    silent = await asyncio.to_thread(peers.silent_places, store) if cards else set()
+    for item, hit in zip(cards, result.hits, strict=True):
+        item["silent"] = hit.author in silent
+    pages = max(1, math.ceil(result.total / params.per_page))
+    first = (result.page - 1) * params.per_page + 1
+    query = params.to_query()
+    query.pop("page", None)
+    context.update(
+        result=result,
+        cards=cards,
+        params=params,
+        facets=_facets(params, result),
+        active=_active(params),
+        pages=pages,
+        first=first,
+        prev_url=link(params, page=result.page - 1) if result.page > 1 else None,
+        next_url=link(params, page=result.page + 1) if result.page < pages else None,
+        suggestion_url=link(params, q=result.suggestion) if result.suggestion else None,
+        alternate="/search.atom" + (f"?{urlencode(query)}" if query else ""),
+        ld=jsonld.dumps(jsonld.item_list(cards, base_url(request), first, result.total)),
+    )
+    return html.render(request, "search.html", context)
+
+
+def link(params: SearchParams, **changes: Any) -> str:
+    """The search page URL for ``params`` with ``changes`` (None removes); page 1 unless given."""
+    query = params.to_query()
+    query.pop("page", None)
+    for name, value in changes.items():
+        if value is None:
+            query.pop(name, None)
+        elif not (name == "page" and value == 1):
+            query[name] = str(value)
+    return "/?" + urlencode(query) if query else "/"
+
+
+def card(hit: Hit) -> dict[str, Any]:
+    body = hit.body if isinstance(hit.body, dict) else {}
+    view = views.listing(hit.author, hit.col, hit.rid, body)
+    distance = None
+    if hit.distance_km is not None:
+        distance = f"{hit.distance_km:.1f}".replace(".", ",") + " km"
+    if hit.col in PLACE_COLS:  # a place: its kind and address instead of conditions
+        view["short"] = views.place_short(body)
+    return {
+        **view,
+        "url": hit.url or (f"/lieux/{hit.author}" if hit.col == "profile" else view["url"]),
+        "title": hit.title or view["title"],
+        "category_label": hit.category_label or view["category_label"],
+        "snippet": views.snippet(hit.snippet),
+        # a place's card is titled with its name already
+        "place_name": "" if hit.col in PLACE_COLS else hit.place.name,
+        # a listing is its own place (its author is the node that imported it)
+        "place_url": hit.url if hit.col == "listing" else f"/lieux/{hit.place.did or hit.author}",
+        "city": hit.place.city or "",
+        "department": hit.place.department or "",
+        "distance": distance,
+        "valid_until": views.french_date(hit.valid_until or body.get("valid_until")),
+        "expired": views.expired(hit.valid_until or body.get("valid_until")),
+    }
+
+
+#: Values shown at once in a facet group (the most frequent, and the one chosen); the
+#: others (a search over the census spans ~100 departments) are behind « Voir les autres ».
+FACET_SHOWN = 8
+
+
+def _facets(params: SearchParams, result: SearchResult) -> list[dict[str, Any]]:
+    groups = []
+    for name, title in FACETS:
+        current = getattr(params, name)
+        items = [
+            {
+                "label": f.label or f.code,
+                "count": f.count,
+                "url": link(params, **{name: None if f.code == current else f.code}),
+                "active": f.code == current,
+            }
+            for f in result.facets.get(name, [])
+        ]
+        if items:
+            shown = items[:FACET_SHOWN]
+            shown += [item for item in items[FACET_SHOWN:] if item["active"]]
+            more = [item for item in items[FACET_SHOWN:] if not item["active"]]
+            groups.append({"name": name, "title": title, "items": shown, "more": more})
+    return groups
+
+
+def _active(params: SearchParams) -> list[dict[str, str]]:
+    labels = {
+        "col": lambda c: views.COL_LABELS.get(c, c),
+        "category": vocab.CATEGORIES.label,
+        "enjeu": vocab.ENJEUX.label,
+        "department": lambda d: f"Département : {geography.department_label(d)}",
+        "region": lambda r: f"Région : {geography.region_label(r)}",
+    }
+    active = [
+        {"label": label(getattr(params, name)), "url": link(params, **{name: None})}
+        for name, label in labels.items()
+        if getattr(params, name)
+    ]
+    radius = f" ({params.radius_km:g} km)" if params.radius_km else ""
+    url = link(params, near=None, radius_km=None, sort=None)
+    if params.near is not None:
+        active.append({"label": f"Près de {params.near[0]}, {params.near[1]}{radius}", "url": url})
+    elif params.town is not None:
+        active.append({"label": f"Près de {params.town}{radius}", "url": url})
+    return active
+
+
+def _about(store: Store, did: str) -> dict[str, Any]:
+    own = store.records(author=did)
+    profile = next((r.body for r in own if r.col == "profile" and r.body), None) or {}
+    return {
+        "did": did,
+        "summary": views.text(profile.get("summary")),
+        "city": views.text(views.mapping(profile.get("address")).get("city")),
+        "offers": sum(1 for r in own if r.col == "offer"),
+        "needs": sum(1 for r in own if r.col == "need"),
+        "copies": sum(1 for feed in store.feeds() if feed.author != did),
+    }
+
+
+async def search_atom(request: web.Request) -> web.Response:
+    try:
+        params = parse_params(request.query)
+    except ParamError as exc:
+        raise bad_parameter(f"{exc.param} : {exc.message}") from None
+    try:
+        result: SearchResult = await asyncio.to_thread(request.app[SEARCH].search, params)
+    except IndexNotReady as exc:
+        raise index_not_ready(exc.percent, exc.failed) from None
+    base = base_url(request)
+    query = params.to_query()
+    query.pop("page", None)
+    encoded = urlencode(query)
+    words = [f"« {params.q} »"] if params.q else []
+    words += [a["label"] for a in _active(params)]
+    entries = []
+    for hit in result.hits:
+        item = card(hit)
+        where = ", ".join(x for x in (item["place_name"], item["city"]) if x)
+        summary = " — ".join(x for x in (where, views.plain(hit.snippet), *item["short"]) if x)
+        entries.append(
+            {
+                "url": base + item["url"],
+                "title": item["title"],
+                "updated": hit.updated,
+                "summary": summary,
+                "category": hit.category,
+                "category_label": item["category_label"],
+            }
+        )
+    body = atom.feed(
+        feed_id=f"{base}/search.atom" + (f"?{encoded}" if encoded else ""),
+        title="Maillage : " + (", ".join(words) or "tous les résultats"),
+        subtitle=f"{result.total} résultat(s) sur le nœud {request.app[SETTINGS].name}",
+        self_url=f"{base}/search.atom" + (f"?{encoded}" if encoded else ""),
+        html_url=f"{base}/" + (f"?{encoded}" if encoded else ""),
+        author=request.app[SETTINGS].name,
+        entries=entries,
+    )
+    return web.Response(body=body, content_type=atom.ATOM, charset="utf-8")
+
+
+async def opensearch(request: web.Request) -> web.Response:
+    body = atom.opensearch(base_url(request), request.app[SETTINGS].name)
+    return web.Response(body=body, content_type=atom.OPENSEARCH, charset="utf-8")
+
+
+async def favicon(request: web.Request) -> web.Response:
+    icon = (html.STATIC / "favicon.svg").read_bytes()
+    return web.Response(body=icon, content_type="image/svg+xml")
+
+
+async def stylesheet(request: web.Request) -> web.Response:
+    css = request.app[STYLESHEET]
+    tag = hashlib.sha256(css).hexdigest()[:20]
+    if any(e.value == tag for e in request.if_none_match or ()):
+        response = web.Response(status=304)
+    else:
+        response = web.Response(body=css, content_type="text/css", charset="utf-8")
+    response.headers["ETag"] = f'"{tag}"'
+    response.headers["Cache-Control"] = "no-cache"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response

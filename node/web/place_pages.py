@@ -1,0 +1,210 @@
+"""A page per place (``/lieux/{did}``), per offer or need (``/lieux/{did}/{col}/{rid}``), and
+the Atom feed of a place's offers and needs (``/lieux/{did}.atom``), read from the store."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime
+import math
+from collections.abc import Callable
+from typing import Any
+
+import orjson
+from aiohttp import web
+
+from node.api_errors import ApiError
+from node.appkeys import KEY, SEARCH, SETTINGS, STORE
+from node.display import html, jsonld
+from node.display import record_text as views
+from node.federation import peers
+from node.federation.feed_routes import base_url
+from node.store.database import Store
+from node.web import atom, errors
+from protocol.state import Record
+from search.documents import ts_of_line
+from search.index import SearchIndex
+
+PROVENANCE = ("source", "licence", "date", "source_id")
+
+
+def _updated(store: Store, record: Record) -> str | None:
+    line = store.line(record.author, record.seq)
+    if line is None:
+        return None
+    ts = orjson.loads(line)["header"].get("ts")
+    return ts if isinstance(ts, str) else None
+
+
+#: Listings shown per page of a place's page (a regional network may publish thousands).
+LISTINGS_PER_PAGE = 50
+#: A place that published nothing for this long is said to be perhaps out of date.
+QUIET_DAYS = 365
+
+
+def freshness(store: Store, did: str, me: str, today: datetime.date | None = None) -> dict:
+    """When the place last published, and whether its own node stopped answering: what a
+    reader needs to trust a copy (directories go stale; a silent node must show it)."""
+    head = store.feed(did)
+    line = store.line(did, head.seq) if head is not None else None
+    published = ts_of_line(line)[:10]
+    try:
+        day = datetime.date.fromisoformat(published)
+    except ValueError:
+        day = None
+    quiet = day is not None and (today or datetime.date.today()) - day > datetime.timedelta(
+        days=QUIET_DAYS
+    )
+    silent = None  # its own node, followed by this one, does not answer: since when
+    if did != me and did in peers.silent_places(store):
+        own = [p for p in peers.peers(store).values() if p.did == did]
+        if own:
+            last = max((p.last_success or "" for p in own), default="")
+            silent = views.french_date(last) if last else "toujours"
+    return {
+        "published": views.french_date(published) if day else "",
+        "quiet": quiet,
+        "silent": silent,
+    }
+
+
+def _load(
+    store: Store,
+    did: str,
+    claimants: Callable[[str], dict[str, tuple[str, str]]] = lambda _: {},
+    page: int = 1,
+) -> dict[str, Any] | None:
+    """Everything a place page shows (its listings: page ``page``), or None when this node
+    holds nothing of ``did``."""
+    if store.feed(did) is None:
+        return None
+    records = store.records(author=did)
+    profile = next((r for r in records if r.col == "profile" and r.rid == "profile"), None)
+    body = profile.body if profile and profile.body else None
+    view = views.place(did, body)  # a node publishing listings is not the places it lists
+    items: dict[str, list[tuple[dict[str, Any], Record]]] = {"offer": [], "need": [], "listing": []}
+    for record in records:
+        if record.col in items and record.body:
+            items[record.col].append(
+                (views.listing(did, record.col, record.rid, record.body), record)
+            )
+    for group in items.values():
+        group.sort(key=lambda pair: pair[0]["title"].casefold())
+    total = len(items["listing"])
+    pages = max(1, math.ceil(total / LISTINGS_PER_PAGE))
+    start = (page - 1) * LISTINGS_PER_PAGE
+    items["listing"] = items["listing"][start : start + LISTINGS_PER_PAGE]
+    claimed = claimants(did) if items["listing"] else {}
+    shown: dict[str, list[dict[str, Any]]] = {}
+    for col, group in items.items():
+        shown[col] = []
+        for item, record in group:  # the dates of what is shown only: one read each
+            item["updated"] = _updated(store, record)
+            item["claimed_by"] = claimed.get(record.rid) if col == "listing" else None
+            shown[col].append(item)
+    listings = {
+        "total": total,
+        "page": page,
+        "pages": pages,
+        "prev_url": f"?page={page - 1}" if page > 1 else None,
+        "next_url": f"?page={page + 1}" if page < pages else None,
+    }
+    return {"place": view, **shown, "listings": listings}
+
+
+def _pick(store: Store, did: str, col: str, rid: str, index: SearchIndex) -> dict[str, Any] | None:
+    record = store.record(did, col, rid)
+    if record is None or record.body is None:
+        return None
+    profile = store.record(did, "profile", "profile")  # the place, not all its records
+    place = views.place(did, profile.body if profile is not None else None)
+    item = views.listing(did, col, rid, record.body)
+    item["updated"] = _updated(store, record)
+    item["claimed_by"] = index.claimants(did).get(rid) if col == "listing" else None
+    return {"place": place, "item": item, "body": record.body}
+
+
+async def place_page(request: web.Request) -> web.Response:
+    did = request.match_info["did"]
+    page = request.query.get("page", "1")
+    if not page.isascii() or not page.isdigit() or not 1 <= int(page) <= 100_000:
+        return errors.error_page(request, 400, "page : attendu un nombre entier, 1 ou plus.")
+    index = request.app[SEARCH]
+    data = await asyncio.to_thread(_load, request.app[STORE], did, index.claimants, int(page))
+    if data is None:
+        return errors.error_page(request, 404, "Ce nœud ne connaît pas ce lieu.")
+    if int(page) > data["listings"]["pages"]:
+        return errors.error_page(request, 404, "Cette page de fiches n'existe pas.")
+    me = request.app[KEY].did
+    data["fresh"] = await asyncio.to_thread(freshness, request.app[STORE], did, me)
+    base = base_url(request)
+    place = data["place"]
+    ld = jsonld.place(place, base, data["offer"], data["need"])
+    context = {**data, "ld": jsonld.dumps(ld), "alternate": f"/lieux/{did}.atom"}
+    return html.render(request, "place.html", context)
+
+
+async def listing_page(request: web.Request) -> web.Response:
+    did, col, rid = (request.match_info[k] for k in ("did", "col", "rid"))
+    data = None
+    if col in views.LISTING_COLS:
+        data = await asyncio.to_thread(
+            _pick, request.app[STORE], did, col, rid, request.app[SEARCH]
+        )
+    if data is None:
+        return errors.error_page(request, 404, "Cette offre ou ce besoin n'existe pas (ou plus).")
+    base = base_url(request)
+    if col == "listing":  # a place listed by this feed's node: shown as a place
+        return _listed_place(request, data, base)
+    ld = jsonld.listing(data["item"], data["body"], data["place"], base)
+    context = {**data, "ld": jsonld.dumps(ld), "alternate": f"/lieux/{did}.atom"}
+    return html.render(request, "listing.html", context)
+
+
+def _listed_place(request: web.Request, data: dict[str, Any], base: str) -> web.Response:
+    item, body = data["item"], data["body"]
+    place = {**views.place(item["author"], body), "url": item["url"]}
+    provenance = views.mapping(body.get("provenance"))
+    context = {
+        "place": place,
+        "publisher": data["place"],
+        "item": {**item, "updated_fr": views.french_date(item["updated"])},
+        "claimed_by": item["claimed_by"],
+        "provenance": {
+            **{k: views.text(provenance.get(k)) for k in PROVENANCE},
+            "date_fr": views.french_date(provenance.get("date")),
+        },
+        "ld": jsonld.dumps(jsonld.place(place, base)),
+    }
+    return html.render(request, "listing_place.html", context)
+
+
+async def place_atom(request: web.Request) -> web.Response:
+    did = request.match_info["did"]
+    data = await asyncio.to_thread(_load, request.app[STORE], did)
+    if data is None:
+        raise ApiError(404, "unknown-feed", "Ce nœud ne connaît pas ce lieu.")
+    base = base_url(request)
+    place = data["place"]
+    entries = [
+        {
+            "url": base + item["url"],
+            "title": f"{item['col_label']} : {item['title']}",
+            "updated": item["updated"],
+            "summary": " — ".join(
+                x for x in (item["category_label"], *item["short"], item["description"]) if x
+            ),
+            "category": item["category"],
+            "category_label": item["category_label"],
+        }
+        for item in data["offer"] + data["need"]
+    ]
+    body = atom.feed(
+        feed_id=f"{base}/lieux/{did}",
+        title=f"{place['name']} : offres et besoins",
+        subtitle=place["summary"],
+        self_url=f"{base}/lieux/{did}.atom",
+        html_url=f"{base}/lieux/{did}",
+        author=place["name"] or request.app[SETTINGS].name,
+        entries=entries,
+    )
+    return web.Response(body=body, content_type=atom.ATOM, charset="utf-8")
