@@ -20,10 +20,11 @@ import pytest
 from aiohttp.test_utils import TestClient
 
 from node.admin import auth as admin_auth
-from node.admin.auth import COOKIE, LOGIN_PATH, AdminAuth, create_login_link
+from node.admin.auth import COOKIE, LOGIN_PATH, create_login_link
 from node.appkeys import SEARCH
 from node.home import Node, create_home
 from node.settings import Settings
+from node.store.admin_sessions import AdminSessions as AdminAuth
 from search.model import parse_params
 from tests.cli_support import clean_environment, run
 from tests.http_helpers import serve

@@ -1,14 +1,14 @@
 """The operator's admin pages (``/admin``): the profile, the offers and needs, the peers.
 
 For a volunteer, in French, without JavaScript. Access: ``maillage admin-link`` prints a
-one-time link; its page opens a session (``node.admin_auth``). Every route but the login page
+one-time link; its page opens a session (``node.admin.auth``). Every route but the login page
 goes through :func:`protected`: without a valid session it answers 403 (a French page saying
 how to get a link), and a POST without the session's CSRF token, or sent from another site,
 is refused (403) before anything is read or written.
 
 Every write is one signed entry through the node's writer (``app[WRITER]``), as the command
 line writes through the store: the search index hears of it at once. The forms of the
-place's records are in :mod:`node.admin_records`, the peers' page in :mod:`node.admin_peers`.
+place's records are in :mod:`node.admin.records`, the peers' page in :mod:`node.admin.peers`.
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 The data goes to standard output, or to ``--output FICHIER`` written atomically (a temporary
 file in the same folder, renamed at the end: an interrupted export never leaves half a file
 behind). A French summary goes to standard error; a progress bar too, on a terminal, for
-big exports. What is exported, and the CSV choices, are described in :mod:`node.export`.
+big exports. What is exported, and the CSV choices, are described in :mod:`node.io.export`.
 """
 
 from __future__ import annotations

@@ -1,5 +1,6 @@
 """``maillage recover``: after restoring a backup, take back from the peers the place's own
-entries that the restored base lacks, before publishing anything (see :mod:`node.recover`).
+entries that the restored base lacks, before publishing anything
+(see :mod:`node.federation.recover`).
 
 Exit status: 0 — every peer answered, and the base is up to date or was completed; 1 — some
 peer could not be asked (what the others gave is kept), or the base refused the entries;

@@ -2,7 +2,8 @@
 
 Built as dicts and serialised with :func:`json.dumps`; :func:`dumps` then escapes ``<``,
 ``>`` and ``&`` as ``\\u003c``… so that no peer text can close the ``<script>`` element
-(a ``</script>`` in a title stays inert data). The values are those of :mod:`node.views`.
+(a ``</script>`` in a title stays inert data). The values are those of
+:mod:`node.display.record_text`.
 """
 
 from __future__ import annotations

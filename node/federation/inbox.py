@@ -3,14 +3,14 @@
 - ``Content-Type: application/json`` (or a form): a subscription request
   ``{"mode": "subscribe"|"unsubscribe", "callback": URL, "feeds": [did, …],
   "lease_seconds": N}``, answered 202 at once; the intent is checked afterwards
-  (``node.push``).
+  (``node.federation.push_hub``).
 - ``Content-Type: application/x-ndjson``: a push, one signed entry per line. Every line is
   verified; if one fails, nothing is kept (400). Entries of feeds this node holds are stored
   through the writer (202, and relayed to this node's own subscribers); a push holding none
   of them is refused (403) and nothing is kept.
 
 ``POST /inbox/callback/{token}`` takes pushes the same way, sent by a node this node
-subscribed to (``node.subscriptions``).
+subscribed to (``node.federation.subscriptions``).
 """
 
 from __future__ import annotations

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
-from node.store.database import AppendResult, Store, utc_now
+from node.store.database import AppendResult, Store
 from protocol.entries import Entry
 
 OK = "ok"
@@ -190,10 +190,7 @@ def suggestions(store: Store, me: str) -> list[tuple[str, str, int]]:
 
 
 def peers(store: Store) -> dict[str, Peer]:
-    rows = store.query(
-        "SELECT url, did, status, failures, next_poll, last_success, feeds_etag, feeds_body "
-        "FROM peers ORDER BY url"
-    )
+    rows = store.peer_rows()
     return {row[0]: Peer(*row[:7], None if row[7] is None else bytes(row[7])) for row in rows}
 
 
@@ -235,40 +232,19 @@ def record_success(
     body: bytes | None = None,
 ) -> None:
     """The peer answered well: status ok, failures reset, next poll in one interval."""
-    now = utc_now()
-    with store.transaction() as conn:
-        _ensure(conn, url)
-        conn.execute(
-            "UPDATE peers SET status = ?, failures = 0, next_poll = ?, last_attempt = ?, "
-            "last_success = ?, did = COALESCE(?, did), feeds_etag = COALESCE(?, feeds_etag), "
-            "feeds_body = COALESCE(?, feeds_body) WHERE url = ?",
-            (OK, time.time() + next_delay(0, poll_seconds, 0), now, now, did, etag, body, url),
-        )
+    next_poll = time.time() + next_delay(0, poll_seconds, 0)
+    store.peer_succeeded(url, OK, next_poll, did, etag, body)
 
 
 def record_failure(
     store: Store, url: str, status: str, poll_seconds: float, backoff_max: float
 ) -> None:
     """The peer failed: status given, one more failure, next poll after the backoff."""
-    with store.transaction() as conn:
-        _ensure(conn, url)
-        (failures,) = conn.execute("SELECT failures FROM peers WHERE url = ?", (url,))[0]
-        delay = next_delay(failures + 1, poll_seconds, backoff_max)
-        conn.execute(
-            "UPDATE peers SET status = ?, failures = ?, next_poll = ?, last_attempt = ? "
-            "WHERE url = ?",
-            (status[:300], failures + 1, time.time() + delay, utc_now(), url),
-        )
+    store.peer_failed(
+        url, status, lambda failures: time.time() + next_delay(failures, poll_seconds, backoff_max)
+    )
 
 
 def remember(store: Store, url: str, did: str | None) -> None:
     """Add ``url`` to the peer table (due at once), e.g. just after ``maillage follow``."""
-    with store.transaction() as conn:
-        _ensure(conn, url)
-        conn.execute(
-            "UPDATE peers SET did = COALESCE(?, did), next_poll = 0 WHERE url = ?", (did, url)
-        )
-
-
-def _ensure(conn, url: str) -> None:
-    conn.execute("INSERT OR IGNORE INTO peers (url) VALUES (?)", (url,))
+    store.remember_peer(url, did)

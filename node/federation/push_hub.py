@@ -1,6 +1,6 @@
 """Push, the hub side: the subscribers of this node's feeds, and delivery of new entries.
 
-A peer subscribes at ``POST /inbox`` (``node.inbox``) for some feeds this node holds; the
+A peer subscribes at ``POST /inbox`` (``node.federation.inbox``) for some feeds this node holds; the
 node confirms the peer's intent by GET-ing its callback with a random challenge that must be
 echoed (as in WebSub), then keeps the subscription for its lease. The :class:`Pusher` hears
 every write of the node (a :class:`~node.writer.Writer` listener: its own entries, copies
@@ -18,7 +18,6 @@ import secrets
 from collections import deque
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from typing import Any
 
 import aiohttp
 from aiohttp import web
@@ -84,11 +83,7 @@ class Pusher:
         self._pending = 0
 
     async def start(self) -> None:
-        rows = await asyncio.to_thread(
-            self.app[STORE].query,
-            "SELECT feed, callback, expires_at FROM push_subscribers WHERE expires_at > ?",
-            (int(pushclient.now()),),
-        )
+        rows = await asyncio.to_thread(self.app[STORE].push_subscribers, int(pushclient.now()))
         for feed, callback, expires_at in rows:
             self.subscribers.setdefault(feed, {})[callback] = expires_at
 
@@ -152,21 +147,7 @@ class Pusher:
         log.info("%s : %s (%d flux)", wanted.mode, wanted.callback, len(wanted.feeds))
 
     def _save(self, wanted: SubscriptionRequest, expires_at: int) -> None:
-        with self.app[STORE].transaction() as conn:
-            if not wanted.feeds:  # unsubscribe from every feed
-                conn.execute("DELETE FROM push_subscribers WHERE callback = ?", (wanted.callback,))
-            for feed in wanted.feeds:
-                if wanted.mode == "subscribe":
-                    conn.execute(
-                        "INSERT OR REPLACE INTO push_subscribers (callback, feed, expires_at) "
-                        "VALUES (?, ?, ?)",
-                        (wanted.callback, feed, expires_at),
-                    )
-                else:
-                    conn.execute(
-                        "DELETE FROM push_subscribers WHERE callback = ? AND feed = ?",
-                        (wanted.callback, feed),
-                    )
+        self.app[STORE].save_push_subscriber(wanted.mode, wanted.callback, wanted.feeds, expires_at)
 
     def callbacks(self, feed: str) -> list[str]:
         """The callbacks subscribed to ``feed`` whose lease still runs."""
@@ -181,17 +162,13 @@ class Pusher:
             for callback in [c for c, end in callbacks.items() if end <= moment]:
                 del callbacks[callback]
                 dropped += 1
-        await self.app[WRITER].run(self._delete, "expires_at <= ?", (moment,))
+        await self.app[WRITER].run(self.app[STORE].drop_expired_push_subscribers, moment)
         return dropped
 
     async def drop_callback(self, callback: str) -> None:
         for callbacks in self.subscribers.values():
             callbacks.pop(callback, None)
-        await self.app[WRITER].run(self._delete, "callback = ?", (callback,))
-
-    def _delete(self, where: str, parameters: tuple[Any, ...]) -> None:
-        with self.app[STORE].transaction() as conn:
-            conn.execute(f"DELETE FROM push_subscribers WHERE {where}", parameters)
+        await self.app[WRITER].run(self.app[STORE].drop_push_callback, callback)
 
     # -- delivery ---------------------------------------------------------------------
 

@@ -6,7 +6,7 @@ entry at a seq the peers already hold: a fork, and they freeze the feed for good
 copies are signed by the place's own key, so they can be taken back safely:
 
 1. :func:`gather` asks each peer (``GET /feeds``, then ``GET /feeds/{did}/entries?after=N``
-   page by page, through :mod:`node.fetch`: size caps, timeouts) for the node's own feed,
+   page by page, through :mod:`node.federation.fetch`: size caps, timeouts) for the node's own feed,
    from one entry before the local head (to see a different head: a fork), and verifies
    every line (signature, canonical form, author, seq, chain). Nothing is written: a peer
    that answers badly is set aside with a French reason and its entries are dropped; two

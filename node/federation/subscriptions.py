@@ -6,7 +6,8 @@ node holds, to the callback ``PUBLIC_URL/inbox/callback/TOKEN`` (one random toke
 followed node). The followed node then GETs the callback with a challenge; it is echoed only
 for a token this node issued and in the mode it asked (``GET /inbox/callback/{token}``).
 Subscriptions are renewed at half their lease, retried after a failure, and withdrawn when
-the follow is deleted. Pushes then arrive at ``POST /inbox/callback/{token}`` (``node.inbox``).
+the follow is deleted. Pushes then arrive at ``POST /inbox/callback/{token}``
+(``node.federation.inbox``).
 """
 
 from __future__ import annotations
@@ -63,11 +64,7 @@ class Subscriber:
         self._warned = False
 
     async def start(self) -> None:
-        rows = await asyncio.to_thread(
-            self.app[STORE].query,
-            "SELECT url, token, mode, requested_at, expires_at, lease, error "
-            "FROM push_subscriptions",
-        )
+        rows = await asyncio.to_thread(self.app[STORE].push_subscriptions)
         for row in rows:
             self._remember(Outgoing(*row))
         self.kick()
@@ -199,27 +196,15 @@ class Subscriber:
     async def _save(self, row: Outgoing) -> None:
         self._remember(row)
 
-        def write() -> None:
-            with self.app[STORE].transaction() as conn:
-                conn.execute(
-                    "INSERT OR REPLACE INTO push_subscriptions (url, token, mode, requested_at, "
-                    "expires_at, lease, error) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    (row.url, row.token, row.mode, row.requested_at, row.expires_at,
-                     row.lease, row.error),
-                )  # fmt: skip
-
-        await self.app[WRITER].run(write)
+        values = (row.url, row.token, row.mode, row.requested_at, row.expires_at, row.lease)
+        await self.app[WRITER].run(self.app[STORE].save_push_subscription, (*values, row.error))
 
     async def _forget(self, url: str) -> None:
         row = self.rows.pop(url, None)
         if row is not None:
             self.tokens.pop(row.token, None)
 
-        def write() -> None:
-            with self.app[STORE].transaction() as conn:
-                conn.execute("DELETE FROM push_subscriptions WHERE url = ?", (url,))
-
-        await self.app[WRITER].run(write)
+        await self.app[WRITER].run(self.app[STORE].forget_push_subscription, url)
 
 
 #: The follower side of push: the subscriptions this node asked of the nodes it follows.

@@ -3,8 +3,8 @@
 A round (:meth:`Replicator.run_once`, called by the scheduler every few seconds, by
 ``maillage sync``, or directly by tests):
 
-1. the wanted feeds are computed from the follow graph held (``node.peers``): the feeds this
-   node follows and, up to ``max_hops``, the feeds those follow;
+1. the wanted feeds are computed from the follow graph held (``node.federation.peers``): the
+   feeds this node follows and, up to ``max_hops``, the feeds those follow;
 2. every source URL given for a wanted feed that is due (per-peer ``next_poll``: the poll
    interval with jitter, or the backoff after failures) answers ``GET /feeds``
    (conditional, with the validator of its last answer);

@@ -1,6 +1,6 @@
 """Import a CSV file of places as ``listing`` records of the importing node's own log.
 
-Each row becomes one record (rid ``<prefix>-<source id>``, see :mod:`node.listings`). A row
+Each row becomes one record (rid ``<prefix>-<source id>``, see :mod:`node.io.csv_mapping`). A row
 that cannot be a listing is skipped with its line number and the reason, never fatal.
 Re-importing updates: a record whose body is unchanged is not written again. Entries are
 signed and stored in batches, one transaction per batch.

@@ -13,7 +13,7 @@ What is exported (``maillage export``, issue 6):
 of the :class:`Export` it returns: :func:`row` (the flat fields of a record, the CSV columns
 and the GeoJSON properties), :func:`csv_chunks`, :func:`geojson_chunks`,
 :func:`jsonld_document`. Bodies come from peers: every member is read defensively, as in
-:mod:`node.views`, and the exact record is always there too (column ``body``).
+:mod:`node.display.record_text`, and the exact record is always there too (column ``body``).
 
 CSV choices (for a spreadsheet opened in France): UTF-8 *with* a byte order mark, so Excel
 recognises the encoding (LibreOffice does too); ``;`` between columns by default, Excel's

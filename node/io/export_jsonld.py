@@ -1,5 +1,5 @@
 """The JSON-LD export (``maillage export --format jsonld``): one schema.org graph of every
-record held, built with the pages' own builders (:mod:`node.jsonld`)."""
+record held, built with the pages' own builders (:mod:`node.display.jsonld`)."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ def jsonld_document(export: Export) -> dict[str, Any]:
     """One schema.org JSON-LD document: ``{"@context": …, "@graph": [...]}``.
 
     Profiles and listings are Places (LocalBusiness when they have an address), offers
-    Offers, needs Demands (the builders of the pages, :mod:`node.jsonld`), follows
+    Offers, needs Demands (the builders of the pages, :mod:`node.display.jsonld`), follows
     FollowActions. Records of other collections have no schema.org counterpart and are
     left out (see :func:`jsonld_left_out`).
     """

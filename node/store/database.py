@@ -13,10 +13,8 @@ through one writer thread (``node.writer``).
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -24,16 +22,15 @@ import orjson
 
 from node.store.connections import Connections
 from node.store.migrations import MIGRATIONS
+from node.store.peers import PeerTables
+from node.store.push_subscriptions import PushTables
+from node.store.tables import utc_now
 from protocol.chains import ForkProof
 from protocol.entries import Entry, withhold
 from protocol.keys import SigningKey
 from protocol.signing import sign_entry
 from protocol.state import Record
 from protocol.verification import verify_line
-
-
-def utc_now() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,7 +56,9 @@ class StoreError(Exception):
     """The store cannot be opened or used; the message says why."""
 
 
-class Store:
+class Store(PeerTables, PushTables):
+    """The store of a home: the feeds' tables here, the others' in their mixins."""
+
     def __init__(self, path: Path) -> None:
         self.path = path
         self._connections = Connections(path)
@@ -75,17 +74,6 @@ class Store:
 
     def close(self) -> None:
         self._connections.close()
-
-    @contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
-        conn = self._conn()
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            yield conn
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        conn.execute("COMMIT")
 
     def _migrate(self) -> None:
         conn = self._conn()
@@ -112,14 +100,9 @@ class Store:
         return row[0] or 0
 
     def query(self, sql: str, parameters: Sequence[Any] = ()) -> list[Any]:
-        """The rows of one read statement (for the tables of other modules: peers…)."""
+        """The rows of one read statement: for tests and diagnosis only (the node's own
+        reads are methods of the table groups)."""
         return self._conn().execute(sql, parameters).fetchall()
-
-    @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction (``BEGIN IMMEDIATE``) for the tables of other modules."""
-        with self._write() as conn:
-            yield conn
 
     # -- reading ----------------------------------------------------------------------
 

@@ -1,9 +1,9 @@
 """The public HTML pages: the search page (``GET /``), its Atom feed, OpenSearch, the CSS.
 
-Peer text is untrusted: templates autoescape, JSON-LD is escaped by :mod:`node.jsonld`, and
+Peer text is untrusted: templates autoescape, JSON-LD is escaped by :mod:`node.display.jsonld`, and
 every page carries a strict Content-Security-Policy (no script, no external resource, styles
 from this node only, forms sent to this node only). The search is ``app[SEARCH].search``
-in a worker thread; the places' pages are in :mod:`node.place_pages`.
+in a worker thread; the places' pages are in :mod:`node.web.place_pages`.
 """
 
 from __future__ import annotations
