@@ -52,6 +52,8 @@ class Writer:
         """Store verified entries (``Store.append``) and announce those stored."""
         result = await self.run(self.store.append, list(entries))
         await self.announce(result.stored)
+        if result.filled:  # bodies that came after their withheld entry: index and relay them
+            await self._notify(self._listeners, result.filled)
         if result.forks:
             await self._notify(self._fork_listeners, sorted({p.author for p in result.forks}))
         return result

@@ -28,6 +28,7 @@ from node.appkeys import KEY, SETTINGS, STORE, WRITER
 from node.client_address import client_address
 from node.federation.push_hub import PUSHER, SubscriptionRequest
 from node.federation.subscriptions import SUBSCRIBER
+from node.federation.sync import REPLICATOR
 from protocol.errors import ProtocolError
 from protocol.keys import public_bytes_from_did
 from protocol.verification import verify_lines
@@ -146,6 +147,8 @@ async def receive_push(request: web.Request) -> web.Response:
             "Ce nœud ne réplique pas ce flux : entrées refusées, rien n'a été gardé.",
         )
     result = await request.app[WRITER].append(kept)
+    if any(e.op == "put" and e.body is None for e in result.stored):
+        request.app[REPLICATOR].kick()  # body pending: ask the sources now (SPEC §11.3)
     refused = [
         {"author": e.author, "seq": e.seq, "reason": reason} for e, reason in result.refused
     ] + [

@@ -23,6 +23,7 @@ outcome is recorded (``ok``, ``unreachable``, ``error: …``) with exponential b
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import logging
 import time
@@ -47,6 +48,8 @@ from protocol.verification import verify_lines
 log = logging.getLogger("maillage.sync")
 #: Page validators remembered between rounds (a 304 means: nothing new on that page).
 MAX_ETAGS = 10_000
+#: Withheld entries of one feed whose body is asked of the sources in one round.
+MAX_PENDING_PER_ROUND = 20
 
 
 @dataclass(slots=True)
@@ -55,6 +58,8 @@ class Report:
 
     polled: list[str] = field(default_factory=list)
     stored: int = 0
+    #: Bodies fetched for entries held withheld (body pending).
+    filled: int = 0
     forks: list[str] = field(default_factory=list)
     failed: dict[str, str] = field(default_factory=dict)
     validators: dict[str, tuple[str, bytes]] = field(default_factory=dict)
@@ -68,6 +73,19 @@ class Replicator:
         self.sink = sink
         self._round = asyncio.Lock()
         self._etags: dict[str, str] = {}
+        self._kick: asyncio.Task[Report] | None = None
+
+    def kick(self) -> None:
+        """A forced round soon, once however often it is asked meanwhile (a push brought
+        withheld entries: their bodies are asked of the sources at once)."""
+        if self._kick is None or self._kick.done():
+            self._kick = asyncio.get_running_loop().create_task(self.run_once(force=True))
+
+    async def close(self) -> None:
+        if self._kick is not None:
+            self._kick.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._kick
 
     async def run_once(self, *, force: bool = False) -> Report:
         """One replication round; ``force`` polls every source, due or not."""
@@ -156,6 +174,50 @@ class Replicator:
             report.validators[url] = (answer.etag, body)
 
     async def _pull(
+        self,
+        client: aiohttp.ClientSession,
+        item: peers.Wanted,
+        listings: dict[str, dict[str, int]],
+        report: Report,
+        semaphore: asyncio.Semaphore,
+    ) -> None:
+        await self._pull_new(client, item, listings, report, semaphore)
+        await self._fill_pending(client, item, report, semaphore)
+
+    async def _fill_pending(
+        self,
+        client: aiohttp.ClientSession,
+        item: peers.Wanted,
+        report: Report,
+        semaphore: asyncio.Semaphore,
+    ) -> None:
+        """Ask the sources for the bodies of current puts held withheld (SPEC §11.3): a
+        stranger's bodiless copy, pushed first, must not blank the record for good."""
+        did = item.did
+        pending = await self._read(self.store.pending_bodies, did)
+        sources = [u for u in dict.fromkeys([*item.urls, *item.via]) if u not in report.failed]
+        for seq in pending[:MAX_PENDING_PER_ROUND]:
+            for url in sources:
+                page = f"{url}/feeds/{did}/entries?after={seq - 1}&limit=1"
+                try:
+                    async with semaphore:
+                        answer = await fetch.get(
+                            client, page, max_bytes=self.settings.max_response_bytes, lines=True
+                        )
+                except FetchError:
+                    continue
+                results = await asyncio.to_thread(verify_lines, answer.lines[:1])
+                entry = results[0] if results else None
+                if not isinstance(entry, Entry) or entry.author != did or entry.seq != seq:
+                    continue
+                if entry.body is None:
+                    continue  # this source has it withheld too
+                stored = await self.sink.append([entry])
+                if stored.filled:
+                    report.filled += 1
+                    break
+
+    async def _pull_new(
         self,
         client: aiohttp.ClientSession,
         item: peers.Wanted,
@@ -303,6 +365,7 @@ async def _replicator(app: web.Application) -> AsyncIterator[None]:
         yield
     finally:
         await rounds.close()
+        await replicator.close()
 
 
 async def _round_now(replicator: Replicator) -> None:

@@ -50,6 +50,12 @@ class AppendResult:
     duplicates: int = 0
     refused: list[tuple[Entry, str]] = field(default_factory=list)
     forks: list[ForkProof] = field(default_factory=list)
+    #: Entries held withheld (body pending) whose body this batch brought.
+    filled: list[Entry] = field(default_factory=list)
+
+
+#: How a withheld line starts (canonical JSON: ``body`` is the first member).
+WITHHELD_PREFIX = b'{"body":null,'
 
 
 class StoreError(Exception):
@@ -252,7 +258,10 @@ class Store(PeerTables, PushTables):
         ).fetchone()
         if held is not None:
             if held[0] == entry.id:
-                result.duplicates += 1
+                if self._fill_body(conn, entry, bytes(held[1])):
+                    result.filled.append(entry)
+                else:
+                    result.duplicates += 1
                 return
             proof = ForkProof(author, seq, verify_line(bytes(held[1])), entry)
             conn.execute(
@@ -301,6 +310,35 @@ class Store(PeerTables, PushTables):
             self._withhold_older(conn, entry)
         result.stored.append(entry)
 
+    def _fill_body(self, conn: sqlite3.Connection, entry: Entry, held: bytes) -> bool:
+        """Put back the body of a held put that came withheld while it is its record's
+        current state (body pending, SPEC §11.3): the entry verified, so the body matches the
+        signed ``body_hash``. A put a later del superseded stays withheld."""
+        if entry.op != "put" or entry.body is None or not held.startswith(WITHHELD_PREFIX):
+            return False
+        current = conn.execute(
+            "SELECT entry_id FROM records WHERE author = ? AND col = ? AND rid = ?",
+            (entry.author, entry.col, entry.rid),
+        ).fetchone()
+        if current is None or current[0] != entry.id:
+            return False
+        conn.execute(
+            "UPDATE entries SET line = ? WHERE author = ? AND seq = ?",
+            (entry.line, entry.author, entry.seq),
+        )
+        conn.execute(
+            "UPDATE records SET body = ? WHERE author = ? AND col = ? AND rid = ?",
+            (orjson.dumps(entry.body).decode("utf-8"), entry.author, entry.col, entry.rid),
+        )
+        return True
+
+    def pending_bodies(self, author: str) -> list[int]:
+        """The seqs of ``author``'s current puts held without their body (body pending)."""
+        rows = self._conn().execute(
+            "SELECT seq FROM records WHERE author = ? AND body IS NULL ORDER BY seq", (author,)
+        )
+        return [row[0] for row in rows]
+
     def _withhold_older(self, conn: sqlite3.Connection, deletion: Entry) -> None:
         """Drop the bodies of the puts a deletion supersedes; ids and chain are unchanged."""
         rows = conn.execute(
@@ -309,7 +347,7 @@ class Store(PeerTables, PushTables):
             (deletion.author, deletion.col, deletion.rid, deletion.seq),
         ).fetchall()
         for seq, line in rows:
-            if not bytes(line).startswith(b'{"body":null,'):
+            if not bytes(line).startswith(WITHHELD_PREFIX):
                 conn.execute(
                     "UPDATE entries SET line = ? WHERE author = ? AND seq = ?",
                     (withhold(bytes(line)), deletion.author, seq),

@@ -1526,6 +1526,14 @@ def _stream_cases(v: Builder) -> None:
         ["a1-profile-put", "a2-offer-put", "bad-seq"],
     )
     s(
+        "withheld-then-whole",
+        "An entry withheld, then the same entry with its body: same id, so bad-seq for the "
+        "stream; a node holding the withheld put as its record's current state takes the "
+        "body from the second line (body pending, SPEC 11.3).",
+        [a1.line, a2w.line, a2.line],
+        ["a1-profile-put", "a2-offer-put", "bad-seq"],
+    )
+    s(
         "bad-prev",
         "seq 2 whose prev is not the id of seq 1.",
         [a1.line, a2_bad_prev.line],
