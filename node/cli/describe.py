@@ -6,6 +6,7 @@ import datetime
 import json
 from typing import Any
 
+from node.cli.terminal import shown
 from protocol import vocabulary as vocab
 from protocol.records import RecordError, validate_record
 
@@ -52,7 +53,7 @@ def validity(valid_until: Any, feminine: bool, today: datetime.date | None = Non
 def listing_line(rid: str, body: dict[str, Any] | None, feminine: bool) -> str:
     """One line: rid — title — category label — validity."""
     if body is None:
-        return f"{rid} — (contenu retiré)"
+        return f"{shown(rid)} — (contenu retiré)"
     title = " ".join(str(body.get("title", "(sans titre)")).split())
     category = body.get("category")
     label = vocab.CATEGORIES.label(category) if isinstance(category, str) else "(sans catégorie)"
@@ -61,7 +62,7 @@ def listing_line(rid: str, body: dict[str, Any] | None, feminine: bool) -> str:
         parts.append(f"pour le {french_date(body['due_date'])}")
     if body.get("valid_until") or not body.get("due_date"):
         parts.append(validity(body.get("valid_until"), feminine))
-    return " — ".join(parts)
+    return shown(" — ".join(parts))
 
 
 def profile_lines(body: dict[str, Any]) -> list[str]:
@@ -74,7 +75,7 @@ def profile_lines(body: dict[str, Any]) -> list[str]:
 
     def add(label: str, value: Any) -> None:
         if value:
-            lines.append(f"{label} : {value}")
+            lines.append(shown(f"{label} : {value}"))
 
     add("Nom", body.get("name"))
     add("Résumé", body.get("summary"))
@@ -106,5 +107,5 @@ def profile_lines(body: dict[str, Any]) -> list[str]:
         add(f"{name} (champ libre)", json.dumps(body[name], ensure_ascii=False))
     if body.get("description"):
         lines.append("Description :")
-        lines.extend(f"  {line}" for line in str(body["description"]).splitlines())
+        lines.extend(f"  {shown(line)}" for line in str(body["description"]).splitlines())
     return lines

@@ -13,6 +13,7 @@ import sqlite3
 
 from node.cli.common import CommandError, add_home_argument, open_node
 from node.cli.records import NOTHING_WRITTEN
+from node.cli.terminal import shown
 from node.federation import peers
 from node.federation.peers import DirectSink
 from node.federation.sync import Replicator
@@ -62,7 +63,7 @@ def run_follow(args: argparse.Namespace) -> int:
     with open_node(args) as node:
         did, name = asyncio.run(follows.discover(url, node.settings))
         outcome = follows.follow(node.store, node.key, url, did, name)
-    label = f"« {name} »" if name else did
+    label = f"« {shown(name)} »" if name else did
     if outcome.entry is None:
         print(f"vous suivez déjà {label} ({url})")
         return 0
@@ -86,7 +87,7 @@ def run_unfollow(args: argparse.Namespace) -> int:
         for did, url in matches.items():
             entry = follows.unfollow(node.store, node.key, did).entry
             assert entry is not None
-            print(f"vous ne suivez plus {did} ({url}) (entrée n° {entry.seq})")
+            print(f"vous ne suivez plus {did} ({shown(url)}) (entrée n° {entry.seq})")
     return 0
 
 
@@ -107,7 +108,8 @@ def peer_lines(node: Node) -> list[str]:
         url = source if item and item.urls else f"via {source}" if source else "—"
         status = peers.status_label(peers.feed_status(store, did, item, peer))
         last = peer.last_success if peer and peer.last_success else "jamais"
-        lines.append(f"{url}  {did}  n° {held.get(did, 0)}  dernier succès : {last}  {status}")
+        line = f"{url}  {did}  n° {held.get(did, 0)}  dernier succès : {last}  {status}"
+        lines.append(shown(line))
     return lines
 
 
@@ -129,9 +131,9 @@ def run_sync(args: argparse.Namespace) -> int:
             return 0
         print(f"{len(report.polled)} pair(s) interrogé(s), {report.stored} entrée(s) copiée(s)")
         for did in report.forks:
-            print(f"FOURCHE : le flux {did} est gelé (preuve gardée)")
+            print(f"FOURCHE : le flux {shown(did)} est gelé (preuve gardée)")
         for url, status in report.failed.items():
-            print(f"{url} : {peers.status_label(status)}")
+            print(f"{shown(url)} : {shown(peers.status_label(status))}")
     return 0
 
 
@@ -143,5 +145,5 @@ def run_suggest(args: argparse.Namespace) -> int:
         print("aucune suggestion : les lieux que vous suivez ne suivent personne d'autre")
         return 0
     for did, label, count in found:
-        print(f"{label or did}  {did}  suivi par {count} de vos pairs")
+        print(f"{shown(label or did)}  {shown(did)}  suivi par {count} de vos pairs")
     return 0

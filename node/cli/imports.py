@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from node.cli.common import CommandError, ProgressBar, add_home_argument, open_node
+from node.cli.terminal import shown
 from node.io.csv_import import ImportFileError, import_file
 from node.io.csv_mapping import CGET_2019, MappingError, load_mapping
 from node.store.database import StoreError
@@ -90,5 +91,5 @@ def run(args: argparse.Namespace) -> int:
         finally:
             if progress is not None:
                 progress.close()
-    print("\n".join(summary.lines()))
+    print("\n".join(shown(line) for line in summary.lines()))
     return 0

@@ -17,6 +17,7 @@ import sys
 from pathlib import Path
 
 from node.cli.common import CommandError, add_home_argument, home_of, open_node
+from node.cli.terminal import shown
 from node.federation import recover
 from node.home import _key_problem
 from node.settings import Settings, SettingsError
@@ -124,7 +125,7 @@ def _recover(
         print(f"Votre base : flux du lieu au n° {local} ({did}).", flush=True)
 
     def progress(peer: recover.PeerReport) -> None:
-        print(f"  {peer.url} : {_peer_line(peer, local)}", flush=True)
+        print(f"  {shown(peer.url)} : {shown(_peer_line(peer, local))}", flush=True)
 
     outcome = asyncio.run(recover.gather(store, did, urls, settings, progress))
 

@@ -13,6 +13,7 @@ from typing import Any
 import orjson
 
 from node.cli.common import CommandError, add_home_argument, open_node
+from node.cli.terminal import shown
 from node.web.search_api import result_json
 from protocol import vocabulary as vocab
 from search.index import SearchIndex, index_path
@@ -99,7 +100,7 @@ def render(result: SearchResult) -> str:
                 "l'orthographe, ou donnez un point (--near LAT,LON).\n"
             )
         if result.suggestion:
-            text += f"Essayez plutôt : {result.suggestion}\n"
+            text += f"Essayez plutôt : {shown(result.suggestion)}\n"
         return text
     first = (result.page - 1) * result.per_page + 1
     last = first + len(result.hits) - 1
@@ -107,7 +108,8 @@ def render(result: SearchResult) -> str:
     lines = [f"{result.total} résultat{plural} (de {first} à {last}) :", ""]
     if result.around is not None:
         around = result.around
-        lines[1:1] = [f"Autour de {around.town}, dans un rayon de {around.radius_km:g} km.", ""]
+        town = shown(around.town)
+        lines[1:1] = [f"Autour de {town}, dans un rayon de {around.radius_km:g} km.", ""]
     if result.any_word:
         lines[1:1] = ["Aucun ne contient tous les mots : ceux-ci en contiennent au moins un.", ""]
     for hit in result.hits:
@@ -120,8 +122,8 @@ def render(result: SearchResult) -> str:
 
 def _block(hit: Hit) -> list[str]:
     kind = {"offer": "Offre", "need": "Besoin", "profile": "Lieu", "listing": "Lieu"}
-    lines = [f"{kind.get(hit.col, hit.col)} : {hit.title}"]
-    where = ", ".join(p for p in (hit.place.name, hit.place.city) if p)
+    lines = [f"{kind.get(hit.col, hit.col)} : {shown(hit.title)}"]
+    where = ", ".join(shown(p) for p in (hit.place.name, hit.place.city) if p)
     if hit.place.department:
         where += f" ({hit.place.department})"
     if where and hit.col not in ("profile", "listing"):
@@ -135,7 +137,7 @@ def _block(hit: Hit) -> list[str]:
         lines.append(f"  Conditions : {conditions}")
     if hit.distance_km is not None:
         lines.append(f"  Distance : {hit.distance_km:.1f} km".replace(".", ","))
-    lines.append(f"  Page : {hit.url}")
+    lines.append(f"  Page : {shown(hit.url)}")
     return lines
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from node.cli.terminal import shown
 from protocol.stream import verify_stream
 
 
@@ -42,7 +43,7 @@ def _report(stream) -> int:
     try:
         for verdict in verify_stream(stream):
             all_ok &= verdict.ok
-            out.write(f"{verdict}\n")
+            out.write(f"{shown(verdict)}\n")  # one line per input line, whatever it holds
     except OSError as exc:
         print(f"maillage verify: lecture interrompue : {exc.strerror or exc}", file=sys.stderr)
         return 2
