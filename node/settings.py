@@ -62,6 +62,23 @@ class Settings(BaseSettings):
         description="Distance de suivi copiée : 1 = les lieux suivis, 2 = aussi les lieux "
         "qu'ils suivent.",
     )
+    quota_entries_per_day: int = Field(
+        5000,
+        ge=1,
+        description="Entrées copiées au plus par flux et par jour (UTC) ; au-delà, le nœud "
+        "cesse de prendre ce flux jusqu'au lendemain et continue de servir.",
+    )
+    quota_bytes_per_day: int = Field(
+        50 * 1024 * 1024,
+        ge=64 * 1024,
+        description="Octets copiés au plus par flux et par jour (UTC), mêmes effets.",
+    )
+    max_feeds_via_peer: int = Field(
+        200,
+        ge=0,
+        description="Flux copiés au plus à travers un même lieu suivi (ceux qu'il suit, à "
+        "deux pas ou plus) ; les autres sont signalés, pas copiés.",
+    )
     sync_concurrency: int = Field(
         4, ge=1, le=64, description="Nombre maximal de requêtes simultanées vers les pairs."
     )

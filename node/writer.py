@@ -17,6 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
 from node.store.database import AppendResult, Store
+from node.store.intake import Quota
 from protocol.entries import Entry
 from protocol.keys import SigningKey
 from protocol.verification import verify_lines
@@ -48,9 +49,9 @@ class Writer:
         """Run a write function of the store on the writer thread, after those before it."""
         return await asyncio.get_running_loop().run_in_executor(self._executor, function, *args)
 
-    async def append(self, entries: Sequence[Entry]) -> AppendResult:
+    async def append(self, entries: Sequence[Entry], quota: Quota | None = None) -> AppendResult:
         """Store verified entries (``Store.append``) and announce those stored."""
-        result = await self.run(self.store.append, list(entries))
+        result = await self.run(self.store.append, list(entries), quota)
         await self.announce(result.stored)
         if result.filled:  # bodies that came after their withheld entry: index and relay them
             await self._notify(self._listeners, result.filled)

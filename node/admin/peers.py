@@ -20,15 +20,19 @@ from node.display import record_text as views
 from node.federation import peers
 from node.publishing import follows, records
 from node.publishing.refusal import Refused
+from node.settings import Settings
 from node.store.database import Store
 
 #: The colour of each state (its words are ``peers.STATUS_LABELS``, as on the command line).
-TONES = {peers.OK: "ok", peers.UNREACHABLE: "bad", peers.FORK: "bad"}
+TONES = {peers.OK: "ok", peers.UNREACHABLE: "bad", peers.FORK: "bad", peers.QUOTA: "bad"}
 
 
-def peer_rows(store: Store, me: str, max_hops: int) -> list[dict[str, Any]]:
+def peer_rows(store: Store, me: str, settings: Settings) -> list[dict[str, Any]]:
     """One row per feed followed, reached through a follow, or still held: its state."""
-    wanted = peers.wanted_feeds(store, me, max_hops)
+    capped: dict[str, int] = {}
+    per_peer = settings.max_feeds_via_peer
+    wanted = peers.wanted_feeds(store, me, settings.max_hops, per_peer, capped)
+    limit = peers.quota(settings)
     table = peers.peers(store)
     held = {feed.author: feed for feed in store.feeds()}
     rows = []
@@ -38,7 +42,7 @@ def peer_rows(store: Store, me: str, max_hops: int) -> list[dict[str, Any]]:
         peer = table.get(source) if source else None
         profile = store.record(did, "profile", "profile")
         name = (profile.body or {}).get("name") if profile else None
-        code = peers.feed_status(store, did, item, peer)
+        code = peers.feed_status(store, did, item, peer, limit)
         label = peers.status_label(code)
         tone = "bad" if code.startswith(peers.ERROR) else TONES.get(code, "wait")
         feed = held.get(did)
@@ -54,6 +58,8 @@ def peer_rows(store: Store, me: str, max_hops: int) -> list[dict[str, Any]]:
                 "failures": peer.failures if peer else 0,
                 "status": label[:1].upper() + label[1:],
                 "tone": tone,
+                "capped": capped.get(did, 0),
+                "per_peer": per_peer,
             }
         )
     return rows
@@ -70,7 +76,7 @@ async def peers_page(
     request: web.Request, admin: Admin, url: str = "", problem: str = ""
 ) -> web.Response:
     app = request.app
-    rows = await asyncio.to_thread(peer_rows, app[STORE], app[KEY].did, app[SETTINGS].max_hops)
+    rows = await asyncio.to_thread(peer_rows, app[STORE], app[KEY].did, app[SETTINGS])
     context = {
         "title": "Lieux suivis",
         "section": "pairs",

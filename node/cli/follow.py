@@ -97,7 +97,11 @@ def run_unfollow(args: argparse.Namespace) -> int:
 def peer_lines(node: Node) -> list[str]:
     """One line per feed followed or held: URL, did, seq held, last success, status."""
     store, me = node.store, node.key.did
-    wanted = peers.wanted_feeds(store, me, node.settings.max_hops)
+    settings = node.settings
+    capped: dict[str, int] = {}
+    per_peer = settings.max_feeds_via_peer
+    wanted = peers.wanted_feeds(store, me, settings.max_hops, per_peer, capped)
+    limit = peers.quota(settings)
     table = peers.peers(store)
     held = {f.author: f.seq for f in store.feeds()}
     lines = []
@@ -106,10 +110,15 @@ def peer_lines(node: Node) -> list[str]:
         source = (item.urls or item.via or [None])[0] if item else None
         peer = table.get(source) if source else None
         url = source if item and item.urls else f"via {source}" if source else "—"
-        status = peers.status_label(peers.feed_status(store, did, item, peer))
+        status = peers.status_label(peers.feed_status(store, did, item, peer, limit))
         last = peer.last_success if peer and peer.last_success else "jamais"
         line = f"{url}  {did}  n° {held.get(did, 0)}  dernier succès : {last}  {status}"
         lines.append(shown(line))
+        if capped.get(did):
+            lines.append(
+                f"  {capped[did]} des lieux qu'il suit ne sont pas copiés (au plus {per_peer} "
+                "par lieu : réglage max_feeds_via_peer)"
+            )
     return lines
 
 
@@ -132,6 +141,8 @@ def run_sync(args: argparse.Namespace) -> int:
         print(f"{len(report.polled)} pair(s) interrogé(s), {report.stored} entrée(s) copiée(s)")
         for did in report.forks:
             print(f"FOURCHE : le flux {shown(did)} est gelé (preuve gardée)")
+        for did in report.over_quota:
+            print(f"{shown(did)} : {peers.status_label(peers.QUOTA)}")
         for url, status in report.failed.items():
             print(f"{shown(url)} : {shown(peers.status_label(status))}")
     return 0

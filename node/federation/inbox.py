@@ -26,6 +26,7 @@ from yarl import URL
 from node.api_errors import ApiError, error_response, json_response
 from node.appkeys import KEY, SETTINGS, STORE, WRITER
 from node.client_address import client_address
+from node.federation import peers
 from node.federation.push_hub import PUSHER, SubscriptionRequest
 from node.federation.subscriptions import SUBSCRIBER
 from node.federation.sync import REPLICATOR
@@ -146,7 +147,7 @@ async def receive_push(request: web.Request) -> web.Response:
             "feed-not-held",
             "Ce nœud ne réplique pas ce flux : entrées refusées, rien n'a été gardé.",
         )
-    result = await request.app[WRITER].append(kept)
+    result = await request.app[WRITER].append(kept, peers.quota(request.app[SETTINGS]))
     if any(e.op == "put" and e.body is None for e in result.stored):
         request.app[REPLICATOR].kick()  # body pending: ask the sources now (SPEC §11.3)
     refused = [

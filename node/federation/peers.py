@@ -24,13 +24,17 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
+from node.settings import Settings
 from node.store.database import AppendResult, Store
+from node.store.intake import Quota
 from protocol.entries import Entry
 
 OK = "ok"
 UNREACHABLE = "unreachable"
 NEW = "new"
 FORK = "fork"
+#: The feed took its day's quota: nothing more is taken from it until tomorrow (UTC).
+QUOTA = "quota"
 #: No longer followed, the copy kept: a state shown, never stored.
 GONE = "gone"
 #: The prefix of a stored status for a peer that answered badly: ``error: <French reason>``.
@@ -43,6 +47,7 @@ STATUS_LABELS = {
     UNREACHABLE: "injoignable",
     NEW: "en attente de la première copie",
     FORK: "fourche : deux versions du journal, copie gelée",
+    QUOTA: "quota du jour atteint : copie suspendue jusqu'à demain",
     GONE: "plus suivi : la copie est gardée",
 }
 
@@ -50,7 +55,9 @@ STATUS_LABELS = {
 class Sink(Protocol):
     """Where writes go: the server's :class:`node.writer.Writer`, or :class:`DirectSink`."""
 
-    async def append(self, entries: Sequence[Entry]) -> AppendResult: ...
+    async def append(
+        self, entries: Sequence[Entry], quota: Quota | None = None
+    ) -> AppendResult: ...
 
     async def run(self, function: Callable[..., Any], *args: Any) -> Any: ...
 
@@ -62,8 +69,8 @@ class DirectSink:
     def __init__(self, store: Store) -> None:
         self.store = store
 
-    async def append(self, entries: Sequence[Entry]) -> AppendResult:
-        return await asyncio.to_thread(self.store.append, list(entries))
+    async def append(self, entries: Sequence[Entry], quota: Quota | None = None) -> AppendResult:
+        return await asyncio.to_thread(self.store.append, list(entries), quota)
 
     async def run(self, function: Callable[..., Any], *args: Any) -> Any:
         return await asyncio.to_thread(function, *args)
@@ -99,11 +106,21 @@ def status_label(status: str) -> str:
     return STATUS_LABELS.get(status, status)
 
 
-def feed_status(store: Store, did: str, item: Wanted | None, peer: Peer | None) -> str:
-    """The state code of a feed held or wanted: a fork first, then not followed any more,
-    then the status of the peer it is fetched from (``new`` before any poll)."""
+def quota(settings: Settings) -> Quota:
+    """What one feed may bring in per day, from the settings."""
+    return Quota(settings.quota_entries_per_day, settings.quota_bytes_per_day)
+
+
+def feed_status(
+    store: Store, did: str, item: Wanted | None, peer: Peer | None, limit: Quota | None = None
+) -> str:
+    """The state code of a feed held or wanted: a fork first, then its quota, then not
+    followed any more, then the status of the peer it is fetched from (``new`` before any
+    poll)."""
     if store.fork(did) is not None:
         return FORK
+    if limit is not None and item is not None and store.over_quota(did, limit):
+        return QUOTA
     if item is None:
         return GONE
     return peer.status if peer is not None else NEW
@@ -123,13 +140,21 @@ def normalise_url(url: str) -> str | None:
     return f"{parts.scheme}://{parts.netloc}{parts.path.rstrip('/')}"
 
 
-def wanted_feeds(store: Store, me: str, max_hops: int) -> dict[str, Wanted]:
+def wanted_feeds(
+    store: Store,
+    me: str,
+    max_hops: int,
+    per_peer: int | None = None,
+    capped: dict[str, int] | None = None,
+) -> dict[str, Wanted]:
     """The feeds this node replicates, by did (its own excluded), nearest hop first.
 
     Only the node's own follow records give URLs to poll: feeds further away are fetched
     from the followed nodes, which hold them. So a node connects only to the places its
     operator chose, never to an address that someone else's follow record names (which
-    could point at a private network).
+    could point at a private network). With ``per_peer``, the follow records of one place
+    add at most that many feeds further away; how many were left out, by place, goes into
+    ``capped``.
     """
     wanted: dict[str, Wanted] = {}
     frontier = [me]
@@ -137,6 +162,7 @@ def wanted_feeds(store: Store, me: str, max_hops: int) -> dict[str, Wanted]:
         following: list[str] = []
         for author in frontier:
             roots = wanted[author].urls or wanted[author].via if author != me else []
+            added = 0
             for record in store.records("follow", author=author):
                 did = record.rid
                 if did == me or not did.startswith("did:key:z"):
@@ -146,6 +172,11 @@ def wanted_feeds(store: Store, me: str, max_hops: int) -> dict[str, Wanted]:
                 url = normalise_url(raw) if isinstance(raw, str) else None
                 item = wanted.get(did)
                 if item is None:
+                    if author != me and per_peer is not None and added >= per_peer:
+                        if capped is not None:
+                            capped[author] = capped.get(author, 0) + 1
+                        continue
+                    added += 1
                     item = wanted[did] = Wanted(did, hops)
                     following.append(did)
                 if url and author == me and url not in item.urls:

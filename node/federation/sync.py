@@ -61,6 +61,10 @@ class Report:
     #: Bodies fetched for entries held withheld (body pending).
     filled: int = 0
     forks: list[str] = field(default_factory=list)
+    #: Feeds that took their day's quota during the round (nothing more taken today).
+    over_quota: list[str] = field(default_factory=list)
+    #: Feeds left out, by the place whose follow records named them (``max_feeds_via_peer``).
+    capped: dict[str, int] = field(default_factory=dict)
     failed: dict[str, str] = field(default_factory=dict)
     validators: dict[str, tuple[str, bytes]] = field(default_factory=dict)
 
@@ -98,8 +102,14 @@ class Replicator:
             async with client:
                 known: set[str] | None = None
                 for _ in range(settings.max_hops + 1):
+                    report.capped = {}  # counted anew with each reading of the graph
                     wanted = await self._read(
-                        peers.wanted_feeds, self.store, self.me, settings.max_hops
+                        peers.wanted_feeds,
+                        self.store,
+                        self.me,
+                        settings.max_hops,
+                        settings.max_feeds_via_peer,
+                        report.capped,
                     )
                     table = await self._read(peers.peers, self.store)
                     now = time.time()
@@ -285,7 +295,8 @@ class Replicator:
                     problem = "entrée hors de la page demandée"
                     break
                 good.append(result)
-            stored = await self.sink.append(good) if good else AppendResult()
+            quota = peers.quota(self.settings)
+            stored = await self.sink.append(good, quota) if good else AppendResult()
             report.stored += len(stored.stored)
             if stored.forks:
                 for proof in stored.forks:
@@ -301,6 +312,16 @@ class Replicator:
                 report.forks.append(did)
                 return True
             if any("frozen" in reason for _, reason in stored.refused):
+                return True
+            if stored.over_quota:  # not the peer's failure: the feed waits for tomorrow
+                if did not in report.over_quota:
+                    report.over_quota.append(did)
+                    log.warning(
+                        "quota du jour atteint pour le flux %s (reçu de %s) : copie suspendue "
+                        "jusqu'à demain",
+                        did,
+                        url,
+                    )
                 return True
             if problem is None and stored.refused:
                 problem = "entrée refusée (chaîne rompue)"

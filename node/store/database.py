@@ -21,6 +21,7 @@ from typing import Any
 import orjson
 
 from node.store.connections import Connections
+from node.store.intake import IntakeTables, Quota, admits, today
 from node.store.migrations import MIGRATIONS
 from node.store.peers import PeerTables
 from node.store.push_subscriptions import PushTables
@@ -52,8 +53,12 @@ class AppendResult:
     forks: list[ForkProof] = field(default_factory=list)
     #: Entries held withheld (body pending) whose body this batch brought.
     filled: list[Entry] = field(default_factory=list)
+    #: Authors whose daily quota refused entries of this batch.
+    over_quota: set[str] = field(default_factory=set)
 
 
+#: Why an entry was refused when its feed took its day's quota.
+OVER_QUOTA = "daily quota reached"
 #: How a withheld line starts (canonical JSON: ``body`` is the first member).
 WITHHELD_PREFIX = b'{"body":null,'
 
@@ -62,7 +67,7 @@ class StoreError(Exception):
     """The store cannot be opened or used; the message says why."""
 
 
-class Store(PeerTables, PushTables):
+class Store(PeerTables, PushTables, IntakeTables):
     """The store of a home: the feeds' tables here, the others' in their mixins."""
 
     def __init__(self, path: Path) -> None:
@@ -188,17 +193,21 @@ class Store(PeerTables, PushTables):
 
     # -- writing ----------------------------------------------------------------------
 
-    def append(self, entries: Sequence[Entry]) -> AppendResult:
+    def append(self, entries: Sequence[Entry], quota: Quota | None = None) -> AppendResult:
         """Store verified entries (of any authors, each feed in seq order), atomically.
 
         An entry already held is counted as a duplicate; one at a held seq with another id
         is a fork: both lines are kept as proof and the feed accepts nothing more. A new
-        feed must start at seq 1; a held feed only grows by its next entry.
+        feed must start at seq 1; a held feed only grows by its next entry. With a
+        ``quota``, a feed that took its day's share is refused more (:data:`OVER_QUOTA`).
         """
         result = AppendResult()
+        day = today()
         with self._write() as conn:
+            if quota is not None:
+                conn.execute("DELETE FROM intake WHERE day < ?", (day,))
             for entry in entries:
-                self._append_one(conn, entry, result)
+                self._append_one(conn, entry, result, quota, day)
         return result
 
     def append_own(
@@ -248,7 +257,14 @@ class Store(PeerTables, PushTables):
             raise StoreError(f"l'entrée {seq} n'a pas pu être enregistrée : {result}")
         return entry
 
-    def _append_one(self, conn: sqlite3.Connection, entry: Entry, result: AppendResult) -> None:
+    def _append_one(
+        self,
+        conn: sqlite3.Connection,
+        entry: Entry,
+        result: AppendResult,
+        quota: Quota | None = None,
+        day: str = "",
+    ) -> None:
         author, seq = entry.author, entry.seq
         if conn.execute("SELECT 1 FROM forks WHERE author = ?", (author,)).fetchone():
             result.refused.append((entry, "feed frozen after a fork"))
@@ -277,6 +293,10 @@ class Store(PeerTables, PushTables):
             return
         if head is not None and (seq != head[0] + 1 or entry.prev != head[1]):
             result.refused.append((entry, f"seq {seq} does not extend head seq {head[0]}"))
+            return
+        if quota is not None and not admits(conn, author, len(entry.line), quota, day):
+            result.refused.append((entry, OVER_QUOTA))
+            result.over_quota.add(author)
             return
         now = utc_now()
         conn.execute(

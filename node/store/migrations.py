@@ -93,4 +93,17 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
         ) WITHOUT ROWID;
         """,
     ),
+    (
+        4,
+        """
+        -- What each feed brought in per day (UTC), for the quotas of node.store.intake.
+        CREATE TABLE intake (
+            author  TEXT    NOT NULL,
+            day     TEXT    NOT NULL,
+            entries INTEGER NOT NULL,
+            bytes   INTEGER NOT NULL,
+            PRIMARY KEY (author, day)
+        ) WITHOUT ROWID;
+        """,
+    ),
 )
