@@ -7,7 +7,7 @@ import platform
 import sys
 from pathlib import Path
 
-from bench import bootstrap, node, push, search, serve, verify
+from bench import bootstrap, cli, node, push, search, serve, verify
 
 BENCHMARKS = {
     "verify": verify,
@@ -16,6 +16,7 @@ BENCHMARKS = {
     "push": push,
     "search": search,
     "node": node,
+    "cli": cli,
 }
 
 
