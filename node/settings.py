@@ -107,6 +107,11 @@ class Settings(BaseSettings):
     log_level: Literal["debug", "info", "warning", "error"] = Field(
         "info", description="Niveau de détail du journal."
     )
+    access_log: bool = Field(
+        True,
+        description="Écrire dans le journal une ligne par requête reçue (adresse, chemin, "
+        "statut, durée) ; false : seulement les messages du nœud.",
+    )
     page_default: int = Field(
         500, ge=1, le=1000, description="Nombre d'entrées par page quand ?limit= est absent."
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import io
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -15,9 +16,11 @@ from node.appkeys import STORE, WRITER
 from node.cli.main import main
 from node.federation.sync import REPLICATOR, Report
 from node.home import create_home
-from node.settings import Settings
+from node.settings import KEY_FILE, Settings
 from node.store.database import Store
-from protocol.keys import SigningKey
+from protocol.entries import Entry
+from protocol.keys import SigningKey, load_key
+from protocol.verification import verify_lines
 from tests.polling import until  # noqa: F401 - re-exported for the tests
 
 
@@ -73,6 +76,22 @@ class LiveNode:
     def seq_of(self, did: str) -> int:
         feed = self.store.feed(did)
         return feed.seq if feed else 0
+
+
+def twin(root: Path, of: LiveNode, name: str) -> LiveNode:
+    """A second home holding ``of``'s key and a copy of its own feed: the key copied to
+    another machine, which then writes on its own (a fork, once both write at one seq)."""
+    other = LiveNode(root, name)
+    shutil.copyfile(of.home / KEY_FILE, other.home / KEY_FILE)
+    other.key = load_key(other.home / KEY_FILE)
+    store = Store(other.settings.store_path)
+    try:
+        entries = verify_lines(of.store.lines(of.did, 0, 100_000))
+        assert all(isinstance(e, Entry) for e in entries)
+        assert len(store.append(entries).stored) == len(entries)  # type: ignore[arg-type]
+    finally:
+        store.close()
+    return other
 
 
 async def cli(*args: str | Path) -> tuple[int, str, str]:

@@ -77,7 +77,7 @@ async def serve(settings: Settings) -> int:
     runner = web.AppRunner(
         create_app(settings),
         access_log_class=AccessLogger,
-        access_log=logging.getLogger("maillage.access"),
+        access_log=access_logger(settings),
         shutdown_timeout=SHUTDOWN_SECONDS,
     )
     try:
@@ -104,6 +104,12 @@ async def serve(settings: Settings) -> int:
     finally:
         await runner.cleanup()
     return 0
+
+
+def access_logger(settings: Settings) -> logging.Logger | None:
+    """The logger of the access log (one line per request), or None when ``access_log`` is
+    off: behind Caddy or nginx, the proxy may already keep one."""
+    return logging.getLogger("maillage.access") if settings.access_log else None
 
 
 def _why(exc: OSError) -> str:

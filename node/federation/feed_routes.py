@@ -1,7 +1,8 @@
 """The feed API: what a peer (or anyone) needs to copy and follow the feeds a node holds.
 
 - ``GET /.well-known/maillage``: who this node is and where its endpoints are;
-- ``GET /feeds``: every feed held, with its head;
+- ``GET /feeds``: every feed held, with its seq and head id (a follower holding that seq
+  with another id fetches this entry: the fork is proven at its next poll);
 - ``GET /feeds/{did}/entries?after=N&limit=M``: the verbatim NDJSON lines, by pages;
 - ``GET /feeds/{did}/head``: the latest header and its signature, "anything new?" in a few
   hundred bytes;

@@ -10,6 +10,7 @@ answered badly.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import aiohttp
 import orjson
@@ -160,20 +161,41 @@ def _why(exc: BaseException) -> str:
     return type(exc).__name__
 
 
-def parse_listing(body: bytes) -> dict[str, int]:
-    """The ``/feeds`` answer of a peer as did → seq; anything else is an error."""
+class Listed(NamedTuple):
+    """One feed of a peer's ``/feeds``: its seq, and its head id when the peer gave one."""
+
+    seq: int
+    head: str | None
+
+
+#: Longest head id kept from a listing (an id is ``sha256-`` and 43 characters).
+MAX_HEAD = 100
+
+
+def parse_feeds(body: bytes) -> dict[str, Listed]:
+    """The ``/feeds`` answer of a peer as did → (seq, head); anything else is an error.
+
+    The head is optional (a peer may give only seqs): without it, a different entry at the
+    same seq cannot be seen from the listing, only when the feed grows past it.
+    """
     try:
         data = orjson.loads(body)
     except orjson.JSONDecodeError:
         raise FetchError("liste des flux illisible (JSON invalide)") from None
     if not isinstance(data, list):
         raise FetchError("liste des flux illisible (tableau attendu)")
-    listing: dict[str, int] = {}
+    listing: dict[str, Listed] = {}
     for item in data:
         if not isinstance(item, dict):
             raise FetchError("liste des flux illisible (objet attendu)")
-        did, seq = item.get("did"), item.get("seq")
+        did, seq, head = item.get("did"), item.get("seq"), item.get("head")
         if not isinstance(did, str) or type(seq) is not int or seq < 0:
             raise FetchError("liste des flux illisible (did ou seq invalide)")
-        listing[did] = seq
+        usable = isinstance(head, str) and 0 < len(head) <= MAX_HEAD
+        listing[did] = Listed(seq, head if usable else None)
     return listing
+
+
+def parse_listing(body: bytes) -> dict[str, int]:
+    """The ``/feeds`` answer of a peer as did → seq (see :func:`parse_feeds`)."""
+    return {did: listed.seq for did, listed in parse_feeds(body).items()}

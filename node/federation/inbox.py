@@ -10,7 +10,10 @@
   of them is refused (403) and nothing is kept.
 
 ``POST /inbox/callback/{token}`` takes pushes the same way, sent by a node this node
-subscribed to (``node.federation.subscriptions``).
+subscribed to (``node.federation.subscriptions``). A pushed entry at a seq held, but with
+another id, proves a fork there and then; pushed entries that do not extend the head held
+make the node ask that node for its entries from the head (``Replicator.check_source``):
+another entry at the head is a fork too, the same one means pushes were missed.
 """
 
 from __future__ import annotations
@@ -28,8 +31,10 @@ from node.appkeys import KEY, SETTINGS, STORE, WRITER
 from node.client_address import client_address
 from node.federation import peers
 from node.federation.push_hub import PUSHER, SubscriptionRequest
+from node.federation.round_log import log_forks
 from node.federation.subscriptions import SUBSCRIBER
 from node.federation.sync import REPLICATOR
+from node.store.database import AppendResult
 from protocol.errors import ProtocolError
 from protocol.keys import public_bytes_from_did
 from protocol.verification import verify_lines
@@ -118,10 +123,13 @@ async def callback_push(request: web.Request) -> web.Response:
         raise ApiError(404, "unknown-subscription", "Ce nœud n'a pas demandé cet abonnement.")
     if request.content_type != NDJSON:
         raise ApiError(415, "unsupported-media-type", "Seul application/x-ndjson est accepté.")
-    return await receive_push(request)
+    source = request.app[SUBSCRIBER].tokens.get(request.match_info["token"])
+    return await receive_push(request, source)
 
 
-async def receive_push(request: web.Request) -> web.Response:
+async def receive_push(request: web.Request, source: str | None = None) -> web.Response:
+    """Verify and store a push; ``source``: the node that sent it, when known (a callback
+    token names the node this node subscribed to)."""
     body = await request.read()  # at most client_max_size bytes, else 413
     lines = body.split(b"\n")
     if lines and not lines[-1]:
@@ -148,8 +156,13 @@ async def receive_push(request: web.Request) -> web.Response:
             "Ce nœud ne réplique pas ce flux : entrées refusées, rien n'a été gardé.",
         )
     result = await request.app[WRITER].append(kept, peers.quota(request.app[SETTINGS]))
+    replicator = request.app[REPLICATOR]
     if any(e.op == "put" and e.body is None for e in result.stored):
-        request.app[REPLICATOR].kick()  # body pending: ask the sources now (SPEC §11.3)
+        replicator.kick()  # body pending: ask the sources now (SPEC §11.3)
+    log_forks(result.forks, source or f"un envoi de {client_address(request)}")
+    if source is not None:
+        for did, upto in _unchained(result).items():
+            replicator.check_source(source, did, upto)  # a fork, or missed pushes
     refused = [
         {"author": e.author, "seq": e.seq, "reason": reason} for e, reason in result.refused
     ] + [
@@ -166,6 +179,16 @@ async def receive_push(request: web.Request) -> web.Response:
         },
         status=202,
     )
+
+
+def _unchained(result: AppendResult) -> dict[str, int]:
+    """The feeds whose pushed entries did not extend the head held (neither frozen nor
+    over their quota), with the highest seq pushed."""
+    unchained: dict[str, int] = {}
+    for entry, reason in result.refused:
+        if "frozen" not in reason and entry.author not in result.over_quota:
+            unchained[entry.author] = max(entry.seq, unchained.get(entry.author, 0))
+    return unchained
 
 
 async def parse_subscription(request: web.Request) -> SubscriptionRequest:

@@ -8,16 +8,24 @@ A round (:meth:`Replicator.run_once`, called by the scheduler every few seconds,
 2. every source URL given for a wanted feed that is due (per-peer ``next_poll``: the poll
    interval with jitter, or the backoff after failures) answers ``GET /feeds``
    (conditional, with the validator of its last answer);
-3. each wanted feed that some source holds further than this node is fetched from the
+3. a source listing a wanted feed at this node's seq but with another head holds another
+   entry there: that entry is fetched at once, and proves the fork (the feed is frozen);
+4. each wanted feed that some source holds further than this node is fetched from the
    source holding the most (then the others, if it fails), page by page from one entry
    before the local head (so that a different entry at the head is seen: a fork), every
    line verified (in a thread) and stored through the writer, whose listeners (push, search
    index) hear the new entries;
-4. when new follow records widened the wanted set, the new sources are polled in the same
+5. when new follow records widened the wanted set, the new sources are polled in the same
    round (at most ``max_hops`` more passes), so a new node bootstraps in one round.
 
 Signatures make the source irrelevant: a peer can only withhold, never forge. Each peer's
-outcome is recorded (``ok``, ``unreachable``, ``error: …``) with exponential backoff.
+outcome is recorded (``ok``, ``unreachable``, ``error: …``) with exponential backoff; the log
+says what a round stored and when a peer starts or stops failing, never more
+(``node.federation.round_log``).
+
+A push that does not extend the head held (:meth:`Replicator.check_source`) makes the node
+ask the pusher for its entries from the head held: the same head fills the gap of missed
+pushes, another one proves a fork at once.
 """
 
 from __future__ import annotations
@@ -37,9 +45,10 @@ from aiohttp import web
 from node import scheduler
 from node.appkeys import KEY, SETTINGS, STORE, WRITER
 from node.federation import fetch, peers
-from node.federation.fetch import FetchError
+from node.federation.fetch import FetchError, Listed
+from node.federation.round_log import PeerStates, log_forks, log_stored
 from node.settings import Settings
-from node.store.database import AppendResult, Store
+from node.store.database import AppendResult, FeedHead, Store
 from node.tasks import BackgroundTasks
 from protocol.entries import Entry
 from protocol.errors import ProtocolError
@@ -58,6 +67,9 @@ class Report:
 
     polled: list[str] = field(default_factory=list)
     stored: int = 0
+    #: The feeds that got entries, and the sources they came from.
+    stored_feeds: set[str] = field(default_factory=set)
+    stored_from: set[str] = field(default_factory=set)
     #: Bodies fetched for entries held withheld (body pending).
     filled: int = 0
     forks: list[str] = field(default_factory=list)
@@ -78,6 +90,9 @@ class Replicator:
         self._round = asyncio.Lock()
         self._etags: dict[str, str] = {}
         self._kick: asyncio.Task[Report] | None = None
+        self._states = PeerStates()
+        self._checks = BackgroundTasks()
+        self._checking: set[tuple[str, str]] = set()
 
     def kick(self) -> None:
         """A forced round soon, once however often it is asked meanwhile (a push brought
@@ -85,7 +100,36 @@ class Replicator:
         if self._kick is None or self._kick.done():
             self._kick = asyncio.get_running_loop().create_task(self.run_once(force=True))
 
+    def check_source(self, url: str, did: str, upto: int) -> None:
+        """``url`` pushed entries of ``did`` (up to seq ``upto``) that do not extend the head
+        held: fetch its entries from one before that head, in the background (once at a
+        time per source and feed). The same head: missed pushes, the gap is filled. Another
+        one: a fork, proven and the feed frozen at once, not at the next poll."""
+        if (url, did) in self._checking or self._checks.closed:
+            return
+        self._checking.add((url, did))
+        self._checks.spawn(self._check_source(url, did, upto))
+
+    async def _check_source(self, url: str, did: str, upto: int) -> None:
+        settings = self.settings
+        try:
+            head = await self._read(self.store.feed, did)
+            if head is None or head.seq >= upto or await self._read(self.store.fork, did):
+                return
+            report = Report()
+            client = fetch.session(settings.sync_connect_seconds, settings.sync_total_seconds)
+            async with client:
+                await self._fetch_feed(client, url, did, head.seq, upto, report)
+            log_stored(report.stored, len(report.stored_feeds), len(report.stored_from), 0)
+        except FetchError as exc:
+            log.debug("pair %s : flux %s non vérifié après un envoi (%s)", url, did, exc)
+        except Exception:  # logged, never raised into a background task nobody awaits
+            log.exception("vérification du flux %s chez %s impossible", did, url)
+        finally:
+            self._checking.discard((url, did))
+
     async def close(self) -> None:
+        await self._checks.close()
         if self._kick is not None:
             self._kick.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
@@ -96,7 +140,8 @@ class Replicator:
         async with self._round:
             settings = self.settings
             report = Report()
-            listings: dict[str, dict[str, int]] = {}
+            listings: dict[str, dict[str, Listed]] = {}
+            before: dict[str, peers.Peer | None] = {}
             semaphore = asyncio.Semaphore(settings.sync_concurrency)
             client = fetch.session(settings.sync_connect_seconds, settings.sync_total_seconds)
             async with client:
@@ -124,6 +169,7 @@ class Replicator:
                         break
                     known = set(wanted)
                     report.polled.extend(sources)
+                    before.update((url, table.get(url)) for url in sources)
 
                     await asyncio.gather(
                         *(
@@ -139,8 +185,10 @@ class Replicator:
                     )
             for url in report.polled:
                 if url in report.failed:
+                    self._states.failed(url, report.failed[url], before.get(url))
                     await self._failed(url, report.failed[url])
                 else:
+                    self._states.succeeded(url, before.get(url))
                     etag, body = report.validators.get(url, (None, None))
                     update = functools.partial(
                         peers.record_success,
@@ -151,6 +199,8 @@ class Replicator:
                         body=body,
                     )
                     await self.sink.run(update)
+            stored = report.stored, len(report.stored_feeds), len(report.stored_from)
+            log_stored(*stored, report.filled)
             return report
 
     async def _read(self, function: Callable[..., Any], *args: Any) -> Any:
@@ -161,7 +211,7 @@ class Replicator:
         client: aiohttp.ClientSession,
         url: str,
         peer: peers.Peer | None,
-        listings: dict[str, dict[str, int]],
+        listings: dict[str, dict[str, Listed]],
         report: Report,
         semaphore: asyncio.Semaphore,
     ) -> None:
@@ -176,7 +226,7 @@ class Replicator:
             body = cached if answer.status == 304 else answer.body
             if body is None:
                 raise FetchError("réponse 304 sans demande conditionnelle")
-            listings[url] = fetch.parse_listing(body)
+            listings[url] = fetch.parse_feeds(body)
         except FetchError as exc:
             report.failed[url] = _status(exc)
             return
@@ -187,7 +237,7 @@ class Replicator:
         self,
         client: aiohttp.ClientSession,
         item: peers.Wanted,
-        listings: dict[str, dict[str, int]],
+        listings: dict[str, dict[str, Listed]],
         report: Report,
         semaphore: asyncio.Semaphore,
     ) -> None:
@@ -231,22 +281,27 @@ class Replicator:
         self,
         client: aiohttp.ClientSession,
         item: peers.Wanted,
-        listings: dict[str, dict[str, int]],
+        listings: dict[str, dict[str, Listed]],
         report: Report,
         semaphore: asyncio.Semaphore,
     ) -> None:
-        """Bring one wanted feed up to the highest seq any source listed."""
+        """Bring one wanted feed up to the highest seq any source listed; first, prove a
+        fork at the head if a source lists the same seq with another head."""
         did = item.did
         if await self._read(self.store.fork, did) is not None:
             return  # frozen: nothing more is accepted from this feed
         head = await self._read(self.store.feed, did)
+        if head is not None and (others := _other_heads(did, head, listings, report)):
+            if await self._prove_fork(client, did, head, others, report, semaphore):
+                return  # forked: frozen now
+            head = await self._read(self.store.feed, did)
         local = head.seq if head is not None else 0
         preferred = {url: rank for rank, url in enumerate([*item.urls, *item.via])}
         candidates = sorted(
             (
-                (-listing[did], preferred.get(url, len(preferred)), url)
+                (-listing[did].seq, preferred.get(url, len(preferred)), url)
                 for url, listing in listings.items()
-                if listing.get(did, 0) > local and url not in report.failed
+                if did in listing and listing[did].seq > local and url not in report.failed
             ),
         )
         for negative_seq, _, url in candidates:
@@ -260,6 +315,30 @@ class Replicator:
                 return
             head = await self._read(self.store.feed, did)
             local = head.seq if head is not None else 0
+
+    async def _prove_fork(
+        self,
+        client: aiohttp.ClientSession,
+        did: str,
+        head: FeedHead,
+        others: list[str],
+        report: Report,
+        semaphore: asyncio.Semaphore,
+    ) -> bool:
+        """Fetch the entry at the head's seq from each source of ``others`` (they list that
+        seq with another head id); True once one proved a fork. Without this, two versions of
+        a log at one seq would go unseen until the author wrote again (the overlap of
+        :meth:`_fetch_feed` only runs when a source holds more)."""
+        for url in others:
+            try:
+                async with semaphore:
+                    await self._fetch_feed(client, url, did, head.seq, head.seq, report)
+            except FetchError as exc:
+                report.failed[url] = _status(exc)
+                continue
+            if did in report.forks:
+                return True
+        return False
 
     async def _fetch_feed(
         self,
@@ -297,18 +376,12 @@ class Replicator:
                 good.append(result)
             quota = peers.quota(self.settings)
             stored = await self.sink.append(good, quota) if good else AppendResult()
-            report.stored += len(stored.stored)
+            if stored.stored:
+                report.stored += len(stored.stored)
+                report.stored_feeds.add(did)
+                report.stored_from.add(url)
             if stored.forks:
-                for proof in stored.forks:
-                    log.error(
-                        "FOURCHE : le flux %s a signé deux entrées n° %d (%s et %s), reçues "
-                        "de %s ; le flux est gelé, la preuve est gardée",
-                        proof.author,
-                        proof.seq,
-                        proof.first.id,
-                        proof.second.id,
-                        url,
-                    )
+                log_forks(stored.forks, url)
                 report.forks.append(did)
                 return True
             if any("frozen" in reason for _, reason in stored.refused):
@@ -338,7 +411,6 @@ class Replicator:
 
     async def _failed(self, url: str, status: str) -> None:
         settings = self.settings
-        log.warning("pair %s : %s", url, peers.status_label(status))
         await self.sink.run(
             peers.record_failure,
             self.store,
@@ -347,6 +419,20 @@ class Replicator:
             settings.poll_seconds,
             settings.backoff_max_seconds,
         )
+
+
+def _other_heads(
+    did: str, head: FeedHead, listings: dict[str, dict[str, Listed]], report: Report
+) -> list[str]:
+    """The sources listing ``did`` at the head's seq, but with another head id."""
+    return [
+        url
+        for url, listing in listings.items()
+        if (listed := listing.get(did)) is not None
+        and listed.seq == head.seq
+        and listed.head not in (None, head.head)
+        and url not in report.failed
+    ]
 
 
 def _status(error: FetchError) -> str:
