@@ -49,6 +49,7 @@ from node.federation.fetch import FetchError, Listed
 from node.federation.round_log import PeerStates, log_forks, log_stored
 from node.settings import Settings
 from node.store.database import AppendResult, FeedHead, Store
+from node.store.intake import today
 from node.tasks import BackgroundTasks
 from protocol.entries import Entry
 from protocol.errors import ProtocolError
@@ -89,6 +90,8 @@ class Replicator:
         self.sink = sink
         self._round = asyncio.Lock()
         self._etags: dict[str, str] = {}
+        #: The day (UTC) each feed over its quota was last logged: one line a day, not a round.
+        self._quota_logged: dict[str, str] = {}
         self._kick: asyncio.Task[Report] | None = None
         self._states = PeerStates()
         self._checks = BackgroundTasks()
@@ -389,6 +392,10 @@ class Replicator:
             if stored.over_quota:  # not the peer's failure: the feed waits for tomorrow
                 if did not in report.over_quota:
                     report.over_quota.append(did)
+                if self._quota_logged.get(did) != today():  # once a day per feed
+                    if len(self._quota_logged) >= MAX_ETAGS:
+                        self._quota_logged.clear()
+                    self._quota_logged[did] = today()
                     log.warning(
                         "quota du jour atteint pour le flux %s (reçu de %s) : copie suspendue "
                         "jusqu'à demain",
