@@ -155,6 +155,22 @@ class Settings(BaseSettings):
         le=100000,
         description="Rafale de requêtes acceptée d'un coup sur /inbox depuis une même adresse.",
     )
+    push_max_subscribers: int = Field(
+        2000,
+        ge=1,
+        le=1_000_000,
+        description="Abonnés push acceptés au plus (adresses de rappel distinctes, demandes en "
+        "cours de vérification comprises) ; au-delà, un nouvel abonnement reçoit 429 "
+        "(too-many-subscriptions) et les abonnés déjà là restent servis.",
+    )
+    push_max_subscribers_per_address: int = Field(
+        20,
+        ge=1,
+        le=1_000_000,
+        description="Abonnés push acceptés au plus depuis une même adresse (en IPv6, un même "
+        "réseau /64) ; au-delà : 429. Derrière un mandataire, réglez trusted_proxies, sinon "
+        "tous les abonnés ont son adresse.",
+    )
 
     trusted_proxies: list[IPvAnyNetwork] = Field(
         [],

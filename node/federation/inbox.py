@@ -3,7 +3,9 @@
 - ``Content-Type: application/json`` (or a form): a subscription request
   ``{"mode": "subscribe"|"unsubscribe", "callback": URL, "feeds": [did, …],
   "lease_seconds": N}``, answered 202 at once; the intent is checked afterwards
-  (``node.federation.push_hub``).
+  (``node.federation.push_hub``). A callback the node may not reach (its own machine or
+  networks, ``node.federation.callback_guard``) is refused with 403 ``callback-refused``, a
+  subscriber beyond the caps with 429 ``too-many-subscriptions``.
 - ``Content-Type: application/x-ndjson``: a push, one signed entry per line. Every line is
   verified; if one fails, nothing is kept (400). Entries of feeds this node holds are stored
   through the writer (202, and relayed to this node's own subscribers); a push holding none
@@ -97,7 +99,7 @@ async def inbox(request: web.Request) -> web.Response:
         return await receive_push(request)
     if request.content_type == "application/json" or request.content_type in FORMS:
         wanted = await parse_subscription(request)
-        request.app[PUSHER].request(wanted)
+        await request.app[PUSHER].request(wanted)
         return json_response(
             {
                 "mode": wanted.mode,
@@ -213,6 +215,7 @@ async def parse_subscription(request: web.Request) -> SubscriptionRequest:
         check_callback(data.get("callback")),
         _feeds(feeds, () if mode == "unsubscribe" else (request.app[KEY].did,)),
         _lease(data.get("lease_seconds"), request.app[SETTINGS].push_lease_seconds),
+        client_address(request),
     )
 
 

@@ -8,16 +8,24 @@ pulled, pushes received) and POSTs the new lines as NDJSON to each subscriber of
 at most one push per subscriber per second (what accumulates meanwhile goes in the next),
 bounded retries with backoff, a timeout per request. Entries are signed, so a push proves
 itself and a subscriber relays it onward to its own subscribers.
+
+A callback is a URL a stranger chose: the push session connects only where
+``node.federation.callback_guard`` allows (never the node's own machine or networks, unless
+the node itself lives there), a callback it refuses is answered 403 at once when that shows
+in the URL, and dropped when it shows at connect time. Subscribers are capped in all and per
+requesting address (an IPv6 /64 counts as one): ``push_max_subscribers`` and
+``push_max_subscribers_per_address``.
 """
 
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import logging
 import secrets
 from collections import deque
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import aiohttp
 from aiohttp import web
@@ -26,8 +34,8 @@ from yarl import URL
 from node import scheduler
 from node.api_errors import ApiError
 from node.appkeys import SETTINGS, STORE, WRITER
+from node.federation import callback_guard, subscriptions
 from node.federation import push_client as pushclient
-from node.federation import subscriptions
 from node.federation.push_client import PUSH_SESSION
 from node.federation.subscriptions import SUBSCRIBER
 from node.tasks import BackgroundTasks
@@ -67,14 +75,22 @@ class SubscriptionRequest:
     callback: str
     feeds: tuple[str, ...]
     lease_seconds: int
+    #: The address that asked (``node.client_address``); the hub keeps its cap group.
+    requested_by: str = ""
 
 
 class Pusher:
-    def __init__(self, app: web.Application) -> None:
+    def __init__(self, app: web.Application, reach: callback_guard.Reach) -> None:
         self.app = app
         self.settings = app[SETTINGS]
+        #: Where push may connect (the session's guard, and the early check of a callback).
+        self.reach = reach
         #: feed did → callback → lease end (epoch seconds)
         self.subscribers: dict[str, dict[str, int]] = {}
+        #: callback → the address (or IPv6 /64) that asked for it, for the caps.
+        self.owners: dict[str, str] = {}
+        #: The same for the new callbacks whose intent is being checked.
+        self._checking: dict[str, str] = {}
         #: POST requests sent (each attempt counts), for tests and benchmarks.
         self.posts = 0
         self._outboxes: dict[str, _Outbox] = {}
@@ -84,8 +100,9 @@ class Pusher:
 
     async def start(self) -> None:
         rows = await asyncio.to_thread(self.app[STORE].push_subscribers, int(pushclient.now()))
-        for feed, callback, expires_at in rows:
+        for feed, callback, expires_at, requested_by in rows:
             self.subscribers.setdefault(feed, {})[callback] = expires_at
+            self.owners[callback] = requested_by
 
     @property
     def closed(self) -> bool:
@@ -96,14 +113,48 @@ class Pusher:
 
     # -- subscriptions ----------------------------------------------------------------
 
-    def request(self, wanted: SubscriptionRequest) -> None:
-        """Check the intent of a (valid) subscription request later, then apply it."""
+    async def request(self, wanted: SubscriptionRequest) -> None:
+        """Check the intent of a (valid) subscription request later, then apply it.
+
+        Refused at once (ApiError): a callback the node may not reach (403
+        ``callback-refused``), a new subscriber beyond the caps (429
+        ``too-many-subscriptions``), too many checks under way (503).
+        """
+        refusal = await self.reach.refusal(wanted.callback)
+        if refusal is not None:
+            raise ApiError(403, "callback-refused", refusal)
+        # From here on, no await: the caps see every request counted before this one.
+        wanted = replace(wanted, requested_by=cap_group(wanted.requested_by))
+        new = wanted.callback not in self.owners and wanted.callback not in self._checking
+        if wanted.mode == "subscribe" and new:
+            self._check_room(wanted.requested_by)
         if self._pending >= MAX_PENDING_CHECKS:
             raise ApiError(503, "busy", "Trop d'abonnements en cours de vérification ; réessayez.")
         self._pending += 1
-        self._background.spawn(self._confirm(wanted))
+        held = wanted.mode == "subscribe" and new
+        if held:
+            self._checking[wanted.callback] = wanted.requested_by
+        self._background.spawn(self._confirm(wanted, held))
 
-    async def _confirm(self, wanted: SubscriptionRequest) -> None:
+    def _check_room(self, group: str) -> None:
+        """429 when one more subscriber, asked from ``group``, would pass a cap."""
+        everyone = list(self.owners.values()) + list(self._checking.values())
+        most = self.settings.push_max_subscribers
+        if len(everyone) >= most:
+            raise ApiError(
+                429,
+                "too-many-subscriptions",
+                f"Ce nœud a atteint son nombre maximal d'abonnés ({most}) ; réessayez plus tard.",
+            )
+        most = self.settings.push_max_subscribers_per_address
+        if everyone.count(group) >= most:
+            raise ApiError(
+                429,
+                "too-many-subscriptions",
+                f"Trop d'abonnements demandés depuis votre adresse ({most} au plus).",
+            )
+
+    async def _confirm(self, wanted: SubscriptionRequest, held: bool) -> None:
         try:
             async with self._checks:
                 confirmed = await self._check_intent(wanted)
@@ -111,6 +162,8 @@ class Pusher:
                 await self._apply(wanted)
         finally:
             self._pending -= 1
+            if held:
+                self._checking.pop(wanted.callback, None)
 
     async def _check_intent(self, wanted: SubscriptionRequest) -> bool:
         challenge = secrets.token_urlsafe(24)
@@ -125,7 +178,8 @@ class Pusher:
                 echoed = await pushclient.read_bounded(response, CHALLENGE_MAX_BYTES)
                 status = response.status
         except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
-            log.info("abonnement non confirmé par %s : %s", wanted.callback, exc)
+            why = "adresse refusée" if callback_guard.refused(exc) else exc
+            log.info("abonnement non confirmé par %s : %s", wanted.callback, why)
             return False
         if not 200 <= status < 300 or echoed != challenge.encode():
             log.info(
@@ -144,10 +198,16 @@ class Pusher:
                 callbacks[wanted.callback] = expires_at
             else:
                 callbacks.pop(wanted.callback, None)
+        if subscribe:
+            self.owners[wanted.callback] = wanted.requested_by
+        elif not any(wanted.callback in callbacks for callbacks in self.subscribers.values()):
+            self.owners.pop(wanted.callback, None)
         log.info("%s : %s (%d flux)", wanted.mode, wanted.callback, len(wanted.feeds))
 
     def _save(self, wanted: SubscriptionRequest, expires_at: int) -> None:
-        self.app[STORE].save_push_subscriber(wanted.mode, wanted.callback, wanted.feeds, expires_at)
+        self.app[STORE].save_push_subscriber(
+            wanted.mode, wanted.callback, wanted.feeds, expires_at, wanted.requested_by
+        )
 
     def callbacks(self, feed: str) -> list[str]:
         """The callbacks subscribed to ``feed`` whose lease still runs."""
@@ -162,12 +222,15 @@ class Pusher:
             for callback in [c for c, end in callbacks.items() if end <= moment]:
                 del callbacks[callback]
                 dropped += 1
+        alive = {callback for callbacks in self.subscribers.values() for callback in callbacks}
+        self.owners = {c: owner for c, owner in self.owners.items() if c in alive}
         await self.app[WRITER].run(self.app[STORE].drop_expired_push_subscribers, moment)
         return dropped
 
     async def drop_callback(self, callback: str) -> None:
         for callbacks in self.subscribers.values():
             callbacks.pop(callback, None)
+        self.owners.pop(callback, None)
         await self.app[WRITER].run(self.app[STORE].drop_push_callback, callback)
 
     # -- delivery ---------------------------------------------------------------------
@@ -228,6 +291,10 @@ class Pusher:
                     status = response.status
                     await response.content.read(64 * 1024)
             except (aiohttp.ClientError, TimeoutError) as exc:
+                if callback_guard.refused(exc):  # e.g. its name now resolves to 127.0.0.1
+                    log.warning("push vers %s : adresse refusée, abonné oublié", callback)
+                    await self.drop_callback(callback)
+                    return
                 status = type(exc).__name__
                 continue
             if status < 300:
@@ -251,19 +318,25 @@ class Pusher:
 PUSHER = web.AppKey("pusher", Pusher)
 
 
+def cap_group(address: str) -> str:
+    """What the cap per address counts: the address, or its /64 network for IPv6."""
+    parsed = callback_guard.literal(address)
+    if isinstance(parsed, ipaddress.IPv6Address):
+        if parsed.ipv4_mapped is not None:
+            return str(parsed.ipv4_mapped)
+        return str(ipaddress.IPv6Network((parsed, 64), strict=False))
+    return address
+
+
 def setup(app: web.Application) -> None:
     app.cleanup_ctx.append(_running)
     scheduler.add_job(app, scheduler.Job("push-expire", lambda: app[PUSHER].expire(), 600, 30))
 
 
 async def _running(app: web.Application) -> AsyncIterator[None]:
-    settings = app[SETTINGS]
-    session = aiohttp.ClientSession(
-        timeout=aiohttp.ClientTimeout(total=settings.push_timeout_seconds),
-        headers={"User-Agent": "maillage-push"},
-    )
-    app[PUSH_SESSION] = session
-    pusher = app[PUSHER] = Pusher(app)
+    reach = callback_guard.Reach(app[SETTINGS])
+    session = app[PUSH_SESSION] = callback_guard.session(reach)
+    pusher = app[PUSHER] = Pusher(app, reach)
     subscriber = app[SUBSCRIBER] = subscriptions.Subscriber(app)
     try:
         await pusher.start()

@@ -106,4 +106,12 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
         ) WITHOUT ROWID;
         """,
     ),
+    (
+        5,
+        """
+        -- Push, the hub side: the address that asked for each subscription (an IPv6 /64
+        -- counts as one), for the cap of subscribers per address.
+        ALTER TABLE push_subscribers ADD COLUMN requested_by TEXT NOT NULL DEFAULT ''
+        """,
+    ),
 )

@@ -14,30 +14,38 @@ from node.store.tables import Tables
 class PushTables(Tables):
     # -- the hub's subscribers ------------------------------------------------------------
 
-    def push_subscribers(self, alive_at: int) -> list[tuple[str, str, int]]:
-        """``(feed, callback, expires_at)`` of the leases still running at ``alive_at``."""
+    def push_subscribers(self, alive_at: int) -> list[tuple[str, str, int, str]]:
+        """``(feed, callback, expires_at, requested_by)`` of the leases still running at
+        ``alive_at``."""
         return (
             self._conn()
             .execute(
-                "SELECT feed, callback, expires_at FROM push_subscribers WHERE expires_at > ?",
+                "SELECT feed, callback, expires_at, requested_by FROM push_subscribers "
+                "WHERE expires_at > ?",
                 (alive_at,),
             )
             .fetchall()
         )
 
     def save_push_subscriber(
-        self, mode: str, callback: str, feeds: Sequence[str], expires_at: int
+        self,
+        mode: str,
+        callback: str,
+        feeds: Sequence[str],
+        expires_at: int,
+        requested_by: str = "",
     ) -> None:
-        """Subscribe ``callback`` to ``feeds`` (or unsubscribe it: no feeds means all)."""
+        """Subscribe ``callback`` to ``feeds`` (or unsubscribe it: no feeds means all), as
+        asked from the address ``requested_by``."""
         with self._write() as conn:
             if not feeds:
                 conn.execute("DELETE FROM push_subscribers WHERE callback = ?", (callback,))
             for feed in feeds:
                 if mode == "subscribe":
                     conn.execute(
-                        "INSERT OR REPLACE INTO push_subscribers (callback, feed, expires_at) "
-                        "VALUES (?, ?, ?)",
-                        (callback, feed, expires_at),
+                        "INSERT OR REPLACE INTO push_subscribers "
+                        "(callback, feed, expires_at, requested_by) VALUES (?, ?, ?, ?)",
+                        (callback, feed, expires_at, requested_by),
                     )
                 else:
                     conn.execute(
