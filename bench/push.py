@@ -21,7 +21,7 @@ from pathlib import Path
 from bench.corpus import offer_body
 from node.appkeys import KEY, WRITER
 from node.federation.push_hub import PUSHER
-from tests.push_helpers import Peer, until
+from tests.support.push import Peer, until
 
 NODES = 5
 PUTS = 20

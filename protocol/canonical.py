@@ -10,7 +10,7 @@ of their own parse, reporting the first broken rule in the order fixed by ``SPEC
 for values inside the profile whose member names contain no character outside the Basic
 Multilingual Plane, that output is byte-for-byte JCS (same escaping, and code-point order
 equals UTF-16 order in the BMP). Anything the fast path cannot vouch for goes to the exact
-slow path (stdlib parser with hooks, then ``rfc8785``). ``tests/test_canonical.py`` checks
+slow path (stdlib parser with hooks, then ``rfc8785``). ``tests/protocol/test_canonical.py`` checks
 the equivalence with hypothesis.
 """
 

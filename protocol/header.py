@@ -108,7 +108,7 @@ HEADER_RULES: tuple[Callable[[dict[str, Any]], None], ...] = (
 
 # The canonical form of a header that passes every rule above, as one pattern over its
 # bytes: the fast path of check_entry_shape. The named rules stay the definition (and give
-# the message); tests/test_header.py checks that both agree.
+# the message); tests/protocol/test_fast_path.py checks that both agree.
 _HASH = rb"sha256-[A-Za-z0-9_-]{42}[AEIMQUYcgkosw048]"
 _COL = rb"[a-z][a-z0-9.-]{0,31}"
 _RID = rb"[A-Za-z0-9._:-]{1,128}"

@@ -3,7 +3,7 @@
 Two paths give the same verdicts. The *exact* path applies the rules one by one in the
 order of ``SPEC.md`` and names the first broken one. The *fast* path vouches for ordinary
 valid entries in as few steps as possible and declines anything unusual, which then goes to
-the exact path; ``tests/test_fast_path.py`` checks that it accepts only what the exact path
+the exact path; ``tests/protocol/test_fast_path.py`` checks that it accepts only what the exact path
 accepts. The fast path uses the C validator ``protocol._jcs`` when it was built, else
 orjson with a byte skeleton (``protocol.canonical``).
 """

@@ -14,8 +14,8 @@ from node.store.database import Store
 from node.store.intake import Quota
 from protocol.keys import SigningKey
 from protocol.signing import sign_log
-from tests.helpers import OFFER
-from tests.net_helpers import LiveNode, cli
+from tests.support.live_nodes import LiveNode, cli
+from tests.support.samples import OFFER
 
 
 async def test_past_the_daily_quota_the_feed_waits_and_the_node_serves(

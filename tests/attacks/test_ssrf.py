@@ -34,9 +34,9 @@ from node.federation.push_client import PUSH_SESSION
 from node.federation.push_hub import PUSHER
 from node.home import create_home
 from node.settings import Settings
-from tests.helpers import OFFER
-from tests.http_helpers import serve_on_loopback
-from tests.polling import until
+from tests.support.http import serve_on_loopback
+from tests.support.polling import until
+from tests.support.samples import OFFER
 
 PUBLIC = "https://noeud.example"
 JSON = {"Content-Type": "application/json"}

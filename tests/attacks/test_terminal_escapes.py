@@ -14,9 +14,9 @@ from node.cli.terminal import shown
 from protocol.canonical import canonicalize
 from protocol.keys import SigningKey
 from protocol.signing import sign_entry
-from tests.helpers import OFFER
-from tests.http_helpers import serve_on_loopback
-from tests.net_helpers import LiveNode, cli, until
+from tests.support.http import serve_on_loopback
+from tests.support.live_nodes import LiveNode, cli, until
+from tests.support.samples import OFFER
 
 ROOT = Path(__file__).resolve().parents[2]
 HOSTILE = "\x1b]0;pwned\x07\x1b[2J\u202eLieu\n1 ok sha256-forged"

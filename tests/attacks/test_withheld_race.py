@@ -10,8 +10,8 @@ from pathlib import Path
 import aiohttp
 
 from protocol.entries import withhold
-from tests.helpers import OFFER
-from tests.net_helpers import LiveNode, cli, until
+from tests.support.live_nodes import LiveNode, cli, until
+from tests.support.samples import OFFER
 
 NDJSON = "application/x-ndjson"
 

@@ -10,8 +10,8 @@ deterministic). Valid entries are made with the project's own signer
 needed. Every case is checked against the reference verifier (:func:`protocol.stream.check_line`
 for single lines, :func:`protocol.stream.verify_stream` for streams) before anything is
 written: a case whose verdict differs from the one stated here stops the generator with an
-error. ``tests/test_vectors.py`` checks that :func:`build` reproduces the committed file byte
-for byte. The format is described in ``tests/vectors/README.md``.
+error. ``tests/protocol/test_vectors.py`` checks that :func:`build` reproduces the committed
+file byte for byte. The format is described in ``tests/vectors/README.md``.
 """
 
 from __future__ import annotations

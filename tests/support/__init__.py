@@ -1,0 +1,1 @@
+"""Helpers shared by the tests: builders, live nodes, HTTP, pages, push, polling."""
