@@ -7,8 +7,11 @@ search API and pages of ``node.web``); turned into a response by the one error h
 
 from __future__ import annotations
 
+from typing import Any
+
 import orjson
 from aiohttp import web
+from multidict import MultiDictProxy
 
 
 class ApiError(Exception):
@@ -42,6 +45,17 @@ def index_not_ready(percent: int | None, failed: bool = False) -> ApiError:
     done = f" ({percent} %)" if percent is not None else ""
     message = f"L'index de recherche est en construction{done} : réessayez dans un instant."
     return ApiError(503, "index-loading", message, {"Retry-After": str(RETRY_AFTER_SECONDS)})
+
+
+async def read_form(request: web.BaseRequest) -> MultiDictProxy[Any]:
+    """The form posted (urlencoded or multipart), or a 400 if it cannot be read: a
+    multipart type without its boundary, a broken part, an unknown charset, bad UTF-8."""
+    try:
+        return await request.post()
+    except (ValueError, LookupError):  # UnicodeDecodeError is a ValueError
+        raise ApiError(
+            400, "bad-form", "Formulaire illisible : corps ou type de contenu invalide."
+        ) from None
 
 
 def json_response(data: object, *, status: int = 200) -> web.Response:

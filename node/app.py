@@ -29,7 +29,8 @@ from node.publishing.records import KINDS
 from node.settings import Settings
 from node.store.database import Store
 from node.web import openapi, pages, place_pages, search_api
-from node.web.errors import error_middleware
+from node.web.errors import error_middleware, with_expect_continue
+from node.web.server import UNPARSED
 from node.writer import Writer
 from protocol.keys import load_key
 from search.index import SearchIndex, index_path
@@ -100,7 +101,7 @@ def create_app(settings: Settings) -> web.Application:
     inbox.setup(app)
     subscriptions.setup(app)
     admin.setup(app)
-    app.router.add_routes(routes())
+    app.router.add_routes(with_expect_continue(routes()))
     return app
 
 
@@ -156,11 +157,12 @@ class AccessLogger(AbstractAccessLogger):
 
     def log(self, request: web.BaseRequest, response: web.StreamResponse, time: float) -> None:
         # raw_path: as sent, still percent-encoded, so it cannot forge a log line.
+        unparsed = request.get(UNPARSED, False)  # aiohttp's stand-in, not what was sent
         self.logger.info(
             "%s %s %s %s %sB %.1fms",
             client_address(request),
-            request.method,
-            request.raw_path[:300],
+            "-" if unparsed else request.method,
+            "(requête illisible)" if unparsed else request.raw_path[:300],
             response.status,
             response.body_length,
             time * 1000,

@@ -28,10 +28,22 @@ def client_address(request: web.BaseRequest) -> str:
     """The client's address: ``request.remote``, or what a trusted proxy says it is."""
     known = request.get(_CLIENT)
     if known is None:
-        trusted = request.app[SETTINGS].trusted_proxies if isinstance(request, web.Request) else []
-        forwarded = ",".join(request.headers.getall("X-Forwarded-For", ()))
+        trusted = _trusted(request)
+        forwarded = ",".join(request.headers.getall("X-Forwarded-For", ())) if trusted else ""
         known = request[_CLIENT] = forwarded_client(request.remote, forwarded, trusted)
     return known
+
+
+def _trusted(request: web.BaseRequest) -> Sequence[Network]:
+    """The trusted proxies of the app serving ``request``; none for a request that reached
+    no app (aiohttp answered it itself, unable to parse it: ``request.app`` is unset)."""
+    if not isinstance(request, web.Request):
+        return []
+    try:
+        app = request.app
+    except (AssertionError, AttributeError):  # no route was ever matched
+        return []
+    return [] if app is None else app[SETTINGS].trusted_proxies
 
 
 def forwarded_client(remote: str | None, forwarded: str, trusted: Sequence[Network]) -> str:

@@ -196,6 +196,46 @@ class Settings(BaseSettings):
         "le nœud sert ses flux pendant ce temps et la recherche répond dès qu'il est prêt.",
     )
 
+    header_timeout_seconds: float = Field(
+        10.0,
+        gt=0,
+        le=300,
+        description="Délai maximal, en secondes, pour recevoir les en-têtes d'une requête "
+        "(depuis l'ouverture de la connexion, ou depuis le premier octet de la requête "
+        "suivante) ; au-delà, la connexion est fermée.",
+    )
+    keepalive_seconds: float = Field(
+        75.0,
+        gt=0,
+        le=3600,
+        description="Durée, en secondes, pendant laquelle une connexion inactive reste "
+        "ouverte entre deux requêtes ; gardez-la plus longue que celle du mandataire vers "
+        "le nœud (nginx : 60 s).",
+    )
+    body_timeout_seconds: float = Field(
+        60.0,
+        gt=0,
+        le=3600,
+        description="Délai maximal, en secondes, pour recevoir le corps d'une requête une fois "
+        "ses en-têtes arrivés (au-delà : 408 et la connexion est fermée).",
+    )
+    max_connections_per_address: int = Field(
+        64,
+        ge=1,
+        le=100000,
+        description="Connexions ouvertes en même temps depuis une même adresse (un réseau "
+        "IPv6 /64 compte pour une adresse) ; au-delà, la suivante reçoit 503 et est fermée. "
+        "Les mandataires de trusted_proxies n'y sont pas soumis : limitez-les chez eux.",
+    )
+    max_connections: int = Field(
+        1000,
+        ge=1,
+        le=1000000,
+        description="Connexions ouvertes en même temps en tout ; au-delà, la suivante reçoit "
+        "503 et est fermée. Le nœud l'abaisse de lui-même sous sa limite de fichiers "
+        "ouverts (LimitNOFILE), pour garder de quoi servir.",
+    )
+
     @classmethod
     def settings_customise_sources(
         cls,

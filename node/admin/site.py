@@ -26,6 +26,7 @@ from multidict import MultiDictProxy
 
 from node.admin import auth as admin_auth
 from node.admin.auth import ADMIN_AUTH, CSRF_FIELD, LOGIN_PATH, TOKEN_PARAM
+from node.api_errors import read_form
 from node.appkeys import KEY, SETTINGS, STORE
 from node.display import html
 from node.display import record_text as views
@@ -95,7 +96,7 @@ def protected(handler: AdminHandler) -> Handler:
             return denied(request, "session")
         form = None
         if request.method == "POST":
-            form = await request.post()
+            form = await read_form(request)
             settings = request.app[SETTINGS]
             if not admin_auth.same_origin(request, settings) or not admin_auth.csrf_ok(
                 session, form.get(CSRF_FIELD)
@@ -186,7 +187,7 @@ async def login_page(request: web.Request) -> web.Response:
 
 @unavailable_page
 async def login(request: web.Request) -> web.Response:
-    form = await request.post()
+    form = await read_form(request)
     settings = request.app[SETTINGS]
     if not admin_auth.same_origin(request, settings):
         return denied(request, "csrf")

@@ -16,9 +16,11 @@ from aiohttp import web
 
 from node.app import AccessLogger, create_app
 from node.cli.common import CommandError, add_home_argument, open_node
+from node.cli.log_throttle import throttle_logs
 from node.federation import recover
 from node.settings import Settings
 from node.store.database import StoreError
+from node.web.server import NodeRunner
 from protocol.keys import KeyFileError
 
 LOG_LEVELS = ("debug", "info", "warning", "error")
@@ -69,12 +71,13 @@ def run(args: argparse.Namespace) -> int:
         format="%(asctime)s %(levelname)s %(name)s : %(message)s",
         datefmt="%Y-%m-%dT%H:%M:%S",
     )
+    throttle_logs()  # under attack, a few lines a second at most
     return asyncio.run(serve(settings))
 
 
 async def serve(settings: Settings) -> int:
     """Serve until SIGINT or SIGTERM; the one stdout line gives the address."""
-    runner = web.AppRunner(
+    runner = NodeRunner(  # the node's timeouts and connection caps
         create_app(settings),
         access_log_class=AccessLogger,
         access_log=access_logger(settings),

@@ -28,7 +28,7 @@ import orjson
 from aiohttp import web
 from yarl import URL
 
-from node.api_errors import ApiError, error_response, json_response
+from node.api_errors import ApiError, error_response, json_response, read_form
 from node.appkeys import KEY, SETTINGS, STORE, WRITER
 from node.client_address import client_address
 from node.federation import peers
@@ -204,7 +204,7 @@ async def parse_subscription(request: web.Request) -> SubscriptionRequest:
             raise ApiError(400, "bad-subscription", "La demande doit être un objet JSON.")
         feeds = data.get("feeds")
     else:
-        form = await request.post()
+        form = await read_form(request)
         data = {name: form.get(name) for name in ("mode", "callback", "lease_seconds")}
         feeds = [f for value in form.getall("feeds", []) for f in str(value).split(",") if f]
     mode = data.get("mode")

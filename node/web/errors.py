@@ -5,7 +5,17 @@ Every error a client can meet is answered in French, whether it comes from our o
 a body over ``client_max_size``): a browser asking for a page gets a French HTML page, and
 everything else (the API, the feeds, the inbox, scripts) gets
 ``{"error": CODE, "message": TEXT}``. An unexpected exception is logged with its traceback and
-answered 500: never a traceback to the client.
+answered 500: never a traceback to the client. A body that cannot be read (broken
+chunks or compression: 400; too slow: 408) is answered too, and the connection closed; a
+client gone before its answer leaves only its access-log line.
+
+``Expect: 100-continue``: :func:`expect_continue` is the expectation handler of every POST
+route. A body over the limit, or an expectation other than ``100-continue``, is refused
+(413, 417) before the client is told to send it, and the connection is closed at once: the
+client will not send a body it was not asked for (aiohttp would wait 10 s for it).
+
+The answers to what aiohttp could not even parse (a NUL in a header, a garbage request
+line) are made by :func:`unparsed_response`, for the server of :mod:`node.web.server`.
 
 CORS: every answer to GET or HEAD carries ``Access-Control-Allow-Origin: *`` (the data is
 public and signed; there are no cookies), and an OPTIONS preflight for GET is answered 204.
@@ -16,7 +26,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 
-from aiohttp import hdrs, web
+from aiohttp import HttpVersion11, hdrs, web
 
 from node.api_errors import ApiError, error_response
 from node.appkeys import SETTINGS
@@ -38,7 +48,16 @@ HTTP_ERRORS: Mapping[int, tuple[str, str]] = {
     404: ("not-found", "Il n'y a rien à cette adresse."),
     405: ("method-not-allowed", "Cette méthode n'est pas acceptée à cette adresse."),
     413: ("too-large", "Requête trop volumineuse."),
+    417: ("expectation-failed", "Seule l'attente « Expect: 100-continue » est comprise."),
 }
+
+#: Set on a request whose answer must close the connection once written, without waiting for
+#: (or reading) the rest of its body; :mod:`node.web.server` honours it.
+CLOSE_AFTER = web.RequestKey("close_after", bool)
+
+
+class BodyTooSlow(Exception):
+    """Set on a request's body by the server when it has not arrived in time (408)."""
 
 
 @web.middleware
@@ -52,9 +71,20 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         if exc.status < 400:  # redirects and the like go through untouched
             raise
         response = _from_http_exception(request, exc)
-    except Exception:
-        log.exception("erreur inattendue en traitant %s %s", request.method, request.raw_path)
-        response = _answer(request, 500, "internal-error", "Erreur interne du nœud.")
+    except BodyTooSlow:
+        request[CLOSE_AFTER] = True
+        response = _answer(request, 408, "timeout", "Corps de la requête trop lent à arriver.")
+    except web.RequestPayloadError:  # broken chunks, compression or length: read no further
+        request[CLOSE_AFTER] = True
+        response = _answer(request, 400, "bad-body", "Corps de la requête illisible.")
+    except Exception as exc:
+        if isinstance(exc, ConnectionResetError) and _client_gone(request):
+            # The client left while its body was read: nobody to answer, nothing to log.
+            request[CLOSE_AFTER] = True
+            response = _answer(request, 400, "connection-lost", "Connexion interrompue.")
+        else:
+            log.exception("erreur inattendue en traitant %s %s", request.method, request.raw_path)
+            response = _answer(request, 500, "internal-error", "Erreur interne du nœud.")
     if request.method in CORS_METHODS:
         response.headers["Access-Control-Allow-Origin"] = "*"
         if response.status != 304:  # keep the no-change answer as small as it can be
@@ -78,19 +108,76 @@ def _answer(request: web.Request, status: int, code: str, message: str) -> web.R
 
 
 async def _dispatch(request: web.Request, handler: Handler) -> web.StreamResponse:
-    limit = request.app[SETTINGS].max_request_bytes
-    length = request.content_length  # checked before anything reads the body
-    if length is not None and length > limit:
-        response = error_response(
-            413,
-            "too-large",
-            f"Requête trop volumineuse : {length} octets, au plus {limit} acceptés.",
-        )
-        response.force_close()  # do not read (or wait for) the body announced
-        return response
+    if too_large := _too_large(request):  # checked before anything reads the body
+        return too_large
     if request.method == hdrs.METH_OPTIONS:
         return _options(request)
     return await handler(request)
+
+
+def _too_large(request: web.Request) -> web.Response | None:
+    """The 413 of a request announcing a body over ``max_request_bytes``, else None."""
+    limit = request.app[SETTINGS].max_request_bytes
+    length = request.content_length
+    if length is None or length <= limit:
+        return None
+    response = error_response(
+        413,
+        "too-large",
+        f"Requête trop volumineuse : {length} octets, au plus {limit} acceptés.",
+    )
+    response.force_close()  # do not read (or wait for) the body announced
+    return response
+
+
+def _client_gone(request: web.BaseRequest) -> bool:
+    transport = request.transport
+    return transport is None or transport.is_closing()
+
+
+async def expect_continue(request: web.Request) -> web.StreamResponse | None:
+    """The ``Expect:`` handler of the POST routes: ``100 Continue`` only for a body that will
+    be read; a refusal closes the connection once written (no body will come)."""
+    if request.version < HttpVersion11:
+        return None  # HTTP/1.0 has no 100 Continue: the body comes anyway
+    if request.headers.get(hdrs.EXPECT, "").lower() != "100-continue":
+        code, message = HTTP_ERRORS[417]
+        response: web.Response | None = error_response(417, code, message)
+    else:
+        response = _too_large(request)
+    if response is not None:
+        request[CLOSE_AFTER] = True
+        return response
+    await request.writer.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+    request.writer.output_size = 0  # the answer itself is still to come (as aiohttp does)
+    return None
+
+
+def with_expect_continue(routes: list[web.RouteDef]) -> list[web.RouteDef]:
+    """``routes``, each POST one with :func:`expect_continue` as its ``Expect:`` handler."""
+    return [
+        web.RouteDef(
+            route.method,
+            route.path,
+            route.handler,
+            {**route.kwargs, "expect_handler": expect_continue},
+        )
+        if route.method == hdrs.METH_POST
+        else route
+        for route in routes
+    ]
+
+
+def unparsed_response(status: int) -> web.Response:
+    """The answer to a request aiohttp could not parse (no route, no app saw it)."""
+    if status == 400:
+        message = "Requête HTTP illisible : ligne de requête ou en-têtes invalides."
+        response = error_response(400, "bad-request", message)
+    else:
+        code, message = HTTP_ERRORS.get(status, (f"http-{status}", f"Erreur HTTP {status}."))
+        response = error_response(status, code, message)
+    response.force_close()
+    return response
 
 
 def _options(request: web.Request) -> web.StreamResponse:
