@@ -29,7 +29,7 @@ from node.publishing.records import KINDS
 from node.settings import Settings
 from node.store.database import Store
 from node.web import openapi, pages, place_pages, search_api
-from node.web.errors import error_middleware, with_expect_continue
+from node.web.errors import cors_headers, error_middleware, with_expect_continue
 from node.web.server import UNPARSED
 from node.writer import Writer
 from protocol.keys import load_key
@@ -91,11 +91,13 @@ def create_app(settings: Settings) -> web.Application:
     )
     app[SETTINGS] = settings
     app[VERSION] = package_version()
+    app.on_response_prepare.append(cors_headers)  # streamed answers (pages) have them too
     app.cleanup_ctx.append(_resources)
     app.cleanup_ctx.append(_search_index)  # after _resources: built from the open store
     scheduler.setup(app)  # after _resources: jobs start once the store is open
     scheduler.add_job(app, scheduler.Job("catch-up", lambda: app[WRITER].catch_up(), 0.5))
     html.setup(app)
+    feed_routes.setup(app)
     sync.setup(app)
     push_hub.setup(app)
     inbox.setup(app)

@@ -116,6 +116,28 @@ class Settings(BaseSettings):
         500, ge=1, le=1000, description="Nombre d'entrées par page quand ?limit= est absent."
     )
     page_max: int = Field(1000, ge=1, le=10000, description="Nombre maximal d'entrées par page.")
+    page_max_bytes: int = Field(
+        1024 * 1024,
+        ge=64 * 1024,
+        le=64 * 1024 * 1024,
+        description="Taille maximale d'une page servie, en octets (lignes comprises) : la page "
+        "s'arrête avant, mais garde toujours au moins une entrée ; son en-tête Link dit où "
+        "reprendre.",
+    )
+    page_reads: int = Field(
+        4,
+        ge=1,
+        le=64,
+        description="Pages d'entrées envoyées en même temps au plus ; les autres demandes "
+        "attendent leur tour.",
+    )
+    page_reads_waiting: int = Field(
+        16,
+        ge=0,
+        le=1000,
+        description="Demandes de pages qui peuvent attendre leur tour ; au-delà, le nœud répond "
+        "503 (occupé, réessayer après Retry-After secondes).",
+    )
     max_request_bytes: int = Field(
         1024 * 1024,
         ge=1024,

@@ -3,22 +3,29 @@
 - ``GET /.well-known/maillage``: who this node is and where its endpoints are;
 - ``GET /feeds``: every feed held, with its seq and head id (a follower holding that seq
   with another id fetches this entry: the fork is proven at its next poll);
-- ``GET /feeds/{did}/entries?after=N&limit=M``: the verbatim NDJSON lines, by pages;
+- ``GET /feeds/{did}/entries?after=N&limit=M``: the verbatim NDJSON lines, by pages of at
+  most M entries and ``page_max_bytes`` (always one entry at least), streamed;
 - ``GET /feeds/{did}/head``: the latest header and its signature, "anything new?" in a few
   hundred bytes;
 - ``GET /feeds/{did}/fork``: the proof that the feed forked (two signed entries at one seq).
 
 Validators: the ETag of a page derives from the feed's head id and the page bounds, so a
 poll that finds nothing new costs a 304 without a body (and without reading any line).
-Every store read runs in a worker thread (SQLite is blocking).
+Every store read runs in a worker thread (SQLite is blocking). A page is never held whole in
+memory: its extent is planned from the lines' sizes, then it is read, compressed and written
+by batches of about :data:`BATCH_BYTES`, and only ``page_reads`` pages are sent at once
+(``page_reads_waiting`` more wait; beyond, 503 with Retry-After).
 """
 
 from __future__ import annotations
 
 import asyncio
-import gzip
+import contextlib
 import hashlib
+import logging
 import re
+import zlib
+from collections.abc import AsyncIterator
 from typing import Any
 
 import orjson
@@ -31,6 +38,8 @@ from protocol.encoding import b64url_encode
 from protocol.errors import ProtocolError
 from protocol.keys import public_bytes_from_did
 
+log = logging.getLogger("maillage.feeds")
+
 PROTOCOL_VERSION = 1
 NDJSON = "application/x-ndjson"
 #: Bodies smaller than this are sent as they are: gzip would save little and cost a header.
@@ -39,6 +48,15 @@ GZIP_SUFFIX = "-gzip"
 #: zlib level 1: about 3 times faster than aiohttp's default (6) for a 15 % larger body; a
 #: node on a Raspberry Pi has CPU to spare less than bandwidth (see docs/benchmarks.md).
 GZIP_LEVEL = 1
+#: zlib's window bits for a gzip stream (header and trailer), written as the page streams.
+GZIP_WBITS = 16 + zlib.MAX_WBITS
+#: Lines read from the store and written at a time while a page is sent (at least one line).
+BATCH_BYTES = 128 * 1024
+#: Seconds a client has to take a page once its turn came: a slow reader holds a turn no
+#: longer (1 MiB in 60 s is 17 kB/s).
+SEND_SECONDS = 60
+#: Seconds a client is asked to wait when every turn is taken and the line is full.
+BUSY_RETRY_SECONDS = 5
 _DIGITS = re.compile(r"[0-9]{1,16}")
 _MAX_SEQ = 2**53 - 1
 DID_LENGTH = 56  # every Ed25519 did:key (protocol/SPEC.md §2.2)
@@ -104,45 +122,147 @@ async def feeds(request: web.Request) -> web.Response:
     return response
 
 
-async def entries(request: web.Request) -> web.Response:
+async def entries(request: web.Request) -> web.StreamResponse:
+    """A page of verbatim lines: at most ``limit`` entries and at most ``page_max_bytes`` of
+    lines (always at least one entry), streamed from the store in small batches, a few pages
+    at a time (:class:`Turns`). ``Link: rel="next"`` names the next page when the feed goes
+    on; a page shorter than ``limit`` is not the end of the feed."""
     store = request.app[STORE]
     settings = request.app[SETTINGS]
     did = _did(request)
     after = _integer(request, "after", default=0, low=0, high=_MAX_SEQ)
     limit = _integer(request, "limit", default=settings.page_default, low=1, high=settings.page_max)
     feed = await _feed(store, did)
-    tag = make_etag("entries", feed.head, str(after), str(limit))
+    bound = settings.page_max_bytes
+    tag = make_etag("entries", feed.head, str(after), str(limit), str(bound))
     if known := matches(request, tag):
         return not_modified(known)
     # At most the entries up to the head read above: the page is exactly what its ETag names,
     # even when an entry is appended meanwhile.
     count = max(0, min(limit, feed.seq - after))
-    gzip_ok = accepts_gzip(request)
-    body, last, zipped = await asyncio.to_thread(_page, store, did, after, count, gzip_ok)
-    response = web.Response(body=body, content_type=NDJSON)
-    if last is not None and last < feed.seq:
-        url = f"{base_url(request)}/feeds/{did}/entries?after={last}&limit={limit}"
-        response.headers["Link"] = f'<{url}>; rel="next"'
-    if zipped:
-        response.headers["Content-Encoding"] = "gzip"
-        tag += GZIP_SUFFIX  # a strong validator names one representation
-    _validators(response, tag)
+    if not count:
+        empty = web.Response(body=b"", content_type=NDJSON)
+        _validators(empty, tag)
+        return empty
+    async with request.app[PAGE_TURNS].take():
+        extent = await asyncio.to_thread(store.page_extent, did, after, count, bound)
+        headers: dict[str, str] = {}
+        if extent and extent[-1][0] < feed.seq:
+            url = f"{base_url(request)}/feeds/{did}/entries?after={extent[-1][0]}&limit={limit}"
+            headers["Link"] = f'<{url}>; rel="next"'
+        total = sum(size + 1 for _, size in extent)
+        zipped = accepts_gzip(request) and total >= GZIP_MIN_BYTES
+        if zipped:
+            headers["Content-Encoding"] = "gzip"
+            tag += GZIP_SUFFIX  # a strong validator names one representation
+        if total <= BATCH_BYTES:  # one batch: answered whole, with its Content-Length
+            packer = _packer() if zipped else None
+            body = await asyncio.to_thread(_batch, store, did, after, len(extent), packer)
+            if packer is not None:
+                body += packer.flush()
+            whole = web.Response(body=body, content_type=NDJSON, headers=headers)
+            _validators(whole, tag)
+            return whole
+        response = web.StreamResponse(headers=headers)
+        response.content_type = NDJSON
+        _validators(response, tag)
+        await response.prepare(request)
+        if request.method != "HEAD":
+            await _send(request, response, store, did, _batches(after, extent), zipped)
     return response
 
 
-def _page(
-    store: Store, did: str, after: int, count: int, gzip_ok: bool
-) -> tuple[bytes, int | None, bool]:
-    """The body of a page (gzipped if asked and worth it), the seq of its last line, and
-    whether it is gzipped. Runs in a worker thread: store read, join and compression."""
-    lines = store.lines(did, after, count) if count else []
-    if not lines:
-        return b"", None, False
-    body = b"".join(line + b"\n" for line in lines)
-    last = orjson.loads(lines[-1])["header"]["seq"]
-    if gzip_ok and len(body) >= GZIP_MIN_BYTES:
-        return gzip.compress(body, compresslevel=GZIP_LEVEL, mtime=0), last, True
-    return body, last, False
+async def _send(
+    request: web.Request,
+    response: web.StreamResponse,
+    store: Store,
+    did: str,
+    batches: list[tuple[int, int]],
+    zipped: bool,
+) -> None:
+    """Write the page batch by batch, each read (and compressed) in a worker thread; a
+    client that does not take the page within :data:`SEND_SECONDS` is cut off."""
+    packer = _packer() if zipped else None
+    try:
+        async with asyncio.timeout(SEND_SECONDS):
+            for start, count in batches:
+                chunk = await asyncio.to_thread(_batch, store, did, start, count, packer)
+                if chunk:
+                    await response.write(chunk)  # waits while the client lags behind
+            if packer is not None:
+                await response.write(packer.flush())
+    except TimeoutError:
+        log.info("page de %s non lue en %d s : connexion coupée", did, SEND_SECONDS)
+        if request.transport is not None:
+            request.transport.abort()
+    except ConnectionError:
+        pass  # the client went away: nothing more to send
+    except Exception:  # the status line is sent: no error answer can follow it
+        log.exception("envoi d'une page de %s interrompu", did)
+        if request.transport is not None:
+            request.transport.abort()
+
+
+def _batches(after: int, extent: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The page's ``(after, count)`` store reads of about :data:`BATCH_BYTES` each (at least
+    one line each)."""
+    batches: list[tuple[int, int]] = []
+    start, previous, count, size = after, after, 0, 0
+    for seq, length in extent:
+        if count and size + length + 1 > BATCH_BYTES:
+            batches.append((start, count))
+            start, count, size = previous, 0, 0
+        count, size, previous = count + 1, size + length + 1, seq
+    if count:
+        batches.append((start, count))
+    return batches
+
+
+def _packer() -> Any:
+    """A gzip stream compressor (zlib level :data:`GZIP_LEVEL`, no file name, mtime 0)."""
+    return zlib.compressobj(GZIP_LEVEL, zlib.DEFLATED, GZIP_WBITS)
+
+
+def _batch(store: Store, did: str, after: int, count: int, packer: Any) -> bytes:
+    """``count`` lines after ``after``, joined (and compressed): runs in a worker thread."""
+    data = b"".join(line + b"\n" for line in store.lines(did, after, count))
+    return packer.compress(data) if packer is not None else data
+
+
+class Turns:
+    """Heavy reads (pages of entries) a few at a time: ``running`` at once and ``waiting``
+    more in line; beyond, :meth:`take` answers 503 at once rather than queue without end."""
+
+    def __init__(self, running: int, waiting: int) -> None:
+        self._running = asyncio.Semaphore(running)
+        self._capacity = running + waiting
+        self._admitted = 0
+
+    @contextlib.asynccontextmanager
+    async def take(self) -> AsyncIterator[None]:
+        if self._admitted >= self._capacity:
+            raise ApiError(
+                503,
+                "busy",
+                "Ce nœud envoie déjà autant de pages qu'il le peut : réessayez dans quelques "
+                "secondes.",
+                {"Retry-After": str(BUSY_RETRY_SECONDS)},
+            )
+        self._admitted += 1
+        try:
+            async with self._running:
+                yield
+        finally:
+            self._admitted -= 1
+
+
+#: The turns of this app's page reads (``page_reads`` at once, ``page_reads_waiting`` more).
+PAGE_TURNS = web.AppKey("page_turns", Turns)
+
+
+def setup(app: web.Application) -> None:
+    settings = app[SETTINGS]
+    app[PAGE_TURNS] = Turns(settings.page_reads, settings.page_reads_waiting)
 
 
 async def head(request: web.Request) -> web.Response:

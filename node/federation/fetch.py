@@ -20,6 +20,7 @@ from protocol.canonical import MAX_ENTRY_BYTES
 #: Longest line accepted: one entry (64 KiB) and its newline.
 MAX_LINE = MAX_ENTRY_BYTES + 1
 CHUNK = 64 * 1024
+TOO_LONG = f"ligne trop longue (plus de {MAX_LINE} octets)"
 USER_AGENT = "maillage (réplication)"
 
 
@@ -41,6 +42,9 @@ class Answer:
     lines: list[bytes] = field(default_factory=list)
     #: Reading stopped at the size cap: ``lines`` are the complete lines read before it.
     truncated: bool = False
+    #: Reading stopped at a line too long to be an entry: ``lines`` are the complete lines
+    #: before it, and this says why (in French). The caller decides what the prefix is worth.
+    broken: str | None = None
     bytes_read: int = 0
 
 
@@ -68,10 +72,11 @@ async def get(
 ) -> Answer:
     """GET ``url`` (conditional when ``etag`` is given) and read its body within the limits.
 
-    With ``lines``, the body is split into NDJSON lines as it arrives: a line longer than
-    :data:`MAX_LINE` is an error, and at ``max_bytes`` reading stops with ``truncated`` set
-    (the complete lines read so far are kept). Without it, a body over ``max_bytes`` is an
-    error. A status other than 200 or 304 is an error.
+    With ``lines``, the body is split into NDJSON lines as it arrives: at a line longer than
+    :data:`MAX_LINE` reading stops with ``broken`` set, and at ``max_bytes`` with
+    ``truncated`` set; either way the complete lines before are kept (a bad line does not
+    undo the good ones before it). Without it, a body over ``max_bytes`` is an error. A
+    status other than 200 or 304 is an error.
     """
     headers = {"If-None-Match": f'"{etag}"'} if etag else {}
     try:
@@ -127,11 +132,13 @@ async def _read_lines(response: aiohttp.ClientResponse, answer: Answer, max_byte
         *complete, pending = pending.split(b"\n")
         for line in complete:
             if len(line) > MAX_LINE:
-                raise FetchError(f"ligne trop longue (plus de {MAX_LINE} octets)")
+                answer.broken = TOO_LONG
+                return
             if line:
                 answer.lines.append(line)
         if len(pending) > MAX_LINE:
-            raise FetchError(f"ligne trop longue (plus de {MAX_LINE} octets)")
+            answer.broken = TOO_LONG
+            return
         if answer.bytes_read >= max_bytes:
             answer.truncated = True
             return

@@ -182,6 +182,8 @@ class _Collector:
         while after < report.held:
             page = f"{url}/feeds/{did}/entries?after={after}"
             answer = await fetch.get(client, page, max_bytes=limit, lines=True)
+            if answer.broken:  # nothing is taken from a bad answer
+                raise FetchError(answer.broken)
             if not answer.lines:
                 raise FetchError(
                     f"annonce votre flux jusqu'au n° {report.held} mais n'envoie rien "

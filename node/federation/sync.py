@@ -365,6 +365,8 @@ class Replicator:
                 lines=True,
             )
             if answer.status == 304 or not answer.lines:
+                if answer.broken:
+                    raise FetchError(answer.broken)
                 return False
             results = await asyncio.to_thread(verify_lines, answer.lines)
             good: list[Entry] = []
@@ -405,6 +407,7 @@ class Replicator:
                 return True
             if problem is None and stored.refused:
                 problem = "entrée refusée (chaîne rompue)"
+            problem = problem or answer.broken  # the valid lines before a bad one are kept
             if problem is not None:
                 raise FetchError(problem)
             if good[-1].seq <= after:

@@ -142,6 +142,27 @@ class Store(PeerTables, PushTables, IntakeTables):
         )
         return [bytes(row[0]) for row in rows]
 
+    def page_extent(
+        self, author: str, after: int, limit: int, max_bytes: int
+    ) -> list[tuple[int, int]]:
+        """``(seq, size)`` of the lines of a page: those of ``author`` with seq > ``after``,
+        in seq order, at most ``limit`` of them and at most ``max_bytes`` of lines with their
+        newlines, but always the first one. Only sizes are read (SQLite's ``length()`` of a
+        blob does not load it), never the lines."""
+        rows = self._conn().execute(
+            "SELECT seq, length(line) FROM entries WHERE author = ? AND seq > ? "
+            "ORDER BY seq LIMIT ?",
+            (author, after, limit),
+        )
+        extent: list[tuple[int, int]] = []
+        total = 0
+        for seq, size in rows:
+            total += size + 1
+            if extent and total > max_bytes:
+                break
+            extent.append((seq, size))
+        return extent
+
     def line(self, author: str, seq: int) -> bytes | None:
         row = (
             self._conn()

@@ -18,7 +18,8 @@ The answers to what aiohttp could not even parse (a NUL in a header, a garbage r
 line) are made by :func:`unparsed_response`, for the server of :mod:`node.web.server`.
 
 CORS: every answer to GET or HEAD carries ``Access-Control-Allow-Origin: *`` (the data is
-public and signed; there are no cookies), and an OPTIONS preflight for GET is answered 204.
+public and signed; there are no cookies), set by :func:`cors_headers` as the answer is sent
+(so a streamed page has it too), and an OPTIONS preflight for GET is answered 204.
 """
 
 from __future__ import annotations
@@ -85,11 +86,16 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         else:
             log.exception("erreur inattendue en traitant %s %s", request.method, request.raw_path)
             response = _answer(request, 500, "internal-error", "Erreur interne du nœud.")
+    return response
+
+
+async def cors_headers(request: web.BaseRequest, response: web.StreamResponse) -> None:
+    """The CORS headers of an answer to GET or HEAD, set as its headers are sent
+    (``on_response_prepare``): an answer the handler streams itself has them too."""
     if request.method in CORS_METHODS:
         response.headers["Access-Control-Allow-Origin"] = "*"
         if response.status != 304:  # keep the no-change answer as small as it can be
             response.headers["Access-Control-Expose-Headers"] = EXPOSED_HEADERS
-    return response
 
 
 def _answer(request: web.Request, status: int, code: str, message: str) -> web.Response:

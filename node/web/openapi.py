@@ -139,6 +139,17 @@ SCHEMAS: dict[str, Any] = {
     },
 }
 
+#: How a feed is paged (protocol/SPEC.md §10.3).
+PAGES = (
+    "Les lignes du flux après le seq after, dans l'ordre : au plus limit entrées et au plus "
+    "1 Mio de lignes (réglage page_max_bytes du nœud), mais toujours au moins une entrée. Une "
+    "page plus courte que limit n'est donc pas la fin du flux : l'en-tête Link (rel=\"next\") "
+    "donne la page suivante, qui reprend après le dernier seq reçu ; la dernière page n'en a "
+    "pas, et une page après la tête est vide. Chaque page a un ETag (requête conditionnelle : "
+    "304). Quand le nœud envoie déjà autant de pages qu'il le peut, il répond 503 avec "
+    "Retry-After."
+)
+
 SEARCH_PARAMETERS = [
     _query("q", "Texte libre (phrases entre guillemets)", {"type": "string", "maxLength": 500}),
     _query("col", "offer, need, profile, listing…", STR),
@@ -195,15 +206,29 @@ def document(base: str, version: str) -> dict[str, Any]:
             "/feeds/{did}/entries": {
                 "get": {
                     "summary": "Entrées d'un flux, par pages (NDJSON)",
+                    "description": PAGES,
                     "parameters": [
                         DID,
                         _query("after", "Après ce seq", INT),
-                        _query("limit", "Nombre d'entrées", INT),
+                        _query(
+                            "limit",
+                            "Nombre maximal d'entrées (1 à 1000 par défaut)",
+                            {"type": "integer", "minimum": 1},
+                        ),
                     ],
                     "responses": {
-                        "200": {"description": "Lignes NDJSON", "content": ndjson},
+                        "200": {
+                            "description": 'Lignes NDJSON ; en-tête Link (rel="next") tant '
+                            "que le flux continue",
+                            "content": ndjson,
+                        },
                         "304": {"description": "Inchangé"},
                         **ERRORS,
+                        "503": _json(
+                            _ref("Error"),
+                            "Le nœud envoie déjà autant de pages qu'il le peut (busy) : "
+                            "réessayer après Retry-After secondes",
+                        ),
                     },
                 }
             },
