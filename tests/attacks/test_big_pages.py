@@ -30,9 +30,9 @@ from node.store.database import Store
 from protocol.canonical import MAX_ENTRY_BYTES
 from protocol.entries import Entry
 from protocol.signing import sign_log
-from tests.helpers import key
-from tests.http_helpers import assert_error, serve
-from tests.net_helpers import LiveNode, cli
+from tests.support.http import assert_error, serve
+from tests.support.live_nodes import LiveNode, cli
+from tests.support.samples import key
 
 PEER = key("un voisin aux grosses entrées")
 ENTRIES = 1000

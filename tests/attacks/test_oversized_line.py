@@ -14,9 +14,9 @@ from aiohttp import web
 
 from node.federation import fetch, peers
 from protocol.signing import sign_log
-from tests.helpers import OFFER, key
-from tests.http_helpers import serve_on_loopback
-from tests.net_helpers import LiveNode, cli
+from tests.support.http import serve_on_loopback
+from tests.support.live_nodes import LiveNode, cli
+from tests.support.samples import OFFER, key
 
 K = key("un voisin aux lignes démesurées")
 GOOD = sign_log(K, [("offer", f"o{i}", {**OFFER, "title": f"Offre {i}"}) for i in range(2)])
