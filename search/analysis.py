@@ -97,7 +97,7 @@ class FastAnalyzer:
     """:func:`french_analyzer` as one plain function: the same terms at the same positions
     (stop words removed and positions renumbered, as whoosh's ``StopFilter`` does), several
     times faster than a chain of token generators. Used to index the combined text field;
-    queries keep whoosh's chain, and ``tests/test_search_analysis.py`` checks both agree."""
+    queries keep whoosh's chain, and ``tests/search/test_search_engine.py`` checks both agree."""
 
     def __init__(self) -> None:
         from whoosh.lang import stemmer_for_language

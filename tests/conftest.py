@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from node.home import Node, create_home
-from tests.support.http import NAME, serve
+from tests.support.http_servers import NAME, serve
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"

@@ -27,7 +27,7 @@ from node.settings import Settings
 from node.store.admin_sessions import AdminSessions as AdminAuth
 from search.model import parse_params
 from tests.support.cli import clean_environment, run
-from tests.support.http import serve
+from tests.support.http_servers import serve
 from tests.support.polling import until
 
 OTHER_SITE = "https://malveillant.example"

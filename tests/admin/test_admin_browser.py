@@ -18,7 +18,7 @@ from node.admin.auth import create_login_link
 from node.home import Node
 from tests.conftest import ROOT
 from tests.support.browser import ARGS, CHROMIUM, playwright_or_skip
-from tests.support.http import serve
+from tests.support.http_servers import serve
 
 TITLE = "Visières de protection en petite série"
 

@@ -30,7 +30,7 @@ from node.store.database import Store
 from protocol.canonical import MAX_ENTRY_BYTES
 from protocol.entries import Entry
 from protocol.signing import sign_log
-from tests.support.http import assert_error, serve
+from tests.support.http_servers import assert_error, serve
 from tests.support.live_nodes import LiveNode, cli
 from tests.support.samples import key
 

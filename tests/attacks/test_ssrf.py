@@ -34,7 +34,7 @@ from node.federation.push_client import PUSH_SESSION
 from node.federation.push_hub import PUSHER
 from node.home import create_home
 from node.settings import Settings
-from tests.support.http import serve_on_loopback
+from tests.support.http_servers import serve_on_loopback
 from tests.support.polling import until
 from tests.support.samples import OFFER
 

@@ -14,7 +14,7 @@ from node.cli.terminal import shown
 from protocol.canonical import canonicalize
 from protocol.keys import SigningKey
 from protocol.signing import sign_entry
-from tests.support.http import serve_on_loopback
+from tests.support.http_servers import serve_on_loopback
 from tests.support.live_nodes import LiveNode, cli, until
 from tests.support.samples import OFFER
 

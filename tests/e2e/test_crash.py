@@ -1,6 +1,6 @@
 """kill -9 at any moment never loses an acknowledged entry nor leaves a half-written chain.
 
-A real child process (``tests/crash_writer.py``) appends own entries and acknowledges each
+A real child process (``tests/support/crash_writer.py``) appends own entries and acknowledges each
 one on stdout once :meth:`Store.append_own` has returned. The test reads a random number of
 acknowledgements (1–30), kills the child with SIGKILL, at once or a little later, reopens
 the store and checks everything. The same store goes through every run, so each run also

@@ -21,7 +21,7 @@ from aiohttp import web
 from node.federation import fetch, peers
 from node.federation.sync import REPLICATOR
 from protocol.entries import Entry
-from tests.support.http import serve_on_loopback
+from tests.support.http_servers import serve_on_loopback
 from tests.support.live_nodes import LiveNode, cli
 from tests.support.samples import OFFER, chain, key
 

@@ -19,7 +19,7 @@ from node.home import Node
 from node.scheduler import JOBS
 from node.settings import Settings
 from protocol.entries import Entry
-from tests.support.http import assert_error, serve
+from tests.support.http_servers import assert_error, serve
 from tests.support.push import FakeSubscriber, Peer, until
 from tests.support.samples import OFFER, chain, key
 

@@ -19,7 +19,7 @@ from node.federation import peers
 from node.federation.sync import REPLICATOR
 from node.home import create_home
 from node.settings import Settings
-from tests.support.http import serve
+from tests.support.http_servers import serve
 from tests.support.live_nodes import LiveNode, until
 from tests.support.samples import OFFER
 

@@ -23,7 +23,7 @@ from node.federation import recover
 from node.home import open_home
 from node.store.database import Store
 from protocol.signing import sign_entry
-from tests.support.http import serve_on_loopback
+from tests.support.http_servers import serve_on_loopback
 from tests.support.live_nodes import LiveNode, cli
 from tests.support.samples import OFFER
 

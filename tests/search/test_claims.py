@@ -27,7 +27,7 @@ from search.claims import Place, find_claims, name_key, website_key
 from search.index import SearchIndex
 from search.model import SearchResult, parse_params
 from tests.conftest import shared_path
-from tests.support.http import serve
+from tests.support.http_servers import serve
 from tests.support.live_nodes import LiveNode, cli
 from tests.support.polling import until
 from tests.support.samples import key

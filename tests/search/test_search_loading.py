@@ -19,7 +19,7 @@ from node.app import create_app
 from node.home import Node
 from search.index import IndexNotReady, SearchIndex, index_path
 from search.model import SearchParams
-from tests.support.http import serve
+from tests.support.http_servers import serve
 from tests.support.polling import until
 from tests.support.samples import OFFER
 

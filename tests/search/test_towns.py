@@ -10,7 +10,7 @@ from protocol.keys import SigningKey
 from search.index import SearchIndex
 from search.model import SearchParams, parse_params
 from search.towns import DEFAULT_RADIUS_KM, Towns, near_town, town_key
-from tests.support.http import serve
+from tests.support.http_servers import serve
 from tests.support.search_corpus import PLACES, coordinates, fill, haversine, new_store
 
 TRELISSAC = {  # 5 km from the centre of Périgueux: not in it, but near it

@@ -1,6 +1,6 @@
 """Child process of the store tests: appends own entries in a loop, acknowledging each one.
 
-    python tests/crash_writer.py HOME [--seed N] [--count N] [--wait] [--pause-ms MS]
+    python tests/support/crash_writer.py HOME [--seed N] [--count N] [--wait] [--pause-ms MS]
 
 Opens the node at HOME, prints ``ready``, then (after a line on stdin with ``--wait``)
 appends realistic entries: new offers and needs, updates, deletions, now and then the

@@ -16,7 +16,7 @@ from protocol.entries import SIGNING_DOMAIN, entry_id
 from protocol.keys import verifier_for
 from protocol.signing import sign_entry
 from protocol.stream import verify_stream
-from tests.support.http import NAME, entries_url, raw_request, serve, signed_log
+from tests.support.http_servers import NAME, entries_url, raw_request, serve, signed_log
 from tests.support.samples import OFFER, TS, key
 
 # -- discovery --------------------------------------------------------------------------

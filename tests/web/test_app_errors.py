@@ -14,7 +14,14 @@ from aiohttp.test_utils import TestClient, TestServer
 from node.app import create_app
 from node.appkeys import KEY
 from node.home import Node, create_home
-from tests.support.http import NAME, assert_error, entries_url, raw_request, serve, signed_log
+from tests.support.http_servers import (
+    NAME,
+    assert_error,
+    entries_url,
+    raw_request,
+    serve,
+    signed_log,
+)
 from tests.support.pages import FakeIndex, serve_with_index
 from tests.support.samples import OFFER, key
 

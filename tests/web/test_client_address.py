@@ -18,7 +18,7 @@ from node.app import AccessLogger, create_app
 from node.client_address import forwarded_client
 from node.home import Node
 from node.settings import Settings, SettingsError, render_settings_file
-from tests.support.http import serve
+from tests.support.http_servers import serve
 
 LOCAL = [ipaddress.ip_network("127.0.0.1/32"), ipaddress.ip_network("::1/128")]
 DOCKER = [ipaddress.ip_network("172.16.0.0/12")]

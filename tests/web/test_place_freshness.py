@@ -13,7 +13,7 @@ from node.federation.peers import SILENT_AFTER_FAILURES
 from node.home import Node
 from node.web.place_pages import QUIET_DAYS, freshness
 from protocol.keys import SigningKey
-from tests.support.http import serve
+from tests.support.http_servers import serve
 
 PROFILE = {"name": "Atelier du Bourg", "address": {"city": "Nontron"}}
 URL = "https://atelier-du-bourg.example"

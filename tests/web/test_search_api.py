@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from node.appkeys import WRITER
 from node.home import Node
-from tests.support.http import serve
+from tests.support.http_servers import serve
 from tests.support.live_nodes import cli
 from tests.support.search_corpus import LISTINGS, PLACES, fill
 
