@@ -7,7 +7,7 @@ import platform
 import sys
 from pathlib import Path
 
-from bench import bootstrap, follow, node, push, search, serve, verify
+from bench import bootstrap, cli, follow, node, push, search, serve, verify
 
 BENCHMARKS = {
     "verify": verify,
@@ -17,6 +17,7 @@ BENCHMARKS = {
     "search": search,
     "node": node,
     "follow": follow,
+    "cli": cli,
 }
 
 
