@@ -3,29 +3,20 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import contextlib
 import errno
-import logging
 import os
-import signal
-import socket
 import sys
+from typing import TYPE_CHECKING
 
-from aiohttp import web
-
-from node.app import AccessLogger, create_app
 from node.cli.common import CommandError, add_home_argument, open_node
-from node.federation import recover
-from node.settings import Settings
-from node.store.database import StoreError
-from protocol.keys import KeyFileError
+
+if TYPE_CHECKING:
+    from node.settings import Settings
 
 LOG_LEVELS = ("debug", "info", "warning", "error")
 #: Seconds the server waits for requests in progress when it is asked to stop.
 SHUTDOWN_SECONDS = 5.0
-
-log = logging.getLogger("maillage.serve")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -56,6 +47,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    import asyncio
+    import logging
+
     overrides = {
         name: value
         for name in ("host", "port", "poll_seconds", "log_level")
@@ -74,6 +68,16 @@ def run(args: argparse.Namespace) -> int:
 
 async def serve(settings: Settings) -> int:
     """Serve until SIGINT or SIGTERM; the one stdout line gives the address."""
+    import asyncio
+    import logging
+
+    from aiohttp import web
+
+    from node.app import AccessLogger, create_app
+    from node.federation import recover
+    from node.store.database import StoreError
+    from protocol.keys import KeyFileError
+
     runner = web.AppRunner(
         create_app(settings),
         access_log_class=AccessLogger,
@@ -100,7 +104,7 @@ async def serve(settings: Settings) -> int:
         await _until_stopped()
         check.cancel()
         await asyncio.gather(check, return_exceptions=True)
-        log.info("arrêt demandé, fermeture du nœud")
+        logging.getLogger("maillage.serve").info("arrêt demandé, fermeture du nœud")
     finally:
         await runner.cleanup()
     return 0
@@ -114,12 +118,17 @@ def _why(exc: OSError) -> str:
     }
     if exc.errno in reasons:
         return reasons[exc.errno]
+    import socket
+
     if isinstance(exc, socket.gaierror):
         return "nom d'hôte inconnu"
     return os.strerror(exc.errno) if exc.errno else str(exc)
 
 
 async def _until_stopped() -> None:
+    import asyncio
+    import signal
+
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
