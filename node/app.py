@@ -25,7 +25,7 @@ from node.appkeys import KEY, SEARCH, SETTINGS, STORE, VERSION, WRITER
 from node.client_address import client_address
 from node.display import html
 from node.federation import feed_routes, inbox, push_hub, subscriptions, sync
-from node.publishing.records import KINDS
+from node.publishing.kinds import KINDS
 from node.settings import Settings
 from node.store.database import Store
 from node.web import openapi, pages, place_pages, search_api

@@ -21,9 +21,9 @@ from urllib.parse import urlsplit
 from aiohttp import web
 
 from node.settings import Settings
+from node.store.admin_limits import DEFAULT_LINK_MINUTES
 from node.store.admin_sessions import (  # noqa: F401  (names of the admin area)
     ADMIN_FILE,
-    DEFAULT_LINK_MINUTES,
     AdminSessions,
     well_formed,
 )
@@ -33,7 +33,6 @@ COOKIE_PATH = "/admin"
 LOGIN_PATH = "/admin/connexion"
 TOKEN_PARAM = "jeton"
 CSRF_FIELD = "csrf"
-MAX_LINK_MINUTES = 24 * 60
 #: Login tokens and sessions of the admin pages.
 ADMIN_AUTH = web.AppKey("admin_auth", AdminSessions)
 

@@ -19,7 +19,7 @@ from node.admin.site import Admin, done, page
 from node.appkeys import KEY, SETTINGS, STORE, WRITER
 from node.display import record_text as views
 from node.publishing import records
-from node.publishing.records import KINDS, PROFILE, Kind
+from node.publishing.kinds import KINDS, PROFILE, Kind
 from node.publishing.refusal import Refused
 from protocol.header import RID_RE
 

@@ -30,7 +30,7 @@ from node.api_errors import read_form
 from node.appkeys import KEY, SETTINGS, STORE
 from node.display import html
 from node.display import record_text as views
-from node.publishing.records import KINDS
+from node.publishing.kinds import KINDS
 
 log = logging.getLogger("maillage.admin")
 MAX_FLASH_SESSIONS = 1000

@@ -7,10 +7,9 @@ whether the node is serving now or starts later, once, within the minutes given.
 from __future__ import annotations
 
 import argparse
-import sqlite3
 
-from node.admin.auth import DEFAULT_LINK_MINUTES, MAX_LINK_MINUTES, create_login_link
 from node.cli.common import CommandError, add_home_argument, open_node
+from node.store.admin_limits import DEFAULT_LINK_MINUTES, MAX_LINK_MINUTES
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -35,6 +34,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    import sqlite3
+
+    from node.admin.auth import create_login_link
+
     minutes = args.valid_minutes
     if not 1 <= minutes <= MAX_LINK_MINUTES:
         raise CommandError(

@@ -1,12 +1,20 @@
-"""Pieces shared by the subcommands: ``--home`` and opening a node with clear errors."""
+"""Pieces shared by the subcommands: ``--home`` and opening a node with clear errors.
+
+The parser of every command is built at each start, ``--help`` included, so the modules of
+``node.cli`` import at their top only argparse and light constants; what a command needs
+(settings, store, web framework, search index…) is imported inside its handler, when it
+runs (``tests/test_cli_imports.py``).
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from node.home import HomeError, Node, default_home, open_home
+if TYPE_CHECKING:
+    from node.home import Node
 
 
 class CommandError(Exception):
@@ -24,10 +32,14 @@ def add_home_argument(parser: argparse.ArgumentParser) -> None:
 
 
 def home_of(args: argparse.Namespace) -> Path:
+    from node.home import default_home
+
     return args.home if args.home is not None else default_home()
 
 
 def open_node(args: argparse.Namespace, **overrides: object) -> Node:
+    from node.home import HomeError, open_home
+
     try:
         return open_home(home_of(args), **overrides)
     except HomeError as exc:

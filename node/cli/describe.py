@@ -8,7 +8,6 @@ from typing import Any
 
 from node.cli.terminal import shown
 from protocol import vocabulary as vocab
-from protocol.records import RecordError, validate_record
 
 _PROFILE_FIELDS = {
     "name",
@@ -67,6 +66,8 @@ def listing_line(rid: str, body: dict[str, Any] | None, feminine: bool) -> str:
 
 def profile_lines(body: dict[str, Any]) -> list[str]:
     """The profile of a place, one labelled line per field it fills."""
+    from protocol.records import RecordError, validate_record  # pydantic: only when shown
+
     try:
         validate_record("profile", body)
     except RecordError:

@@ -12,20 +12,17 @@ import argparse
 import contextlib
 import errno
 import os
-import sqlite3
 import sys
-import tempfile
 import time
 from collections.abc import Iterable
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 from node.cli.common import CommandError, ProgressBar, add_home_argument, open_node
-from node.io import export as formats
-from node.io import export_formats
-from node.io import export_jsonld as export_ld
-from node.store.database import StoreError
-from protocol.header import COL_RE
+from node.io import export_columns
+
+if TYPE_CHECKING:
+    from node.io.export import Export
 
 #: Below this many records the export is instant: no progress bar.
 PROGRESS_FROM = 2000
@@ -56,8 +53,8 @@ Statut 0 : export fait ; 2 : nœud, format ou fichier de sortie inutilisables.
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    width = max(len(name) for name, _ in formats.COLUMNS)
-    columns = "\n".join(f"  {name:<{width}}  {text}" for name, text in formats.COLUMNS)
+    width = max(len(name) for name, _ in export_columns.COLUMNS)
+    columns = "\n".join(f"  {name:<{width}}  {text}" for name, text in export_columns.COLUMNS)
     parser = subparsers.add_parser(
         "export",
         help="exporter tous les enregistrements détenus (CSV, GeoJSON, JSON-LD)",
@@ -67,7 +64,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add_home_argument(parser)
     parser.add_argument(
         "--format",
-        choices=formats.FORMATS,
+        choices=export_columns.FORMATS,
         default="csv",
         help="csv (par défaut), geojson ou jsonld",
     )
@@ -87,7 +84,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument(
         "--delimiter",
-        choices=tuple(formats.DELIMITERS),
+        choices=tuple(export_columns.DELIMITERS),
         default=";",
         metavar="SÉPARATEUR",
         help="séparateur des colonnes du CSV : « ; » (par défaut), « , » ou tab",
@@ -96,6 +93,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    import sqlite3
+
+    from node.io import export as formats
+    from node.io import export_formats
+    from node.store.database import StoreError
+
     cols = _cols(args.col)
     began = time.monotonic()
     with open_node(args) as node:
@@ -125,6 +128,8 @@ def run(args: argparse.Namespace) -> int:
 def _cols(cols: list[str] | None) -> list[str] | None:
     if not cols:
         return None
+    from protocol.header import COL_RE
+
     for col in cols:
         if not COL_RE.fullmatch(col):
             raise CommandError(
@@ -143,6 +148,8 @@ def _destination(output: Path | None):
     if output.is_dir():
         raise CommandError(f"--output : {output} est un dossier, pas un fichier")
     folder = output.parent
+    import tempfile
+
     try:
         handle, temporary = tempfile.mkstemp(dir=folder, prefix=f".{output.name}.", suffix=".tmp")
     except OSError as exc:
@@ -219,13 +226,16 @@ def _write(stream: BinaryIO, chunks: Iterable[bytes], output: Path | None) -> No
 
 
 def summary(
-    export: formats.Export,
+    export: Export,
     format: str,
     cols: list[str] | None,
     seconds: float,
     output: Path | None,
 ) -> list[str]:
     """The French summary printed on standard error."""
+    from node.io import export as formats
+    from node.io import export_jsonld as export_ld
+
     counts = export.counts()
     total = sum(counts.values())
     kind = {"csv": "CSV", "geojson": "GeoJSON", "jsonld": "JSON-LD"}[format]

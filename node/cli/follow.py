@@ -8,19 +8,14 @@ whether the node serves or not (SQLite serialises writers across processes).
 from __future__ import annotations
 
 import argparse
-import asyncio
-import sqlite3
+from typing import TYPE_CHECKING
 
 from node.cli.common import CommandError, add_home_argument, open_node
 from node.cli.records import NOTHING_WRITTEN
 from node.cli.terminal import shown
-from node.federation import peers
-from node.federation.peers import DirectSink
-from node.federation.sync import Replicator
-from node.home import Node
-from node.publishing import follows
-from node.publishing.refusal import Refused
-from node.store.database import StoreError
+
+if TYPE_CHECKING:
+    from node.home import Node
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -44,6 +39,11 @@ def _add(subparsers, name: str, summary: str, handler) -> argparse.ArgumentParse
 
 def _guarded(function):
     def run(args: argparse.Namespace) -> int:
+        import sqlite3
+
+        from node.publishing.refusal import Refused
+        from node.store.database import StoreError
+
         try:
             return function(args)
         except Refused as exc:
@@ -59,6 +59,10 @@ def _guarded(function):
 
 @_guarded
 def run_follow(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from node.publishing import follows
+
     url = follows.node_url(args.url)
     with open_node(args) as node:
         did, name = asyncio.run(follows.discover(url, node.settings))
@@ -75,6 +79,9 @@ def run_follow(args: argparse.Namespace) -> int:
 
 @_guarded
 def run_unfollow(args: argparse.Namespace) -> int:
+    from node.federation import peers
+    from node.publishing import follows
+
     target = args.target.strip()
     with open_node(args) as node:
         matches = follows.matching(node.store, node.key.did, target)
@@ -96,6 +103,8 @@ def run_unfollow(args: argparse.Namespace) -> int:
 
 def peer_lines(node: Node) -> list[str]:
     """One line per feed followed or held: URL, did, seq held, last success, status."""
+    from node.federation import peers
+
     store, me = node.store, node.key.did
     settings = node.settings
     capped: dict[str, int] = {}
@@ -132,6 +141,12 @@ def run_peers(args: argparse.Namespace) -> int:
 
 @_guarded
 def run_sync(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from node.federation import peers
+    from node.federation.peers import DirectSink
+    from node.federation.sync import Replicator
+
     with open_node(args) as node:
         replicator = Replicator(node.store, node.key.did, node.settings, DirectSink(node.store))
         report = asyncio.run(replicator.run_once(force=True))
@@ -150,6 +165,8 @@ def run_sync(args: argparse.Namespace) -> int:
 
 @_guarded
 def run_suggest(args: argparse.Namespace) -> int:
+    from node.federation import peers
+
     with open_node(args) as node:
         found = peers.suggestions(node.store, node.key.did)
     if not found:

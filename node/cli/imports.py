@@ -8,9 +8,6 @@ from pathlib import Path
 
 from node.cli.common import CommandError, ProgressBar, add_home_argument, open_node
 from node.cli.terminal import shown
-from node.io.csv_import import ImportFileError, import_file
-from node.io.csv_mapping import CGET_2019, MappingError, load_mapping
-from node.store.database import StoreError
 
 DESCRIPTION = """\
 Publie chaque ligne d'un fichier CSV comme une fiche « lieu recensé » (collection listing)
@@ -72,6 +69,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from node.io.csv_import import ImportFileError, import_file
+    from node.io.csv_mapping import CGET_2019, MappingError, load_mapping
+    from node.store.database import StoreError
+
     if args.format == "csv" and args.mapping is None:
         raise CommandError("--format csv demande --mapping CORRESPONDANCE.json (voir --help)")
     if args.format == "cget" and args.mapping is not None:

@@ -12,17 +12,7 @@ import sys
 import unicodedata
 from urllib.parse import urlsplit
 
-from pydantic import AnyHttpUrl, TypeAdapter, ValidationError
-
 from node.cli.common import CommandError, add_home_argument, home_of
-from node.home import HomeError, create_home
-from node.settings import Settings
-
-MAX_NAME: int = next(
-    rule.max_length
-    for rule in Settings.model_fields["name"].metadata
-    if hasattr(rule, "max_length")
-)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -48,6 +38,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from node.home import HomeError, create_home
+
     name = check_name(args.name)
     url = None if args.url is None else check_url(args.url)
     home = home_of(args)
@@ -73,12 +65,23 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+def max_name() -> int:
+    """The longest name the settings accept (their rule for ``name``)."""
+    from node.settings import Settings
+
+    return next(
+        rule.max_length
+        for rule in Settings.model_fields["name"].metadata
+        if hasattr(rule, "max_length")
+    )
+
+
 def check_name(name: str) -> str:
     name = name.strip()
     if not name:
         raise CommandError("--name : le nom du lieu ne doit pas être vide")
-    if len(name) > MAX_NAME:
-        raise CommandError(f"--name : le nom du lieu ne doit pas dépasser {MAX_NAME} caractères")
+    if len(name) > (longest := max_name()):
+        raise CommandError(f"--name : le nom du lieu ne doit pas dépasser {longest} caractères")
     if any(unicodedata.category(c) in ("Cc", "Cs") for c in name):
         raise CommandError(
             "--name : le nom du lieu ne doit contenir ni retour à la ligne ni caractère de contrôle"
@@ -88,6 +91,8 @@ def check_name(name: str) -> str:
 
 def check_url(url: str) -> str:
     """``url`` if it is an absolute http(s) address, else a French :class:`CommandError`."""
+    from pydantic import AnyHttpUrl, TypeAdapter, ValidationError
+
     problem = None
     try:
         parts = urlsplit(url)

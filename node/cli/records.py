@@ -18,18 +18,15 @@ from __future__ import annotations
 import argparse
 import functools
 import json
-import sqlite3
 import sys
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from node.cli.common import CommandError, add_home_argument, open_node
-from node.cli.describe import listing_line, profile_lines
-from node.io.record_file import RecordFileError, read_record
-from node.publishing import records
-from node.publishing.records import NEED, OFFER, PROFILE, Kind
-from node.publishing.refusal import Refused
-from node.store.database import StoreError
-from protocol.header import RID_RE
+from node.publishing.kinds import NEED, OFFER, PROFILE, Kind
+
+if TYPE_CHECKING:
+    from node.io.record_file import RecordFileError
 
 NOTHING_WRITTEN = "rien n'a été écrit"
 EXIT_HELP = (
@@ -85,13 +82,14 @@ def _add(
 
 def _guarded(handler: Callable[[argparse.Namespace, Kind], int], kind: Kind, args) -> int:
     """Run ``handler``; database failures become a French message and status 2."""
+    import sqlite3
+
+    from node.publishing.refusal import Refused
+    from node.store.database import StoreError
+
     try:
         return handler(args, kind)
-    except RecordFileError as exc:
-        return refuse(args, kind, exc)
     except Refused as exc:
-        if exc.code == "too-large":  # the content is refused, as for a field breaking a rule
-            return refuse(args, kind, RecordFileError([("", exc.message)]))
         raise CommandError(f"{exc.message} ; {NOTHING_WRITTEN}") from None
     except (StoreError, sqlite3.Error) as exc:
         raise CommandError(f"base de données inutilisable : {exc} ; {NOTHING_WRITTEN}") from None
@@ -101,12 +99,25 @@ def _guarded(handler: Callable[[argparse.Namespace, Kind], int], kind: Kind, arg
 
 
 def run_put(args: argparse.Namespace, kind: Kind) -> int:
+    # The record models (pydantic) are imported by put alone: list, show and del run without.
+    from node.io.record_file import RecordFileError, read_record
+    from node.publishing import records
+    from node.publishing.refusal import Refused
+
     rid = None if kind is PROFILE else getattr(args, "rid", None)
     if rid is not None:
         rid = check_rid(rid, "--rid")
-    body = read_record(args.file, kind.col)
-    with open_node(args) as node:
-        outcome = records.put(node.store, node.key, kind, rid, body)
+    try:
+        body = read_record(args.file, kind.col)
+        with open_node(args) as node:
+            outcome = records.put(node.store, node.key, kind, rid, body)
+    except RecordFileError as exc:
+        return refuse(args, kind, exc)
+    except Refused as exc:
+        if exc.code != "too-large":
+            raise
+        # The content is refused, as for a field breaking a rule.
+        return refuse(args, kind, RecordFileError([("", exc.message)]))
     if outcome.entry is None:
         print(f"{kind.named(outcome.rid)} {kind.agree('inchangé')} : {NOTHING_WRITTEN}")
         return 0
@@ -116,6 +127,8 @@ def run_put(args: argparse.Namespace, kind: Kind) -> int:
 
 
 def run_del(args: argparse.Namespace, kind: Kind) -> int:
+    from node.publishing import records
+
     rid = check_rid(args.rid, "ID")
     with open_node(args) as node:
         entry = records.withdraw(node.store, node.key, kind, rid).entry
@@ -125,6 +138,8 @@ def run_del(args: argparse.Namespace, kind: Kind) -> int:
 
 
 def check_rid(rid: str, option: str) -> str:
+    from protocol.header import RID_RE
+
     if RID_RE.fullmatch(rid) is None:
         raise CommandError(
             f"{option} : « {rid} » n'est pas un identifiant valide (1 à 128 caractères : lettres "
@@ -155,6 +170,8 @@ def refuse(args: argparse.Namespace, kind: Kind, error: RecordFileError) -> int:
 
 
 def run_list(args: argparse.Namespace, kind: Kind) -> int:
+    from node.cli.describe import listing_line
+
     with open_node(args) as node:
         held = node.store.records(kind.col, author=node.key.did)
     if args.json:
@@ -169,6 +186,8 @@ def run_list(args: argparse.Namespace, kind: Kind) -> int:
 
 
 def run_show(args: argparse.Namespace, kind: Kind) -> int:
+    from node.cli.describe import profile_lines
+
     with open_node(args) as node:
         record = node.store.record(node.key.did, "profile", "profile")
     if args.json:

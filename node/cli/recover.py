@@ -11,19 +11,18 @@ peer could not be asked (what the others gave is kept), or the base refused the 
 from __future__ import annotations
 
 import argparse
-import asyncio
-import sqlite3
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from node.cli.common import CommandError, add_home_argument, home_of, open_node
 from node.cli.terminal import shown
-from node.federation import recover
-from node.home import _key_problem
-from node.settings import Settings, SettingsError
-from node.store.database import Store, StoreError
-from protocol.errors import ProtocolError
-from protocol.keys import KeyFileError, SigningKey, load_key
+
+if TYPE_CHECKING:
+    from node.federation import recover
+    from node.settings import Settings
+    from node.store.database import Store
+    from protocol.keys import SigningKey
 
 OK, INCOMPLETE, BEHIND, FORK = 0, 1, 3, 4
 
@@ -60,6 +59,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    import sqlite3
+
+    from node.store.database import StoreError
+    from protocol.errors import ProtocolError
+
     home = home_of(args)
     settings, key, store = _open(args, home)
     try:
@@ -75,6 +79,10 @@ def run(args: argparse.Namespace) -> int:
 
 def _open(args: argparse.Namespace, home: Path) -> tuple[Settings, SigningKey, Store | None]:
     """The node's settings, key and store; no store when the backup held only the key."""
+    from node.home import _key_problem
+    from node.settings import Settings, SettingsError
+    from protocol.keys import KeyFileError, load_key
+
     try:
         settings = Settings.load(home)
     except SettingsError as exc:
@@ -96,6 +104,11 @@ def _recover(
     key: SigningKey,
     store: Store | None,
 ) -> int:
+    import asyncio
+
+    from node.federation import recover
+    from node.store.database import Store
+
     did = key.did
     if args.urls:
         urls = args.urls

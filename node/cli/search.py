@@ -8,16 +8,13 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any
-
-import orjson
+from typing import TYPE_CHECKING, Any
 
 from node.cli.common import CommandError, add_home_argument, open_node
 from node.cli.terminal import shown
-from node.web.search_api import result_json
-from protocol import vocabulary as vocab
-from search.index import SearchIndex, index_path
-from search.model import Hit, ParamError, SearchResult, parse_params
+
+if TYPE_CHECKING:
+    from search.model import Hit, SearchResult
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -64,6 +61,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run_search(args: argparse.Namespace) -> int:
+    import orjson
+
+    from node.web.search_api import result_json
+    from search.index import SearchIndex, index_path
+    from search.model import ParamError, parse_params
+
     query = {"q": args.query}
     for name in ("col", "category", "enjeu", "department", "region", "near", "sort", "page"):
         if getattr(args, name) is not None:
@@ -145,6 +148,8 @@ def conditions_in_short(conditions: Any) -> str:
     """ "Tarif, 25.00 € / heure, délai 5 j" from a conditions object (peer data: defensive)."""
     if not isinstance(conditions, dict):
         return ""
+    from protocol import vocabulary as vocab
+
     parts = []
     pricing = conditions.get("pricing")
     if isinstance(pricing, str):
@@ -160,6 +165,8 @@ def conditions_in_short(conditions: Any) -> str:
 
 
 def run_reindex(args: argparse.Namespace) -> int:
+    from search.index import SearchIndex, index_path
+
     with open_node(args) as node:
         path = index_path(node.settings.home)
         tty = sys.stderr.isatty()

@@ -3,31 +3,22 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import contextlib
 import errno
-import logging
 import os
-import signal
-import socket
 import sys
+from typing import TYPE_CHECKING
 
-from aiohttp import web
-
-from node.app import AccessLogger, create_app
 from node.cli.common import CommandError, add_home_argument, open_node
-from node.cli.log_throttle import throttle_logs
-from node.federation import recover
-from node.settings import Settings
-from node.store.database import StoreError
-from node.web.server import NodeRunner
-from protocol.keys import KeyFileError
+
+if TYPE_CHECKING:
+    import logging
+
+    from node.settings import Settings
 
 LOG_LEVELS = ("debug", "info", "warning", "error")
 #: Seconds the server waits for requests in progress when it is asked to stop.
 SHUTDOWN_SECONDS = 5.0
-
-log = logging.getLogger("maillage.serve")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -58,6 +49,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    import asyncio
+    import logging
+
     overrides = {
         name: value
         for name in ("host", "port", "poll_seconds", "log_level")
@@ -71,12 +65,25 @@ def run(args: argparse.Namespace) -> int:
         format="%(asctime)s %(levelname)s %(name)s : %(message)s",
         datefmt="%Y-%m-%dT%H:%M:%S",
     )
+    from node.cli.log_throttle import throttle_logs
+
     throttle_logs()  # under attack, a few lines a second at most
     return asyncio.run(serve(settings))
 
 
 async def serve(settings: Settings) -> int:
     """Serve until SIGINT or SIGTERM; the one stdout line gives the address."""
+    import asyncio
+    import logging
+
+    from aiohttp import web
+
+    from node.app import AccessLogger, create_app
+    from node.federation import recover
+    from node.store.database import StoreError
+    from node.web.server import NodeRunner
+    from protocol.keys import KeyFileError
+
     runner = NodeRunner(  # the node's timeouts and connection caps
         create_app(settings),
         access_log_class=AccessLogger,
@@ -103,7 +110,7 @@ async def serve(settings: Settings) -> int:
         await _until_stopped()
         check.cancel()
         await asyncio.gather(check, return_exceptions=True)
-        log.info("arrêt demandé, fermeture du nœud")
+        logging.getLogger("maillage.serve").info("arrêt demandé, fermeture du nœud")
     finally:
         await runner.cleanup()
     return 0
@@ -112,6 +119,8 @@ async def serve(settings: Settings) -> int:
 def access_logger(settings: Settings) -> logging.Logger | None:
     """The logger of the access log (one line per request), or None when ``access_log`` is
     off: behind Caddy or nginx, the proxy may already keep one."""
+    import logging
+
     return logging.getLogger("maillage.access") if settings.access_log else None
 
 
@@ -123,12 +132,17 @@ def _why(exc: OSError) -> str:
     }
     if exc.errno in reasons:
         return reasons[exc.errno]
+    import socket
+
     if isinstance(exc, socket.gaierror):
         return "nom d'hôte inconnu"
     return os.strerror(exc.errno) if exc.errno else str(exc)
 
 
 async def _until_stopped() -> None:
+    import asyncio
+    import signal
+
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):

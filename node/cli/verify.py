@@ -6,7 +6,9 @@ import argparse
 import sys
 
 from node.cli.terminal import shown
-from protocol.stream import verify_stream
+
+#: Bytes read at once from FICHIER.
+READ_BUFFER = 1 << 16
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -29,7 +31,8 @@ def run(args: argparse.Namespace) -> int:
     if args.file == "-":
         return _report(sys.stdin.buffer)
     try:
-        stream = open(args.file, "rb")  # noqa: SIM115 - closed below, errors reported first
+        # Reads of 64 KiB rather than 8 KiB: eight times fewer system calls on a big file.
+        stream = open(args.file, "rb", buffering=READ_BUFFER)  # noqa: SIM115 - closed below
     except OSError as exc:
         print(f"maillage verify: impossible de lire {args.file} : {exc.strerror}", file=sys.stderr)
         return 2
@@ -38,6 +41,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _report(stream) -> int:
+    from protocol.stream import verify_stream
+
     all_ok = True
     out = sys.stdout
     try:

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from node.publishing.kinds import PROFILE, Kind
 from node.publishing.refusal import Refused
 from node.publishing.slugs import slugify, unique_slug
 from node.store.database import Store
@@ -23,29 +24,6 @@ from protocol.errors import ProtocolError
 from protocol.keys import SigningKey
 
 T = TypeVar("T")
-
-
-@dataclass(frozen=True)
-class Kind:
-    """A collection as the place names it in French."""
-
-    col: str
-    noun: str
-    plural: str
-    feminine: bool
-
-    def agree(self, word: str) -> str:
-        return word + ("e" if self.feminine else "")
-
-    def named(self, rid: str) -> str:
-        return self.noun if self.col == "profile" else f"{self.noun} « {rid} »"
-
-
-PROFILE = Kind("profile", "profil", "profils", feminine=False)
-OFFER = Kind("offer", "offre", "offres", feminine=True)
-NEED = Kind("need", "besoin", "besoins", feminine=False)
-#: The kinds of listing a place publishes, by their French plural (the admin's paths).
-KINDS = {OFFER.plural: OFFER, NEED.plural: NEED}
 
 
 @dataclass(frozen=True)

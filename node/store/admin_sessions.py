@@ -17,8 +17,9 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from node.store.admin_limits import DEFAULT_LINK_MINUTES
+
 ADMIN_FILE = "admin.sqlite3"
-DEFAULT_LINK_MINUTES = 15
 #: What ``secrets.token_urlsafe(32)`` gives: anything else is refused before any lookup.
 _SECRET = re.compile(r"[A-Za-z0-9_-]{43}")
 _SCHEMA = (
