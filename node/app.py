@@ -110,7 +110,8 @@ def create_app(settings: Settings) -> web.Application:
 async def _resources(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
     app[KEY] = await asyncio.to_thread(load_key, settings.key_path)
-    store = await asyncio.to_thread(Store, settings.store_path)
+    # A serving node writes: a folder in read-only mode or a full disk stops it at the start.
+    store = await asyncio.to_thread(Store, settings.store_path, allow_read_only=False)
     app[STORE] = store
     app[WRITER] = writer = Writer(store)
     try:

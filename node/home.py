@@ -68,7 +68,7 @@ def create_home(home: Path, name: str, public_url: str | None = None) -> Node:
         key = load_key(settings.key_path)
         store_path = settings.store_path
         created[:0] = [store_path, Path(f"{store_path}-wal"), Path(f"{store_path}-shm")]
-        store = Store(store_path)
+        store = Store(store_path, allow_read_only=False)
     except HomeError:
         raise
     except (OSError, SettingsError, StoreError, KeyFileError) as exc:

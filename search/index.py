@@ -6,10 +6,16 @@ writer's listener: one commit per announced batch) and :meth:`remove_author` (a 
 ``heads.json`` beside the index remembers up to which seq each feed was indexed, so entries
 stored while the node was down are indexed at the next start (:meth:`catch_up`); a missing or
 unreadable index is rebuilt from the store (:meth:`rebuild`), which stays the truth.
+
+When the index cannot be written (a full disk, a folder in read-only mode), an index that
+opened still answers, as it was: :attr:`SearchIndex.behind` says why it is not up to date.
+One that must be rebuilt raises :class:`IndexWriteError` (French message: nothing is lost,
+what to do); a file where its folder should be raises :class:`IndexNotADirectory`, untouched.
 """
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import logging
 import shutil
@@ -35,16 +41,20 @@ from search.towns import Towns, near_town
 
 __all__ = [
     "HEADS_FILE",
+    "IndexFault",
     "IndexNotReady",
+    "IndexWriteError",
     "SearchIndex",
     "index_path",
     "new_writer",
     "open_for_node",
 ]
+from search.faults import IndexFault, IndexNotADirectory, IndexWriteError, write_failure
 from search.searching import run_search
 from search.storage import (
     HEADS_FILE,
     OutdatedIndex,
+    abandon,
     create,
     open_checked,
     read_heads,
@@ -114,7 +124,7 @@ class SearchIndex:
             with self._write_lock:
                 self.ready = True
                 if store is not None:  # what was stored while this ran
-                    self.catch_up(store)
+                    self._catch_up_if_possible(store)
                     self._drop_frozen(store)
         except _Stopped:
             log.info("construction de l'index interrompue : elle reprendra au prochain démarrage")
@@ -127,6 +137,8 @@ class SearchIndex:
         self._stopping = True
 
     def _open(self, store: Store | None) -> None:
+        if (self.path.exists() or self.path.is_symlink()) and not self.path.is_dir():
+            raise IndexNotADirectory(self.path)
         with warnings.catch_warnings():
             # whoosh leaves the file of an unreadable table of contents open: close it quietly
             warnings.simplefilter("ignore", ResourceWarning)
@@ -149,7 +161,19 @@ class SearchIndex:
             self.rebuilt = True
             return
         if store is not None:
+            self._catch_up_if_possible(store)
+
+    def _catch_up_if_possible(self, store: Store) -> None:
+        """Catch up with ``store``; if the index cannot be written, it answers as it is and
+        :attr:`behind` says why (the next catch-up that can write brings it up to date)."""
+        try:
             self.catch_up(store)
+        except IndexWriteError as exc:
+            if self.behind is None:  # once (the command line says it its own way)
+                log.info("index de recherche pas à jour : %s", exc)
+            self.behind = exc
+        else:
+            self.behind = None
 
     def _progress(self, done: int, total: int) -> None:
         self.progress = (done, total)
@@ -193,6 +217,8 @@ class SearchIndex:
         self.ready = False
         self.failed = False
         self.progress: tuple[int, int] | None = None
+        #: Why the index could not catch up with the store (it answers as it was), or None.
+        self.behind: IndexWriteError | None = None
         self._stopping = False
         self._towns = Towns(self._place_bodies)
 
@@ -244,33 +270,61 @@ class SearchIndex:
         return new_writer(self._ix)
 
     def rebuild(self, store: Store, progress: Callable[[int, int], None] | None = None) -> int:
-        """Rebuild the whole index from ``store``; the number of documents."""
+        """Rebuild the whole index from ``store``; the number of documents.
+
+        Raises :class:`IndexNotADirectory` if a file is where the index goes (it is left as
+        it is), :class:`IndexWriteError` if the index cannot be written: what was written of
+        it is then removed (it would only take room), the next opening rebuilds it.
+        """
         with self._write_lock:
             if self._ix is not None:
                 self.close()
+                self._ix = None
             self._towns.forget()
-            if self.path.exists():
-                shutil.rmtree(self.path)
-            self.path.mkdir(parents=True)
-            self._ix = create(self.path)
-            heads = {f.author: f.seq for f in store.feeds()}
-            authors = [a for a in heads if store.fork(a) is None]
-            count = 0
-            writer = ChunkedWriter(self._writer, REBUILD_CHUNK)  # a new index: adds only
+            if (self.path.exists() or self.path.is_symlink()) and not self.path.is_dir():
+                raise IndexNotADirectory(self.path)
             try:
-                for done, author in enumerate(authors, 1):
-                    count += self._add_author(writer, store, author, {})
-                    if progress is not None:
-                        progress(done, len(authors))
-            except BaseException:
-                writer.cancel()
-                raise
+                return self._rebuild(store, progress)
+            except OSError as exc:
+                failure = write_failure(exc, self.path, "reconstruit")
+                if failure is None:
+                    raise
+                self._discard()
+                raise failure from exc
+
+    def _rebuild(self, store: Store, progress: Callable[[int, int], None] | None) -> int:
+        if self.path.exists():
+            shutil.rmtree(self.path)
+        self.path.mkdir(parents=True)
+        self._ix = create(self.path)
+        heads = {f.author: f.seq for f in store.feeds()}
+        authors = [a for a in heads if store.fork(a) is None]
+        count = 0
+        writer = ChunkedWriter(self._writer, REBUILD_CHUNK)  # a new index: adds only
+        try:
+            for done, author in enumerate(authors, 1):
+                count += self._add_author(writer, store, author, {})
+                if progress is not None:
+                    progress(done, len(authors))
             writer.commit()
-            save_version(self.path)
-            self._heads = heads
-            save_heads(self.path, self._heads)
-            self._refresh()
-            return count
+        except BaseException:
+            with contextlib.suppress(Exception):  # a writer whose commit failed may not cancel
+                writer.cancel()
+            raise
+        save_version(self.path)
+        self._heads = heads
+        save_heads(self.path, self._heads)
+        self._refresh()
+        return count
+
+    def _discard(self) -> None:
+        """Remove what a failed rebuild wrote of the index (an unreadable, partial index)."""
+        if self._ix is not None:
+            with contextlib.suppress(Exception):
+                self._ix.close()
+            self._ix = None
+        self._heads = {}
+        shutil.rmtree(self.path, ignore_errors=True)
 
     def catch_up(self, store: Store) -> int:
         """Reindex the feeds that moved since they were indexed; how many feeds."""
@@ -310,11 +364,25 @@ class SearchIndex:
             if not self.ready:
                 return  # still loading: load() drops the frozen feeds at its end
             self._towns.forget()
-            writer = self._writer()
-            for did in dids:
-                writer.delete_by_term("author", did)
-            writer.commit()
+            try:
+                writer = self._writer()
+                for did in dids:
+                    writer.delete_by_term("author", did)
+                self._commit(writer)
+            except OSError as exc:
+                failure = write_failure(exc, self.path, "mis à jour")
+                if failure is None:
+                    raise
+                raise failure from exc
             self._refresh()
+
+    def _commit(self, writer: IndexWriter) -> None:
+        """Commit ``writer``; if that fails (a full disk), give it up cleanly and raise."""
+        try:
+            writer.commit()
+        except BaseException:
+            abandon(self._ix, writer)
+            raise
 
     def _write(
         self,
@@ -325,38 +393,56 @@ class SearchIndex:
         heads: dict[str, int],
     ) -> None:
         with self._write_lock:
-            if full or any(col in PLACE_COLS for _, col, _ in keys):
-                self._towns.forget()
-            writer = self._writer()
-            places: dict[str, PlaceInfo] = {}
             try:
-                for author in full:
-                    writer.delete_by_term("author", author)
-                    if store.fork(author) is None:
-                        self._add_author(writer, store, author, places)
-                frozen: dict[str, bool] = {}
-                for (author, col, rid), entry in keys.items():
-                    if author in full:
-                        continue
-                    if author not in frozen:
-                        frozen[author] = store.fork(author) is not None
-                    record = None if frozen[author] else store.record(author, col, rid)
-                    if record is None or record.body is None:
-                        writer.delete_by_term("key", doc_key(author, col, rid))
-                        continue
-                    ts = entry.header.get("ts", "") if entry.seq == record.seq else None
-                    self._update(writer, store, record, places, ts)
-            except BaseException:
-                writer.cancel()
-                raise
-            writer.commit()
-            for author, seq in heads.items():
-                self._heads[author] = max(self._heads.get(author, 0), seq)
-            for author in full:
-                if author not in heads and store.feed(author) is None:
-                    self._heads.pop(author, None)
-            save_heads(self.path, self._heads)
+                self._write_locked(store, full=full, keys=keys, heads=heads)
+            except OSError as exc:
+                failure = write_failure(exc, self.path, "mis à jour")
+                if failure is None:
+                    raise
+                with contextlib.suppress(Exception):  # what was committed before it failed
+                    self._refresh()
+                raise failure from exc
             self._refresh()
+
+    def _write_locked(
+        self,
+        store: Store,
+        *,
+        full: set[str],
+        keys: dict[tuple[str, str, str], Entry],
+        heads: dict[str, int],
+    ) -> None:
+        if full or any(col in PLACE_COLS for _, col, _ in keys):
+            self._towns.forget()
+        writer = self._writer()
+        places: dict[str, PlaceInfo] = {}
+        try:
+            for author in full:
+                writer.delete_by_term("author", author)
+                if store.fork(author) is None:
+                    self._add_author(writer, store, author, places)
+            frozen: dict[str, bool] = {}
+            for (author, col, rid), entry in keys.items():
+                if author in full:
+                    continue
+                if author not in frozen:
+                    frozen[author] = store.fork(author) is not None
+                record = None if frozen[author] else store.record(author, col, rid)
+                if record is None or record.body is None:
+                    writer.delete_by_term("key", doc_key(author, col, rid))
+                    continue
+                ts = entry.header.get("ts", "") if entry.seq == record.seq else None
+                self._update(writer, store, record, places, ts)
+        except BaseException:
+            abandon(self._ix, writer)  # what it wrote of a segment is removed
+            raise
+        self._commit(writer)
+        for author, seq in heads.items():
+            self._heads[author] = max(self._heads.get(author, 0), seq)
+        for author in full:
+            if author not in heads and store.feed(author) is None:
+                self._heads.pop(author, None)
+        save_heads(self.path, self._heads)
 
     def _place(self, store: Store, author: str, places: dict[str, PlaceInfo]) -> PlaceInfo:
         place = places.get(author)

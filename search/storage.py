@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import shutil
+from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
@@ -72,12 +74,41 @@ def read_heads(path: Path) -> dict[str, int]:
 
 def save_version(path: Path) -> None:
     """Record that the index at ``path`` holds documents of :data:`DOCUMENTS_VERSION`."""
-    tmp = path / f"{VERSION_FILE}.tmp"
-    tmp.write_text(str(DOCUMENTS_VERSION), "ascii")
-    os.replace(tmp, path / VERSION_FILE)
+    _replace(path / VERSION_FILE, str(DOCUMENTS_VERSION).encode("ascii"))
 
 
 def save_heads(path: Path, heads: dict[str, int]) -> None:
-    tmp = path / f"{HEADS_FILE}.tmp"
-    tmp.write_bytes(orjson.dumps(heads))
-    os.replace(tmp, path / HEADS_FILE)
+    _replace(path / HEADS_FILE, orjson.dumps(heads))
+
+
+def _replace(target: Path, data: bytes) -> None:
+    """Write ``data`` to ``target`` at once (through a temporary file, removed if the write
+    fails: a full disk keeps the previous file and no partial one)."""
+    tmp = target.with_name(f"{target.name}.tmp")
+    try:
+        tmp.write_bytes(data)
+        os.replace(tmp, target)
+    except BaseException:
+        with suppress(OSError):
+            tmp.unlink()
+        raise
+
+
+def abandon(ix: Any, writer: Any) -> None:
+    """Give up ``writer`` after its commit failed (a full disk): the files it wrote, which the
+    index's table of contents does not name, are removed while it still holds the index's
+    lock, then the lock is released. Never raises: the commit's error is the one to tell."""
+    with suppress(Exception):
+        toc = ix._read_toc()
+        windex.clean_files(ix.storage, ix.indexname, toc.generation, toc.segments)
+        folder = Path(ix.storage.folder)
+        for name in os.listdir(folder):  # a table of contents half written
+            if name.startswith(f"_{ix.indexname}_") and ".toc." in name:
+                (folder / name).unlink()
+        shutil.rmtree(folder / f"{ix.indexname}.tmp", ignore_errors=True)
+    with suppress(Exception):
+        writer.cancel()
+    lock = getattr(writer, "writelock", None)
+    if lock is not None and getattr(lock, "fd", None) is not None:
+        with suppress(Exception):
+            lock.release()

@@ -31,6 +31,7 @@ from node.appkeys import KEY, SETTINGS, STORE
 from node.display import html
 from node.display import record_text as views
 from node.publishing.kinds import KINDS
+from node.store.faults import StoreError
 
 log = logging.getLogger("maillage.admin")
 MAX_FLASH_SESSIONS = 1000
@@ -112,7 +113,7 @@ async def _auth(request: web.Request, method: str, *args: Any) -> Any:
     auth = request.app[ADMIN_AUTH]
     try:
         return await asyncio.to_thread(getattr(auth, method), *args)
-    except (sqlite3.Error, OSError) as exc:
+    except (StoreError, sqlite3.Error, OSError) as exc:  # a full disk, a read-only folder…
         log.error("connexions à l'administration illisibles (%s) : %s", auth.path, exc)
         raise Unavailable from None
 

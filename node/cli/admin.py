@@ -37,6 +37,7 @@ def run(args: argparse.Namespace) -> int:
     import sqlite3
 
     from node.admin.auth import create_login_link
+    from node.store.faults import StoreError
 
     minutes = args.valid_minutes
     if not 1 <= minutes <= MAX_LINK_MINUTES:
@@ -47,6 +48,8 @@ def run(args: argparse.Namespace) -> int:
         settings = node.settings
     try:
         link = create_login_link(settings, minutes)
+    except StoreError as exc:  # a full disk, a folder in read-only mode…
+        raise CommandError(f"lien de connexion impossible à créer : {exc}") from None
     except (OSError, sqlite3.Error) as exc:
         raise CommandError(
             f"impossible d'enregistrer le lien dans {settings.home} : {exc}"

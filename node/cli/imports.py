@@ -69,7 +69,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from node.io.csv_import import ImportFileError, import_file
+    from node.io.csv_import import ImportFileError, ImportInterrupted, import_file
     from node.io.csv_mapping import CGET_2019, MappingError, load_mapping
     from node.store.database import StoreError
 
@@ -85,10 +85,9 @@ def run(args: argparse.Namespace) -> int:
     with open_node(args) as node:
         try:
             summary = import_file(node, args.file, mapping, progress)
-        except ImportFileError as exc:
+        # a full disk stops it: what is stored and how to resume is said, in French
+        except (ImportFileError, ImportInterrupted, StoreError) as exc:
             raise CommandError(str(exc)) from None
-        except StoreError as exc:
-            raise CommandError(f"base de données inutilisable : {exc}") from None
         finally:
             if progress is not None:
                 progress.close()

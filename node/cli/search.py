@@ -63,7 +63,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run_search(args: argparse.Namespace) -> int:
     import orjson
 
+    from node.store.faults import StoreError
     from node.web.search_api import result_json
+    from search.faults import IndexFault
     from search.index import SearchIndex, index_path
     from search.model import ParamError, parse_params
 
@@ -80,16 +82,25 @@ def run_search(args: argparse.Namespace) -> int:
     except ParamError as exc:
         raise CommandError(f"--{exc.param.replace('_', '-')} : {exc.message}") from None
     with open_node(args) as node:
-        index = SearchIndex(index_path(node.settings.home), node.store)
         try:
-            result = index.search(params)
-        finally:
-            index.close()
+            index = SearchIndex(index_path(node.settings.home), node.store)
+            try:
+                result = index.search(params)
+            finally:
+                index.close()
+        except (IndexFault, StoreError) as exc:  # a damaged database, a full disk…
+            raise CommandError(str(exc)) from None
     if args.json:
         sys.stdout.write(orjson.dumps(result_json(result), option=orjson.OPT_INDENT_2).decode())
         sys.stdout.write("\n")
     else:
         sys.stdout.write(render(result))
+    if index.behind is not None:  # answered as the index was: say why, after the results
+        print(
+            f"maillage : attention, les dernières entrées de la base ne sont pas dans ces "
+            f"résultats : {index.behind}",
+            file=sys.stderr,
+        )
     return 0
 
 
@@ -165,6 +176,8 @@ def conditions_in_short(conditions: Any) -> str:
 
 
 def run_reindex(args: argparse.Namespace) -> int:
+    from node.store.faults import StoreError
+    from search.faults import IndexFault
     from search.index import SearchIndex, index_path
 
     with open_node(args) as node:
@@ -175,10 +188,14 @@ def run_reindex(args: argparse.Namespace) -> int:
             if tty:
                 print(f"\rIndexation : flux {done}/{total}", end="", file=sys.stderr, flush=True)
 
-        index, count = SearchIndex.build(path, node.store, progress)
-        index.close()
-        if tty:
-            print(file=sys.stderr)
-        feeds = len(node.store.feeds())
+        try:
+            index, count = SearchIndex.build(path, node.store, progress)
+            index.close()
+            feeds = len(node.store.feeds())
+        except (IndexFault, StoreError) as exc:  # a full disk, a file where the index goes…
+            raise CommandError(str(exc)) from None
+        finally:
+            if tty:
+                print(file=sys.stderr)
     print(f"Index reconstruit : {count} documents, {feeds} flux ({path}).")
     return 0

@@ -3,7 +3,9 @@
 Each row becomes one record (rid ``<prefix>-<source id>``, see :mod:`node.io.csv_mapping`). A row
 that cannot be a listing is skipped with its line number and the reason, never fatal.
 Re-importing updates: a record whose body is unchanged is not written again. Entries are
-signed and stored in batches, one transaction per batch.
+signed and stored in batches, one transaction per batch: if the store refuses one (a full
+disk), the batches before it stay stored, :class:`ImportInterrupted` says how far the import
+went, and running the same import again completes it.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from typing import Any
 
 from node.home import Node
 from node.io.csv_mapping import Mapping, RowError, row_to_listing
+from node.store.faults import StoreError
 
 BATCH = 250
 COL = "listing"
@@ -24,6 +27,42 @@ COL = "listing"
 
 class ImportFileError(ValueError):
     """The file cannot be imported at all (unreadable, wrong columns); the message says why."""
+
+
+class ImportInterrupted(Exception):
+    """The store refused a batch (a full disk…): what was stored before it is kept, and
+    ``summary`` counts it (its first ``stored_rows`` rows); the message says so in French, and
+    how to resume (running the same import again)."""
+
+    def __init__(self, summary: Summary, stored_rows: int, cause: StoreError) -> None:
+        self.summary, self.stored_rows, self.cause = summary, stored_rows, cause
+        super().__init__(self._message())
+
+    def _message(self) -> str:
+        summary, cause = self.summary, self.cause
+        if not self.stored_rows:
+            return f"import impossible, rien n'a été enregistré : {cause}"
+        stored, rest = _count(self.stored_rows, "ligne"), summary.read - self.stored_rows
+        return (
+            f"import interrompu : {cause.cause}. Avant l'arrêt, {stored} "
+            f"sur {summary.read} ont été traitées et enregistrées "
+            f"({_count(summary.created, 'fiche nouvelle', 'fiches nouvelles')}, "
+            f"{summary.updated} mises à jour, {summary.unchanged} inchangées, "
+            f"{len(summary.skipped)} ignorées) ; {_count(rest, 'ligne')} ne l'ont pas été, "
+            f"à partir de la ligne {self.resume_line} du fichier. Pour reprendre : "
+            f"{cause.advice or 'réglez ce problème, puis relancez la commande'} ; "
+            "relancé, l'import reprend là où il s'est arrêté (les fiches déjà enregistrées ne "
+            "sont pas réécrites)"
+        )
+
+    @property
+    def resume_line(self) -> int:
+        """The line of the file where the rows not stored begin."""
+        return self.summary.lines_of_rows[self.stored_rows]
+
+
+def _count(count: int, singular: str, plural: str | None = None) -> str:
+    return f"{count} {singular if count == 1 else plural or singular + 's'}"
 
 
 @dataclass
@@ -37,6 +76,16 @@ class Summary:
     skipped: list[tuple[int, str]] = field(default_factory=list)
     notes: list[tuple[int, str]] = field(default_factory=list)
     seconds: float = 0.0
+    #: The line of the file where each row starts.
+    lines_of_rows: list[int] = field(default_factory=list, repr=False)
+
+    def add(self, other: Summary) -> None:
+        """Count in what ``other`` counted (the rows of a batch, once it is stored)."""
+        self.created += other.created
+        self.updated += other.updated
+        self.unchanged += other.unchanged
+        self.skipped += other.skipped
+        self.notes += other.notes
 
     @property
     def published(self) -> int:
@@ -102,33 +151,42 @@ def import_file(
     """Import ``path`` into ``node``'s own log; ``progress(done, total)`` after each batch."""
     began = time.monotonic()
     rows = read_rows(path, mapping)
-    summary = Summary(read=len(rows))
+    summary = Summary(read=len(rows), lines_of_rows=[line for line, _ in rows])
     held = {r.rid: r.body for r in node.store.records(col=COL, author=node.key.did)}
     seen: dict[str, int] = {}
     batch: list[tuple[str, str, str, dict[str, Any]]] = []
+    pending = Summary()  # the rows since the last batch stored
+    stored_rows = 0
     for done, (line, row) in enumerate(rows, start=1):
         try:
             rid, body, note = row_to_listing(row, mapping)
         except RowError as exc:
-            summary.skipped.append((line, str(exc)))
+            pending.skipped.append((line, str(exc)))
         else:
             if note:
-                summary.notes.append((line, note))
+                pending.notes.append((line, note))
             if rid in seen:
-                summary.skipped.append((line, f"identifiant déjà vu ligne {seen[rid]}"))
+                pending.skipped.append((line, f"identifiant déjà vu ligne {seen[rid]}"))
             elif held.get(rid) == body:
-                summary.unchanged += 1
+                pending.unchanged += 1
             else:
                 if rid in held:
-                    summary.updated += 1
+                    pending.updated += 1
                 else:
-                    summary.created += 1
+                    pending.created += 1
                 batch.append((COL, rid, "put", body))
             seen.setdefault(rid, line)
         last = done == len(rows)
         if batch and (len(batch) >= BATCH or last):
-            node.store.append_own_many(node.key, batch)
+            try:
+                node.store.append_own_many(node.key, batch)
+            except StoreError as exc:  # this batch is not stored, those before it are
+                summary.seconds = time.monotonic() - began
+                raise ImportInterrupted(summary, stored_rows, exc) from None
             batch = []
+        if not batch:
+            summary.add(pending)
+            pending, stored_rows = Summary(), done
         if progress is not None and (done % 50 == 0 or last):
             progress(done, len(rows))
     summary.seconds = time.monotonic() - began

@@ -18,6 +18,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from node.store.admin_limits import DEFAULT_LINK_MINUTES
+from node.store.faults import os_failure, roll_back, sqlite_failure
 
 ADMIN_FILE = "admin.sqlite3"
 #: What ``secrets.token_urlsafe(32)`` gives: anything else is refused before any lookup.
@@ -54,27 +55,40 @@ class AdminSessions:
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
-        if not self.path.exists():  # created private before SQLite opens it
-            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
-            try:
-                owner = os.stat(self.path.parent)
-                if os.geteuid() == 0 and owner.st_uid != 0:  # root ran admin-link: the
-                    os.fchown(fd, owner.st_uid, owner.st_gid)  # node's user must open it
-            finally:
-                os.close(fd)
-        conn = sqlite3.connect(self.path, timeout=10.0, isolation_level=None)
+        """One transaction on the file; a fault of the home (full disk, folder in read-only
+        mode, damaged file) raises the :class:`~node.store.faults.StoreError` saying so."""
         try:
-            conn.execute("BEGIN IMMEDIATE")
+            if not self.path.exists():  # created private before SQLite opens it
+                fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+                try:
+                    owner = os.stat(self.path.parent)
+                    if os.geteuid() == 0 and owner.st_uid != 0:  # root ran admin-link: the
+                        os.fchown(fd, owner.st_uid, owner.st_gid)  # node's user must open it
+                finally:
+                    os.close(fd)
+            conn = sqlite3.connect(self.path, timeout=10.0, isolation_level=None)
             try:
-                for statement in _SCHEMA:
-                    conn.execute(statement)
-                yield conn
-            except BaseException:
-                conn.execute("ROLLBACK")
+                conn.execute("BEGIN IMMEDIATE")
+                try:
+                    for statement in _SCHEMA:
+                        conn.execute(statement)
+                    yield conn
+                    conn.execute("COMMIT")
+                except BaseException:
+                    roll_back(conn)
+                    raise
+            finally:
+                conn.close()
+        except sqlite3.Error as exc:
+            failure = sqlite_failure(exc, self.path)
+            if failure is None:
                 raise
-            conn.execute("COMMIT")
-        finally:
-            conn.close()
+            raise failure from exc
+        except OSError as exc:
+            failure = os_failure(exc, self.path)
+            if failure is None:
+                raise
+            raise failure from exc
 
     def _purge(self, conn: sqlite3.Connection, now: float) -> None:
         conn.execute("DELETE FROM login_tokens WHERE expires_at <= ?", (now,))

@@ -8,12 +8,18 @@ entries survive a crash, and a crash at any moment leaves either all of a batch 
 Connections are per thread. Writes from several processes (the ``maillage`` command while
 the server runs) are serialised by SQLite's write lock; inside the server every write goes
 through one writer thread (``node.writer``).
+
+A store whose folder cannot be written (a read-only mount, another user's home) opens read
+only when its schema is up to date: reading commands work, and the first write raises
+:class:`~node.store.faults.ReadOnly`. Every fault of the home (full disk, damaged file…) is a
+:class:`StoreError` whose message says what to do (:mod:`node.store.faults`).
 """
 
 from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,6 +27,7 @@ from typing import Any
 import orjson
 
 from node.store.connections import Connections
+from node.store.faults import Damaged, DiskFull, ReadOnly, StoreError, why_read_only
 from node.store.intake import IntakeTables, Quota, admits, today
 from node.store.migrations import MIGRATIONS
 from node.store.peers import PeerTables
@@ -28,6 +35,7 @@ from node.store.push_subscriptions import PushTables
 from node.store.tables import utc_now
 from protocol.chains import ForkProof
 from protocol.entries import Entry, withhold
+from protocol.errors import ProtocolError
 from protocol.keys import SigningKey
 from protocol.signing import sign_entry
 from protocol.state import Record
@@ -63,20 +71,33 @@ OVER_QUOTA = "daily quota reached"
 WITHHELD_PREFIX = b'{"body":null,'
 
 
-class StoreError(Exception):
-    """The store cannot be opened or used; the message says why."""
-
-
 class Store(PeerTables, PushTables, IntakeTables):
     """The store of a home: the feeds' tables here, the others' in their mixins."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, allow_read_only: bool = True) -> None:
+        """Open (and migrate) the database at ``path``. If its folder cannot be written or
+        the disk is full, it is opened read only, unless not ``allow_read_only`` (a serving
+        node, which must write): then the :class:`ReadOnly` or :class:`DiskFull` is raised."""
         self.path = path
+        #: Opened read only: the folder cannot be written, or the disk is full (every write
+        #: raises the :class:`ReadOnly` or :class:`DiskFull` that says so).
+        self.read_only = False
+        self._refusal: type[ReadOnly | DiskFull] | None = None
         self._connections = Connections(path)
         try:
-            self._migrate()
+            try:
+                self._migrate()
+            except (ReadOnly, DiskFull) as exc:
+                if not allow_read_only:
+                    raise
+                self._connections.close()
+                self._open_read_only(type(exc))
         except sqlite3.DatabaseError as exc:
+            self._connections.close()
             raise StoreError(f"base de données {path} inutilisable : {exc}") from None
+        except BaseException:
+            self._connections.close()
+            raise
 
     # -- connections ------------------------------------------------------------------
 
@@ -88,6 +109,8 @@ class Store(PeerTables, PushTables, IntakeTables):
 
     def _migrate(self) -> None:
         conn = self._conn()
+        if not _pending(conn):  # up to date: nothing written, no write lock taken
+            return
         conn.execute(
             "CREATE TABLE IF NOT EXISTS schema_migrations "
             "(version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)"
@@ -104,6 +127,27 @@ class Store(PeerTables, PushTables, IntakeTables):
                     "INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)",
                     (version, utc_now()),
                 )
+
+    def _write(self) -> AbstractContextManager[sqlite3.Connection]:
+        if self._refusal is not None:  # opened read only: say why, before SQLite refuses
+            raise self._refusal(self.path)
+        return super()._write()
+
+    def _open_read_only(self, refusal: type[ReadOnly | DiskFull]) -> None:
+        """Read the store of a folder this process cannot write (or of a full disk), if
+        nothing must be migrated; writes raise ``refusal``."""
+        self._connections = Connections(self.path, read_only=True)
+        self.read_only, self._refusal = True, refusal
+        if _pending(self._conn()):
+            if refusal is DiskFull:
+                raise DiskFull(self.path)
+            folder = self.path.parent
+            raise ReadOnly(
+                self.path,
+                f"la base de données {self.path} doit être mise à jour pour cette version de "
+                f"Maillage, mais le dossier {folder} est en lecture seule "
+                f"({why_read_only(folder)}) ; rien n'a été écrit",
+            )
 
     @property
     def schema_version(self) -> int:
@@ -181,7 +225,7 @@ class Store(PeerTables, PushTables, IntakeTables):
             sql += " AND author = ?"
             params.append(author)
         rows = self._conn().execute(sql + " ORDER BY author, col, rid", params)
-        return [_record(row) for row in rows]
+        return [_record(row, self.path) for row in rows]
 
     def record(self, author: str, col: str, rid: str) -> Record | None:
         row = (
@@ -193,7 +237,7 @@ class Store(PeerTables, PushTables, IntakeTables):
             )
             .fetchone()
         )
-        return _record(row) if row else None
+        return _record(row, self.path) if row else None
 
     def rids(self, author: str, col: str) -> set[str]:
         """Every rid ever used in ``col`` by ``author``, deleted ones included."""
@@ -210,7 +254,11 @@ class Store(PeerTables, PushTables, IntakeTables):
         )
         if row is None:
             return None
-        return ForkProof(author, row[0], verify_line(bytes(row[1])), verify_line(bytes(row[2])))
+        try:  # both lines were verified before they were stored
+            first, second = verify_line(bytes(row[1])), verify_line(bytes(row[2]))
+        except ProtocolError as exc:
+            raise Damaged(self.path, f"preuve de fourche de {author} illisible : {exc}") from None
+        return ForkProof(author, row[0], first, second)
 
     # -- writing ----------------------------------------------------------------------
 
@@ -402,6 +450,19 @@ def _rids(conn: sqlite3.Connection, author: str, col: str) -> set[str]:
     return {row[0] for row in rows}
 
 
-def _record(row: Sequence[Any]) -> Record:
-    body = None if row[5] is None else orjson.loads(row[5])
+def _pending(conn: sqlite3.Connection) -> bool:
+    """Whether some migration is still to apply to the database of ``conn``."""
+    if not conn.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'"
+    ).fetchone():
+        return True
+    done = {row[0] for row in conn.execute("SELECT version FROM schema_migrations")}
+    return any(version not in done for version, _ in MIGRATIONS)
+
+
+def _record(row: Sequence[Any], path: Path) -> Record:
+    try:  # written by this node from a dict: unreadable means the file was damaged
+        body = None if row[5] is None else orjson.loads(row[5])
+    except orjson.JSONDecodeError:
+        raise Damaged(path, f"fiche {row[1]}/{row[2]} de {row[0]} illisible") from None
     return Record(row[0], row[1], row[2], row[3], row[4], body)
