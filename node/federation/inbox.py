@@ -160,7 +160,7 @@ async def receive_push(request: web.Request, source: str | None = None) -> web.R
     result = await request.app[WRITER].append(kept, peers.quota(request.app[SETTINGS]))
     replicator = request.app[REPLICATOR]
     if any(e.op == "put" and e.body is None for e in result.stored):
-        replicator.kick()  # body pending: ask the sources now (SPEC §11.3)
+        replicator.kick(force=True)  # body pending: ask the sources now (SPEC §11.3)
     log_forks(result.forks, source or f"un envoi de {client_address(request)}")
     if source is not None:
         for did, upto in _unchained(result).items():

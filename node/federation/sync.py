@@ -31,7 +31,6 @@ pushes, another one proves a fork at once.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import functools
 import logging
 import time
@@ -92,16 +91,26 @@ class Replicator:
         self._etags: dict[str, str] = {}
         #: The day (UTC) each feed over its quota was last logged: one line a day, not a round.
         self._quota_logged: dict[str, str] = {}
-        self._kick: asyncio.Task[Report] | None = None
+        self._kicked = False
+        self._kick_force = False
         self._states = PeerStates()
         self._checks = BackgroundTasks()
         self._checking: set[tuple[str, str]] = set()
 
-    def kick(self) -> None:
-        """A forced round soon, once however often it is asked meanwhile (a push brought
-        withheld entries: their bodies are asked of the sources at once)."""
-        if self._kick is None or self._kick.done():
-            self._kick = asyncio.get_running_loop().create_task(self.run_once(force=True))
+    def kick(self, *, force: bool = False) -> None:
+        """A round soon, once however often it is asked meanwhile: an own follow or unfollow
+        acts at once; bodies pending after a push are asked of every source (``force``)."""
+        self._kick_force |= force
+        if not self._kicked and not self._checks.closed:
+            self._kicked = True
+            self._checks.spawn(self._kicked_round())
+
+    async def _kicked_round(self) -> None:
+        force, self._kicked, self._kick_force = self._kick_force, False, False
+        try:
+            await self.run_once(force=force)
+        except Exception:  # logged like a failed job, never raised into the writer
+            log.exception("copie immédiate impossible")
 
     def check_source(self, url: str, did: str, upto: int) -> None:
         """``url`` pushed entries of ``did`` (up to seq ``upto``) that do not extend the head
@@ -133,10 +142,6 @@ class Replicator:
 
     async def close(self) -> None:
         await self._checks.close()
-        if self._kick is not None:
-            self._kick.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await self._kick
 
     async def run_once(self, *, force: bool = False) -> Report:
         """One replication round; ``force`` polls every source, due or not."""
@@ -469,24 +474,15 @@ def setup(app: web.Application) -> None:
 async def _replicator(app: web.Application) -> AsyncIterator[None]:
     me = app[KEY].did
     replicator = app[REPLICATOR] = Replicator(app[STORE], me, app[SETTINGS], app[WRITER])
-    rounds = BackgroundTasks()
 
     def on_entries(entries: list[Entry]) -> None:
         """An own follow or unfollow (from the admin area, or from « maillage follow » seen
         by the writer's catch-up) acts at once, not at the next poll."""
-        if not rounds.closed and any(e.author == me and e.col == "follow" for e in entries):
-            rounds.spawn(_round_now(replicator))
+        if any(e.author == me and e.col == "follow" for e in entries):
+            replicator.kick()
 
     app[WRITER].add_listener(on_entries)
     try:
         yield
     finally:
-        await rounds.close()
         await replicator.close()
-
-
-async def _round_now(replicator: Replicator) -> None:
-    try:
-        await replicator.run_once()
-    except Exception:  # logged like a failed job, never raised into the writer
-        log.exception("copie après un nouveau suivi impossible")

@@ -26,6 +26,7 @@ from typing import Any
 
 import orjson
 
+from node.store.bodies import BodyTables
 from node.store.connections import Connections
 from node.store.faults import Damaged, DiskFull, ReadOnly, StoreError, why_read_only
 from node.store.intake import IntakeTables, Quota, admits, today
@@ -34,7 +35,7 @@ from node.store.peers import PeerTables
 from node.store.push_subscriptions import PushTables
 from node.store.tables import utc_now
 from protocol.chains import ForkProof
-from protocol.entries import Entry, withhold
+from protocol.entries import Entry
 from protocol.errors import ProtocolError
 from protocol.keys import SigningKey
 from protocol.signing import sign_entry
@@ -67,11 +68,9 @@ class AppendResult:
 
 #: Why an entry was refused when its feed took its day's quota.
 OVER_QUOTA = "daily quota reached"
-#: How a withheld line starts (canonical JSON: ``body`` is the first member).
-WITHHELD_PREFIX = b'{"body":null,'
 
 
-class Store(PeerTables, PushTables, IntakeTables):
+class Store(BodyTables, PeerTables, PushTables, IntakeTables):
     """The store of a home: the feeds' tables here, the others' in their mixins."""
 
     def __init__(self, path: Path, *, allow_read_only: bool = True) -> None:
@@ -398,49 +397,6 @@ class Store(PeerTables, PushTables, IntakeTables):
             )
             self._withhold_older(conn, entry)
         result.stored.append(entry)
-
-    def _fill_body(self, conn: sqlite3.Connection, entry: Entry, held: bytes) -> bool:
-        """Put back the body of a held put that came withheld while it is its record's
-        current state (body pending, SPEC §11.3): the entry verified, so the body matches the
-        signed ``body_hash``. A put a later del superseded stays withheld."""
-        if entry.op != "put" or entry.body is None or not held.startswith(WITHHELD_PREFIX):
-            return False
-        current = conn.execute(
-            "SELECT entry_id FROM records WHERE author = ? AND col = ? AND rid = ?",
-            (entry.author, entry.col, entry.rid),
-        ).fetchone()
-        if current is None or current[0] != entry.id:
-            return False
-        conn.execute(
-            "UPDATE entries SET line = ? WHERE author = ? AND seq = ?",
-            (entry.line, entry.author, entry.seq),
-        )
-        conn.execute(
-            "UPDATE records SET body = ? WHERE author = ? AND col = ? AND rid = ?",
-            (orjson.dumps(entry.body).decode("utf-8"), entry.author, entry.col, entry.rid),
-        )
-        return True
-
-    def pending_bodies(self, author: str) -> list[int]:
-        """The seqs of ``author``'s current puts held without their body (body pending)."""
-        rows = self._conn().execute(
-            "SELECT seq FROM records WHERE author = ? AND body IS NULL ORDER BY seq", (author,)
-        )
-        return [row[0] for row in rows]
-
-    def _withhold_older(self, conn: sqlite3.Connection, deletion: Entry) -> None:
-        """Drop the bodies of the puts a deletion supersedes; ids and chain are unchanged."""
-        rows = conn.execute(
-            "SELECT seq, line FROM entries WHERE author = ? AND col = ? AND rid = ? "
-            "AND op = 'put' AND seq < ?",
-            (deletion.author, deletion.col, deletion.rid, deletion.seq),
-        ).fetchall()
-        for seq, line in rows:
-            if not bytes(line).startswith(WITHHELD_PREFIX):
-                conn.execute(
-                    "UPDATE entries SET line = ? WHERE author = ? AND seq = ?",
-                    (withhold(bytes(line)), deletion.author, seq),
-                )
 
 
 def _rids(conn: sqlite3.Connection, author: str, col: str) -> set[str]:
