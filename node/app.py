@@ -126,23 +126,31 @@ async def _search_index(app: web.Application) -> AsyncIterator[None]:
     most, then serve anyway: a long rebuild goes on while the node serves its feeds, and the
     search pages say so until the index is ready."""
     settings = app[SETTINGS]
-    index = SearchIndex(index_path(settings.home), app[STORE], load=False)
+    index = SearchIndex(
+        index_path(settings.home), app[STORE], load=False, batch=settings.index_batch
+    )
     app[SEARCH] = index
     writer = app[WRITER]
     writer.add_listener(lambda entries: asyncio.to_thread(index.add_entries, entries))
     writer.add_fork_listener(lambda dids: asyncio.to_thread(index.remove_authors, dids))
-    loading = asyncio.ensure_future(asyncio.to_thread(index.load))
+    loading = asyncio.ensure_future(asyncio.to_thread(index.run))  # the index thread
+    opened = asyncio.ensure_future(asyncio.to_thread(index.opened.wait))
     try:  # stopped while waiting too (Ctrl-C at start-up): the thread is stopped and joined
-        await asyncio.wait({loading}, timeout=settings.index_wait_seconds)
-        if not loading.done():
+        await asyncio.wait(
+            {loading, opened},
+            timeout=settings.index_wait_seconds,
+            return_when=asyncio.FIRST_COMPLETED,
+        )
+        if not index.ready and not loading.done():
             log.warning("index de recherche en construction : le nœud sert ses flux en attendant")
         yield
     finally:
-        index.stop()
+        index.stop()  # after the batch in progress (search.catchup)
         try:
             await loading
         except Exception:
             log.exception("index de recherche impossible à ouvrir")
+        await opened
         index.close()
 
 

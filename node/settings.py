@@ -217,6 +217,14 @@ class Settings(BaseSettings):
         "avant de servir quand même : s'il doit être reconstruit (grande base, mise à jour), "
         "le nœud sert ses flux pendant ce temps et la recherche répond dès qu'il est prêt.",
     )
+    index_batch: int = Field(
+        1000,
+        ge=1,
+        le=100_000,
+        description="Entrées indexées par écriture quand l'index de recherche rattrape la base "
+        "(au démarrage, après un arrêt brutal) : chaque lot est acquis, l'arrêt du nœud attend "
+        "au plus la fin d'un lot et le démarrage suivant reprend là où il en était.",
+    )
 
     header_timeout_seconds: float = Field(
         10.0,

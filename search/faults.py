@@ -75,3 +75,15 @@ def write_failure(exc: OSError, path: Path, doing: str) -> IndexWriteError | Non
             f"{safe} : vérifiez le disque et le journal du système, puis relancez la commande",
         )
     return None
+
+
+class IndexBusy(IndexFault):
+    """Another process (a serving node) holds the index: it keeps it up to date itself."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(
+            f"l'index de recherche {path} est tenu par un autre processus (un nœud en service, "
+            "« maillage serve ») : le nœud le tient à jour lui-même et rien n'est à faire. Pour "
+            "le reconstruire quand même, arrêtez d'abord le nœud (systemctl stop maillage), "
+            "puis relancez « maillage reindex »"
+        )

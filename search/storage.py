@@ -1,4 +1,5 @@
-"""The index's files: opening with a check of every segment, and the indexed feed heads."""
+"""The index's files: opening with a check of every segment, its version, the watermarks'
+file name (``search.watermarks``)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,6 @@ from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
-import orjson
 from whoosh import index as windex
 from whoosh.filedb.filestore import FileStorage
 
@@ -64,24 +64,12 @@ def open_checked(path: Path) -> Any:
     return ix  # the columns and postings are read by the first view (search.engine)
 
 
-def read_heads(path: Path) -> dict[str, int]:
-    """Up to which seq each feed was indexed."""
-    data = orjson.loads((path / HEADS_FILE).read_bytes())
-    if not isinstance(data, dict):
-        raise ValueError(HEADS_FILE)
-    return {str(k): int(v) for k, v in data.items()}
-
-
 def save_version(path: Path) -> None:
     """Record that the index at ``path`` holds documents of :data:`DOCUMENTS_VERSION`."""
-    _replace(path / VERSION_FILE, str(DOCUMENTS_VERSION).encode("ascii"))
+    replace_file(path / VERSION_FILE, str(DOCUMENTS_VERSION).encode("ascii"))
 
 
-def save_heads(path: Path, heads: dict[str, int]) -> None:
-    _replace(path / HEADS_FILE, orjson.dumps(heads))
-
-
-def _replace(target: Path, data: bytes) -> None:
+def replace_file(target: Path, data: bytes) -> None:
     """Write ``data`` to ``target`` at once (through a temporary file, removed if the write
     fails: a full disk keeps the previous file and no partial one)."""
     tmp = target.with_name(f"{target.name}.tmp")

@@ -29,6 +29,7 @@ import orjson
 from node.store.bodies import BodyTables
 from node.store.connections import Connections
 from node.store.faults import Damaged, DiskFull, ReadOnly, StoreError, why_read_only
+from node.store.index_reads import IndexReads
 from node.store.intake import IntakeTables, Quota, admits, today
 from node.store.migrations import MIGRATIONS
 from node.store.peers import PeerTables
@@ -70,7 +71,7 @@ class AppendResult:
 OVER_QUOTA = "daily quota reached"
 
 
-class Store(BodyTables, PeerTables, PushTables, IntakeTables):
+class Store(BodyTables, PeerTables, PushTables, IntakeTables, IndexReads):
     """The store of a home: the feeds' tables here, the others' in their mixins."""
 
     def __init__(self, path: Path, *, allow_read_only: bool = True) -> None:

@@ -1,0 +1,195 @@
+"""Opening the index, taking it over from another process, and its background work.
+
+:meth:`IndexOpening.load` opens the index (or rebuilds it: absent, unreadable, made by an
+earlier version) and catches up with the store. It searches as soon as an index is open
+and complete: a catch-up goes on while the index answers with what it holds.
+
+The process that writes the index holds its owner lock (:mod:`search.locking`). One that
+finds the lock taken (a node started while the previous one still stops) opens the index
+read only and searches it as it is; :meth:`IndexOpening.run`, the serving node's index
+thread, then tries the lock again every :data:`RETRY_SECONDS` and, once it has it, reopens
+and catches up: no restart is needed. The same thread catches up when it is woken (entries
+it could not write at once) and merges segments when there are more than
+:data:`MERGE_AFTER` of them, so that no commit of a request or of the catch-up merges.
+"""
+
+from __future__ import annotations
+
+import gc
+import logging
+import warnings
+from pathlib import Path
+from typing import Any
+
+from node.store.database import Store
+from search.faults import IndexBusy, IndexNotADirectory, IndexWriteError
+from search.locking import OwnerLock
+from search.storage import OutdatedIndex, open_checked
+from search.watermarks import Marks, read_marks
+
+log = logging.getLogger("maillage.search")
+#: Seconds between two tries of the owner lock, while another process holds it.
+RETRY_SECONDS = 0.5
+#: Seconds between two checks of an idle index (a safety net: entries are announced).
+IDLE_SECONDS = 30.0
+#: Segments past which the index thread merges the small ones (whoosh's MERGE_SMALL).
+MERGE_AFTER = 8
+
+
+class IndexOpening:
+    """The opening and background work of :class:`search.index.SearchIndex`."""
+
+    path: Path
+    store: Store | None
+    marks: Marks
+    ready: bool
+    failed: bool
+    rebuilt: bool
+    behind: IndexWriteError | None
+    _ix: Any
+    _owner: OwnerLock
+    _stopping: bool
+
+    def load(self) -> None:
+        """Open, repair or rebuild the index and catch up with the store."""
+        try:
+            self._load()
+        except Exception:
+            self.failed = True
+            raise
+        finally:
+            self.opened.set()
+        if self._stopping and not self.ready:
+            log.info("construction de l'index interrompue : elle reprendra au prochain démarrage")
+
+    def _load(self) -> None:
+        store = self.store
+        if (self.path.exists() or self.path.is_symlink()) and not self.path.is_dir():
+            raise IndexNotADirectory(self.path)
+        owned = self._owned = self._owner.acquire() if store is not None else None
+        if owned is False:  # another process writes it: read it as it is
+            problem = self._try_open(None, quiet=True)
+            if problem is None:
+                self.ready = self.marks.complete
+            elif not self._worker:
+                raise IndexBusy(self.path)
+            log.info(
+                "index de recherche %s tenu par un autre processus : lu tel quel, repris dès "
+                "qu'il sera libéré",
+                self.path,
+            )
+            return
+        problem = self._try_open(store)
+        if problem is not None:
+            self._say_rebuild(problem)
+            assert store is not None
+            self.rebuilt = True
+            self.rebuild(store)
+            return
+        self.rebuilt = not self.marks.complete  # a rebuild stopped midway goes on
+        self.ready = self.marks.complete
+        if store is not None:
+            self._catch_up_if_possible(store)
+
+    def _say_rebuild(self, problem: str) -> None:
+        if problem == "absent":
+            log.info("index de recherche %s absent : construction", self.path)
+        elif problem == "outdated":
+            log.warning(
+                "index de recherche %s fait par une version antérieure : reconstruction",
+                self.path,
+            )
+        else:
+            log.warning("index de recherche %s illisible (%s) : reconstruction", self.path, problem)
+
+    def _try_open(self, store: Store | None, quiet: bool = False) -> str | None:
+        """Open the index; None, or why it must be rebuilt (raises without a store, unless
+        ``quiet``)."""
+        with warnings.catch_warnings():
+            # whoosh leaves the file of an unreadable table of contents open: close it quietly
+            warnings.simplefilter("ignore", ResourceWarning)
+            try:
+                self._ix = open_checked(self.path)
+                self.marks = read_marks(self.path)
+                self._refresh()  # the first view reads every column and frequent posting
+            except Exception as exc:  # any damage: the store has everything
+                if store is None and not quiet:
+                    raise
+                if self._ix is not None:
+                    self._ix.close()
+                self._ix = None
+                if isinstance(exc, OutdatedIndex):
+                    return "outdated"
+                return "absent" if not self.path.exists() else str(exc) or type(exc).__name__
+            finally:
+                gc.collect()
+        return None
+
+    def _catch_up_if_possible(self, store: Store) -> None:
+        """Catch up with ``store``; if the index cannot be written, it answers as it is and
+        :attr:`behind` says why (the next catch-up that can write brings it up to date)."""
+        try:
+            self.catch_up(store)
+        except IndexWriteError as exc:
+            if self.behind is None:  # once (the command line says it its own way)
+                log.info("index de recherche pas à jour : %s", exc)
+            self.behind = exc
+        else:
+            self.behind = None
+
+    def _may_write(self) -> bool:
+        """Whether this process may write the index now (opened, complete, owned)."""
+        return self.ready and self._ix is not None and self._owned is not False
+
+    # -- the serving node's index thread ---------------------------------------------
+
+    def run(self) -> None:
+        """Load the index, then keep it: take it over from another process, catch up when
+        woken, merge segments; until :meth:`stop`."""
+        self._worker = True
+        self.load()
+        while not self._stopping:
+            owned = self._owned is not False
+            woken = self._wake.wait(IDLE_SECONDS if owned else RETRY_SECONDS)
+            self._wake.clear()
+            if self._stopping:
+                break
+            if not owned:
+                if self._owner.acquire() is not True:
+                    continue
+                log.info("index de recherche %s libéré : ouverture et mise à jour", self.path)
+                with self._write_lock:
+                    self._close_ix()
+                self.load()
+                continue
+            if self._dirty or not woken:
+                self._dirty = False
+                assert self.store is not None
+                self._catch_up_if_possible(self.store)
+            self._merge_if_needed()
+
+    def _kick(self, dirty: bool = True) -> None:
+        """Wake the index thread: entries to catch up (``dirty``), or segments to merge."""
+        self._dirty = self._dirty or dirty
+        self._wake.set()
+
+    def stop(self) -> None:
+        """Ask the loading or the index thread to stop after the batch in progress (the node
+        is stopping; the next start goes on from the watermarks)."""
+        self._stopping = True
+        self._wake.set()
+        self.opened.set()
+
+    def _merge_if_needed(self) -> None:
+        if self._stopping or self._ix is None:
+            return
+        with self._write_lock:
+            if len(self._ix._segments()) <= MERGE_AFTER:
+                return
+            writer = self._writer()
+            try:
+                writer.commit()  # whoosh's MERGE_SMALL: the small segments into one
+            except BaseException:
+                writer.cancel()
+                raise
+            self._refresh()

@@ -1,0 +1,244 @@
+"""Writing the index: documents from records, commits, live entries, a fork, a rebuild.
+
+Every document is made from the store as it is (the current record, its author's current
+profile), never from the entry that moved it: writing a key twice, or in any order, gives
+the same document, which is what lets a catch-up redo a batch after a crash. Commits never
+merge segments (:mod:`search.opening` merges them in the background).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+from whoosh.writing import IndexWriter
+
+from node.store.database import Store
+from protocol.entries import Entry
+from protocol.state import Record
+from search.bulk import CompactWriter
+from search.documents import NO_PLACE, PlaceInfo, make_document, place_of, ts_of_line
+from search.faults import IndexBusy, IndexNotADirectory, IndexWriteError, write_failure
+from search.schema import FIRST_ONLY, INDEXED_COLS, PLACE_COLS, doc_key
+from search.storage import abandon, create, save_version
+from search.watermarks import Mark, Marks, save_marks
+
+#: Seconds a writer waits for whoosh's own lock (held by one writer at a time, in this
+#: process: the owner lock of :mod:`search.locking` keeps other processes out).
+WRITE_TIMEOUT_S = 10.0
+
+
+def new_writer(ix: Any) -> IndexWriter:
+    """A writer of ``ix``: whoosh's, with the compact posting pool of :mod:`search.bulk`."""
+    return CompactWriter(ix, FIRST_ONLY, timeout=WRITE_TIMEOUT_S, delay=0.05)
+
+
+class IndexWriting:
+    """The writes of :class:`search.index.SearchIndex` (its state is set up there)."""
+
+    path: Path
+    store: Store | None
+    marks: Marks
+    ready: bool
+    _ix: Any
+
+    def _writer(self) -> IndexWriter:
+        return new_writer(self._ix)
+
+    def _commit(self, writer: IndexWriter) -> None:
+        """Commit ``writer`` without merging; if that fails (a full disk), give it up cleanly
+        and raise."""
+        try:
+            writer.commit(merge=False)
+        except BaseException:
+            abandon(self._ix, writer)
+            raise
+
+    def _save_marks(self) -> None:
+        save_marks(self.path, self.marks)
+
+    # -- documents -------------------------------------------------------------------
+
+    def _place(self, store: Store, author: str, places: dict[str, PlaceInfo]) -> PlaceInfo:
+        place = places.get(author)
+        if place is None:
+            profile = store.record(author, "profile", "profile")
+            place = places[author] = NO_PLACE if profile is None else place_of(profile.body)
+        return place
+
+    def _put(
+        self, writer: IndexWriter, store: Store, record: Record, places: dict[str, PlaceInfo]
+    ) -> None:
+        """Write the document of ``record`` as the store has it now (or remove it)."""
+        if record.body is None:  # withheld
+            writer.delete_by_term("key", doc_key(record.author, record.col, record.rid))
+            return
+        ts = ts_of_line(store.line(record.author, record.seq))
+        place = self._place(store, record.author, places)
+        writer.update_document(**make_document(record, ts, place))
+
+    def _put_key(
+        self,
+        writer: IndexWriter,
+        store: Store,
+        key: tuple[str, str, str],
+        places: dict[str, PlaceInfo],
+    ) -> None:
+        record = store.record(*key)
+        if record is None:
+            writer.delete_by_term("key", doc_key(*key))
+        else:
+            self._put(writer, store, record, places)
+
+    # -- live entries ----------------------------------------------------------------
+
+    def add_entries(self, entries: Iterable[Entry]) -> None:
+        """Index newly stored entries (the writer's listener): one commit for the batch, and
+        at most one bounded batch more for each feed that needs one (a new feed, a profile
+        that moved every document of its place, entries missed meanwhile); the rest is the
+        background catch-up's."""
+        store = self.store
+        if store is None:
+            raise RuntimeError("index opened without its store")
+        entries = list(entries)
+        if not self._may_write():
+            self._kick()  # still loading, or another process holds the index
+            return
+        with self._write_lock:
+            self._write_live(store, entries)
+        left = False
+        for author in sorted({e.author for e in entries}):
+            if self._needs_work(store, author):
+                self._step(store, author)
+                left = left or self._needs_work(store, author)
+        self._kick(dirty=left)  # the rest of a big feed: in the background
+
+    def _write_live(self, store: Store, entries: list[Entry]) -> None:
+        keys: dict[tuple[str, str, str], None] = {}
+        span: dict[str, tuple[int, int, str]] = {}
+        for entry in entries:
+            lo, hi, head = span.get(entry.author, (entry.seq, 0, ""))
+            if entry.seq > hi:
+                hi, head = entry.seq, entry.id
+            span[entry.author] = (min(lo, entry.seq), hi, head)
+            if entry.col in INDEXED_COLS:
+                keys[(entry.author, entry.col, entry.rid)] = None
+        live = {a for a in span if self._live_mark(store, a) is not None}
+        keys = {k: None for k in keys if k[0] in live}
+        if keys:
+            if any(col in PLACE_COLS for _, col, _ in keys):
+                self._towns.forget()
+            self._guarded(
+                lambda writer, places: [self._put_key(writer, store, key, places) for key in keys]
+            )
+        moved = False
+        for author in live:
+            mark, (lo, hi, head) = self.marks.feeds[author], span[author]
+            if lo <= mark.seq + 1 and hi > mark.seq:  # no gap: the watermark moves on
+                mark.seq, mark.head, moved = hi, head, True
+        if moved:
+            self._save_marks()
+
+    def _live_mark(self, store: Store, author: str) -> Mark | None:
+        mark = self.marks.feeds.get(author)
+        if mark is None or mark.frozen or store.fork(author) is not None:
+            return None
+        return mark
+
+    def _guarded(self, fill: Callable[[IndexWriter, dict[str, PlaceInfo]], object]) -> None:
+        """One writer filled by ``fill`` and committed; a write failure said in French."""
+        try:
+            writer = self._writer()
+            try:
+                fill(writer, {})
+            except BaseException:
+                abandon(self._ix, writer)  # what it wrote of a segment is removed
+                raise
+            self._commit(writer)
+        except OSError as exc:
+            doing = "mis à jour" if self.marks.complete else "reconstruit"
+            failure = write_failure(exc, self.path, doing)
+            if failure is None:
+                raise
+            with contextlib.suppress(Exception):  # what was committed before it failed
+                self._refresh()
+            raise failure from exc
+        self._refresh()
+
+    def remove_author(self, did: str) -> None:
+        """Remove every document of ``did`` (its feed was frozen by a fork)."""
+        self.remove_authors([did])
+
+    def remove_authors(self, dids: Iterable[str]) -> None:
+        dids = list(dids)
+        if not self._may_write():
+            self._kick()
+            return
+        with self._write_lock:
+            self._towns.forget()
+            self._guarded(lambda writer, _: [writer.delete_by_term("author", d) for d in dids])
+            for did in dids:
+                mark = self.marks.feeds.setdefault(did, Mark())
+                mark.frozen, mark.scan = True, None
+            self._save_marks()
+
+    # -- rebuild ---------------------------------------------------------------------
+
+    def rebuild(self, store: Store, progress: Callable[[int, int], None] | None = None) -> int:
+        """Rebuild the whole index from ``store``; the number of documents.
+
+        The new index is empty and incomplete at first; the catch-up fills it a batch at a
+        time (:mod:`search.catchup`), so that a rebuild stopped midway (SIGTERM, kill -9)
+        goes on from where it was at the next start. Raises :class:`IndexNotADirectory` if
+        a file is where the index goes (it is left as it is), :class:`IndexBusy` if another
+        process holds the index, :class:`IndexWriteError` if it cannot be written: what was
+        written of it is then removed (it would only take room).
+        """
+        with self._write_lock:
+            self._close_ix()
+            self._towns.forget()
+            if (self.path.exists() or self.path.is_symlink()) and not self.path.is_dir():
+                raise IndexNotADirectory(self.path)
+            if self._owner.acquire() is False:
+                raise IndexBusy(self.path)
+            self.ready = False
+            try:
+                self._start_rebuild()
+            except OSError as exc:
+                self._fail_rebuild(exc)
+        try:
+            self.catch_up(store, progress=progress)
+        except IndexWriteError:
+            self._discard()
+            raise
+        with self._search_lock:
+            return self._searcher.doc_count() if self._searcher is not None else 0
+
+    def _start_rebuild(self) -> None:
+        if self.path.exists():
+            shutil.rmtree(self.path)
+        self.path.mkdir(parents=True)
+        self._ix = create(self.path)
+        save_version(self.path)
+        self.marks = Marks(complete=False)
+        self._save_marks()
+        self._refresh()
+
+    def _fail_rebuild(self, exc: OSError) -> None:
+        failure = write_failure(exc, self.path, "reconstruit")
+        if failure is None:
+            raise exc
+        self._discard()
+        raise failure from exc
+
+    def _discard(self) -> None:
+        """Remove what a failed rebuild wrote of the index (an unreadable, partial index)."""
+        if self._ix is not None:
+            with contextlib.suppress(Exception):
+                self._close_ix()
+        self.marks = Marks(complete=False)
+        self.ready = False
+        shutil.rmtree(self.path, ignore_errors=True)
