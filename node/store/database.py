@@ -30,6 +30,7 @@ from node.store.bodies import BodyTables
 from node.store.connections import Connections
 from node.store.faults import Damaged, DiskFull, ReadOnly, StoreError, why_read_only
 from node.store.index_reads import IndexReads
+from node.store.index_reads import record_of_row as _record
 from node.store.intake import IntakeTables, Quota, admits, today
 from node.store.migrations import MIGRATIONS
 from node.store.peers import PeerTables
@@ -415,11 +416,3 @@ def _pending(conn: sqlite3.Connection) -> bool:
         return True
     done = {row[0] for row in conn.execute("SELECT version FROM schema_migrations")}
     return any(version not in done for version, _ in MIGRATIONS)
-
-
-def _record(row: Sequence[Any], path: Path) -> Record:
-    try:  # written by this node from a dict: unreadable means the file was damaged
-        body = None if row[5] is None else orjson.loads(row[5])
-    except orjson.JSONDecodeError:
-        raise Damaged(path, f"fiche {row[1]}/{row[2]} de {row[0]} illisible") from None
-    return Record(row[0], row[1], row[2], row[3], row[4], body)

@@ -8,9 +8,13 @@ Each read is one indexed query of at most ``limit`` rows.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import Any
 
+import orjson
+
+from node.store.faults import Damaged
 from protocol.state import Record
 
 
@@ -43,8 +47,6 @@ class IndexReads:
     ) -> list[Record]:
         """The records of ``author`` in ``cols`` whose (col, rid) comes after ``after`` (all
         of them for None), in (col, rid) order, at most ``limit`` of them."""
-        from node.store.database import _record
-
         names = sorted(cols)
         marks = ", ".join("?" for _ in names)
         sql = (
@@ -56,8 +58,16 @@ class IndexReads:
             sql += " AND (col, rid) > (?, ?)"
             params += [after[0], after[1]]
         rows = self._conn().execute(sql + " ORDER BY col, rid LIMIT ?", [*params, limit])
-        return [_record(row, self.path) for row in rows]
+        return [record_of_row(row, self.path) for row in rows]
 
     def forked_authors(self) -> set[str]:
         """The feeds frozen by a fork."""
         return {row[0] for row in self._conn().execute("SELECT DISTINCT author FROM forks")}
+
+
+def record_of_row(row: Sequence[Any], path: Path) -> Record:
+    try:  # written by this node from a dict: unreadable means the file was damaged
+        body = None if row[5] is None else orjson.loads(row[5])
+    except orjson.JSONDecodeError:
+        raise Damaged(path, f"fiche {row[1]}/{row[2]} de {row[0]} illisible") from None
+    return Record(row[0], row[1], row[2], row[3], row[4], body)
