@@ -34,6 +34,8 @@ class Job:
 JOBS = web.AppKey("jobs", list)
 SCHEDULER = web.AppKey("scheduler", AsyncIOScheduler)
 RUNNING = web.AppKey("running_jobs", set)
+#: Seconds a stopping node gives the job rounds in flight before cancelling them.
+JOB_STOP_SECONDS = 2.0
 #: The loggers apscheduler writes to (each job run: « Running job… », « …executed
 #: successfully »; start and stop: « Adding job… », « Scheduler started »).
 APSCHEDULER_LOGGERS = ("apscheduler.scheduler", "apscheduler.executors", "apscheduler.jobstores")
@@ -83,7 +85,7 @@ async def _running(app: web.Application) -> AsyncIterator[None]:
         await asyncio.sleep(0)  # a round just submitted registers itself in ``running``
         # Let a round in flight finish (the store closes after this) or cancel it.
         if running:
-            _, late = await asyncio.wait(set(running), timeout=5)
+            _, late = await asyncio.wait(set(running), timeout=JOB_STOP_SECONDS)
             for task in late:
                 task.cancel()
             await asyncio.gather(*late, return_exceptions=True)

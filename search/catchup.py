@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import astuple, replace
 from typing import Any
 
 from whoosh.writing import IndexWriter
@@ -66,11 +66,19 @@ class IndexCatchUp:
                         self._save_marks()
                     self.ready = True
                 return steps
+            moved = False
             for author in pending:
                 if self._stopping:
                     break
+                before = self.marks.feeds.get(author)
+                before = None if before is None else astuple(before)
                 self._step(store, author)
+                after = self.marks.feeds.get(author)
+                moved = moved or before != (None if after is None else astuple(after))
                 steps += 1
+            if not moved and not self._stopping:  # never expected: say it, do not spin
+                log.warning("index de recherche : rattrapage sans progrès pour %s", pending[:3])
+                return steps
         return steps
 
     def _pending(self, store: Store, feeds: list[FeedHead]) -> list[str]:

@@ -88,6 +88,8 @@ class IndexOpening:
             return
         self.rebuilt = not self.marks.complete  # a rebuild stopped midway goes on
         self.ready = self.marks.complete
+        if self.ready:
+            self.opened.set()  # a node serves now; the catch-up goes on meanwhile
         if store is not None:
             self._catch_up_if_possible(store)
 

@@ -96,6 +96,10 @@ def abandon(ix: Any, writer: Any) -> None:
         shutil.rmtree(folder / f"{ix.indexname}.tmp", ignore_errors=True)
     with suppress(Exception):
         writer.cancel()
+    fields = getattr(writer, "fieldwriter", None)  # a cancel that failed midway leaves them
+    for name in ("_postfile", "_tindex"):
+        with suppress(Exception):
+            getattr(fields, name).close()
     lock = getattr(writer, "writelock", None)
     if lock is not None and getattr(lock, "fd", None) is not None:
         with suppress(Exception):

@@ -12,13 +12,14 @@ from typing import TYPE_CHECKING
 from node.cli.common import CommandError, add_home_argument, open_node
 
 if TYPE_CHECKING:
+    import asyncio
     import logging
 
     from node.settings import Settings
 
 LOG_LEVELS = ("debug", "info", "warning", "error")
 #: Seconds the server waits for requests in progress when it is asked to stop.
-SHUTDOWN_SECONDS = 5.0
+SHUTDOWN_SECONDS = 2.0
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -72,29 +73,48 @@ def run(args: argparse.Namespace) -> int:
 
 
 async def serve(settings: Settings) -> int:
-    """Serve until SIGINT or SIGTERM; the one stdout line gives the address."""
+    """Serve until SIGINT or SIGTERM; the one stdout line gives the address.
+
+    The signals are caught from the start: one during the start-up (the index opening, the
+    store's migrations) stops it cleanly too. Once asked to stop, the index thread is told
+    at once (it stops after its batch in progress, :mod:`search.catchup`), then requests in
+    progress get :data:`SHUTDOWN_SECONDS` and periodic jobs
+    :data:`node.scheduler.JOB_STOP_SECONDS`: a node stops within a few seconds, whatever it
+    was doing, and the next start goes on from what was committed.
+    """
     import asyncio
     import logging
 
     from aiohttp import web
 
     from node.app import AccessLogger, create_app
+    from node.appkeys import SEARCH
     from node.federation import recover
     from node.store.database import StoreError
     from node.web.server import NodeRunner
     from protocol.keys import KeyFileError
 
+    log = logging.getLogger("maillage.serve")
+    stop = _stop_event()
     runner = NodeRunner(  # the node's timeouts and connection caps
         create_app(settings),
         access_log_class=AccessLogger,
         access_log=access_logger(settings),
         shutdown_timeout=SHUTDOWN_SECONDS,
     )
+    stopping = asyncio.ensure_future(stop.wait())
     try:
-        await runner.setup()
-    except (StoreError, KeyFileError, OSError) as exc:
-        raise CommandError(f"impossible de démarrer le nœud : {exc}") from None
-    try:
+        setup = asyncio.ensure_future(runner.setup())
+        await asyncio.wait({setup, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        if not setup.done():  # SIGTERM while starting
+            log.info("arrêt demandé pendant le démarrage, fermeture du nœud")
+            setup.cancel()
+            await asyncio.gather(setup, return_exceptions=True)
+            return _stopped(log)
+        try:
+            setup.result()
+        except (StoreError, KeyFileError, OSError) as exc:
+            raise CommandError(f"impossible de démarrer le nœud : {exc}") from None
         site = web.TCPSite(runner, settings.host, settings.port)
         try:
             await site.start()
@@ -107,12 +127,19 @@ async def serve(settings: Settings) -> int:
         print(f"Nœud Maillage « {settings.name} » en service sur http://{host}:{port}/", flush=True)
         # A restored old backup: log it if the peers hold more of the place's own feed.
         check = asyncio.create_task(recover.warn_if_behind(runner.app))
-        await _until_stopped()
+        await stopping
         check.cancel()
         await asyncio.gather(check, return_exceptions=True)
-        logging.getLogger("maillage.serve").info("arrêt demandé, fermeture du nœud")
+        log.info("arrêt demandé, fermeture du nœud")
+        runner.app[SEARCH].stop()  # the index thread stops while the rest closes
     finally:
+        stopping.cancel()
         await runner.cleanup()
+    return _stopped(log)
+
+
+def _stopped(log: logging.Logger) -> int:
+    log.info("nœud arrêté")
     return 0
 
 
@@ -139,7 +166,8 @@ def _why(exc: OSError) -> str:
     return os.strerror(exc.errno) if exc.errno else str(exc)
 
 
-async def _until_stopped() -> None:
+def _stop_event() -> asyncio.Event:
+    """An event set by SIGINT or SIGTERM (from now on)."""
     import asyncio
     import signal
 
@@ -149,4 +177,4 @@ async def _until_stopped() -> None:
         # Where signal handlers are not supported, Ctrl-C raises KeyboardInterrupt instead.
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(signum, stop.set)
-    await stop.wait()
+    return stop
