@@ -64,6 +64,7 @@ class IndexCatchUp:
                     with self._write_lock:
                         self.marks.complete = True
                         self._save_marks()
+                        self._refresh()
                     self.ready = True
                 return steps
             moved = False
@@ -73,6 +74,8 @@ class IndexCatchUp:
                 before = self.marks.feeds.get(author)
                 before = None if before is None else astuple(before)
                 self._step(store, author)
+                if self.marks.complete:  # a build leaves its merges to the index thread
+                    self._merge_if_needed()  # a commit of its own, between two batches
                 after = self.marks.feeds.get(author)
                 moved = moved or before != (None if after is None else astuple(after))
                 steps += 1
@@ -155,9 +158,10 @@ class IndexCatchUp:
                 log.info("flux %s changé en deçà de l'index : réindexation du flux", author)
             self._towns.forget()
             writer.delete_by_term("author", author)
-            mark = Mark(seq=feed.seq, head=feed.head, place=profile, scan="")
+            mark = Mark(seq=feed.seq, head=feed.head, place=profile, scan="", fresh=True)
+            self._adding.add(author)  # its documents are all gone, in this very commit
         elif mark.place != profile:  # the place of every document moved
-            mark = replace(mark, place=profile, scan="")
+            mark = replace(mark, place=profile, scan="", fresh=False)
         if mark.scan is not None:
             return self._scan(writer, store, author, mark, places)
         if mark.seq < feed.seq:
@@ -169,12 +173,17 @@ class IndexCatchUp:
     ) -> Mark:
         after = tuple(mark.scan.split(" ", 1)) if mark.scan else None
         records = store.records_after(author, INDEXED_COLS, after, self.batch)  # type: ignore[arg-type]
+        # A fresh pass adds, but its first batch in a process updates: a crash may have
+        # committed that batch without saving the watermark that says so.
+        new = mark.fresh and author in self._adding
         for record in records:
             if record.col in PLACE_COLS:
                 self._towns.forget()
-            self._put(writer, store, record, places)
+            self._put(writer, store, record, places, new)
+        if mark.fresh:
+            self._adding.add(author)
         if len(records) < self.batch:
-            return replace(mark, scan=None)
+            return replace(mark, scan=None, fresh=False)
         return replace(mark, scan=f"{records[-1].col} {records[-1].rid}")
 
     def _tail(

@@ -112,6 +112,8 @@ class SearchIndex(IndexOpening, IndexCatchUp, IndexWriting):
         self._worker = False
         self._wake = threading.Event()
         self._dirty = False
+        #: Feeds whose fresh pass had a batch in this process: the next ones add documents.
+        self._adding: set[str] = set()
         #: Set once :meth:`load` has opened an index (or given up): the node then serves.
         self.opened = threading.Event()
         self.rebuilt = False

@@ -150,6 +150,8 @@ class IndexOpening:
         woken, merge segments; until :meth:`stop`."""
         self._worker = True
         self.load()
+        if self._owned is not False:
+            self._merge_if_needed()  # what a build or a long catch-up left in segments
         while not self._stopping:
             owned = self._owned is not False
             woken = self._wake.wait(IDLE_SECONDS if owned else RETRY_SECONDS)
@@ -182,15 +184,17 @@ class IndexOpening:
         self._wake.set()
         self.opened.set()
 
-    def _merge_if_needed(self) -> None:
+    def _merge_if_needed(self, optimize: bool = False) -> None:
+        """Merge the small segments once there are more than :data:`MERGE_AFTER` (all of
+        them into one with ``optimize``: the end of a build)."""
         if self._stopping or self._ix is None:
             return
         with self._write_lock:
-            if len(self._ix._segments()) <= MERGE_AFTER:
+            if len(self._ix._segments()) <= (1 if optimize else MERGE_AFTER):
                 return
             writer = self._writer()
             try:
-                writer.commit()  # whoosh's MERGE_SMALL: the small segments into one
+                writer.commit(optimize=optimize)  # else whoosh's MERGE_SMALL
             except BaseException:
                 writer.cancel()
                 raise

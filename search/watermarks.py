@@ -30,6 +30,9 @@ class Mark:
     place: int = 0
     scan: str | None = None
     frozen: bool = False
+    #: The pass was started on no document of the feed (a new feed, a rebuild): its records
+    #: are added, not updated, once its first batch in a process is done.
+    fresh: bool = False
 
 
 @dataclass

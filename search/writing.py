@@ -70,15 +70,25 @@ class IndexWriting:
         return place
 
     def _put(
-        self, writer: IndexWriter, store: Store, record: Record, places: dict[str, PlaceInfo]
+        self,
+        writer: IndexWriter,
+        store: Store,
+        record: Record,
+        places: dict[str, PlaceInfo],
+        new: bool = False,
     ) -> None:
-        """Write the document of ``record`` as the store has it now (or remove it)."""
+        """Write the document of ``record`` as the store has it now (or remove it); ``new``:
+        the index has no document of that key (adding is several times faster)."""
         if record.body is None:  # withheld
-            writer.delete_by_term("key", doc_key(record.author, record.col, record.rid))
+            if not new:
+                writer.delete_by_term("key", doc_key(record.author, record.col, record.rid))
             return
         ts = ts_of_line(store.line(record.author, record.seq))
         place = self._place(store, record.author, places)
-        writer.update_document(**make_document(record, ts, place))
+        if new:
+            writer.add_document(**make_document(record, ts, place))
+        else:
+            writer.update_document(**make_document(record, ts, place))
 
     def _put_key(
         self,
@@ -127,7 +137,7 @@ class IndexWriting:
             if entry.col in INDEXED_COLS:
                 keys[(entry.author, entry.col, entry.rid)] = None
         live = {a for a in span if self._live_mark(store, a) is not None}
-        keys = {k: None for k in keys if k[0] in live}
+        keys = {k: None for k in keys if k[0] in live and not _ahead_of_scan(self.marks, k)}
         if keys:
             if any(col in PLACE_COLS for _, col, _ in keys):
                 self._towns.forget()
@@ -166,7 +176,8 @@ class IndexWriting:
             with contextlib.suppress(Exception):  # what was committed before it failed
                 self._refresh()
             raise failure from exc
-        self._refresh()
+        if self.marks.complete:  # an index being built is not searched: one view at the end
+            self._refresh()
 
     def remove_author(self, did: str) -> None:
         """Remove every document of ``did`` (its feed was frozen by a fork)."""
@@ -242,3 +253,12 @@ class IndexWriting:
         self.marks = Marks(complete=False)
         self.ready = False
         shutil.rmtree(self.path, ignore_errors=True)
+
+
+def _ahead_of_scan(marks: Marks, key: tuple[str, str, str]) -> bool:
+    """Whether the pass under way over a fresh feed has still to reach ``key`` (it adds
+    that document itself: writing it now would make it twice)."""
+    mark = marks.feeds.get(key[0])
+    if mark is None or mark.scan is None or not mark.fresh:
+        return False
+    return not mark.scan or (key[1], key[2]) > tuple(mark.scan.split(" ", 1))
