@@ -74,7 +74,7 @@ class IndexCatchUp:
                 before = self.marks.feeds.get(author)
                 before = None if before is None else astuple(before)
                 self._step(store, author)
-                if self.marks.complete:  # a build leaves its merges to the index thread
+                if self.marks.complete and self._worker:  # the node's index thread only
                     self._merge_if_needed()  # a commit of its own, between two batches
                 after = self.marks.feeds.get(author)
                 moved = moved or before != (None if after is None else astuple(after))
