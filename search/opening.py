@@ -162,9 +162,10 @@ class IndexOpening:
                 if self._owner.acquire() is not True:
                     continue
                 log.info("index de recherche %s libéré : ouverture et mise à jour", self.path)
-                with self._write_lock:
-                    self._close_ix()
+                old = self._ix  # searches go on with it until the new view replaces it
                 self.load()
+                if old is not None and old is not self._ix:
+                    old.close()
                 continue
             if self._dirty or not woken:
                 self._dirty = False
