@@ -138,6 +138,36 @@ class Settings(BaseSettings):
         description="Demandes de pages qui peuvent attendre leur tour ; au-delà, le nœud répond "
         "503 (occupé, réessayer après Retry-After secondes).",
     )
+    # Search and pages under load (node.web.admission, node.web.answer_cache).
+    search_concurrency: int = Field(
+        2,
+        ge=1,
+        le=64,
+        description="Recherches et pages publiques préparées en même temps au plus ; les "
+        "suivantes attendent leur tour (les flux et la boîte de réception n'attendent pas).",
+    )
+    search_queue_seconds: float = Field(
+        1.0,
+        gt=0,
+        le=60,
+        description="Attente maximale, en secondes, d'une recherche avant son tour ; au-delà "
+        "(ou si la file est trop longue pour ce délai), le nœud répond aussitôt 503 (occupé, "
+        "réessayer après Retry-After secondes).",
+    )
+    answer_cache_bytes: int = Field(
+        16 * 1024 * 1024,
+        ge=0,
+        le=4 * 1024 * 1024 * 1024,
+        description="Taille maximale, en octets, des réponses de recherche et de pages gardées "
+        "en mémoire (elles sont oubliées dès que l'index change) ; 0 : aucune.",
+    )
+    answer_cache_seconds: float = Field(
+        30.0,
+        ge=0,
+        le=3600,
+        description="Durée maximale, en secondes, pendant laquelle une réponse gardée est "
+        "resservie telle quelle (un lieu devenu silencieux, une offre échue).",
+    )
     max_request_bytes: int = Field(
         1024 * 1024,
         ge=1024,

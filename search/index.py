@@ -213,6 +213,8 @@ class SearchIndex:
         self._searcher: Any = None
         self._ix: Any = None
         self._heads: dict[str, int] = {}
+        #: Raised each time searches see a new state of the index (node.web.answer_cache).
+        self.generation = 0
         self.rebuilt = False
         self.ready = False
         self.failed = False
@@ -253,6 +255,7 @@ class SearchIndex:
         with self._search_lock:
             old = self._searcher
             self._searcher, self._view = searcher, view
+            self.generation += 1  # answers rendered from an older view are stale
         if old is not None:
             old.close()
 
