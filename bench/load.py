@@ -84,14 +84,15 @@ def _listings(port: int) -> list[str]:
 
 
 def _single_queries(port: int) -> dict[str, float]:
-    """Median ms of the queries the issue names, one client, nothing else running."""
+    """Median ms of the queries the issue names, one client, nothing else running; each
+    request a new one (another ``per_page``), so that none is an answer kept."""
     out = {}
     for q in ("formation numérique", "réemploi", "couture petite série"):
         for prefix in ("/?q=", "/api/search?q="):
             path = prefix + load_wrk.quote(q, safe="")
             times = []
             for i in range(11):
-                path_i = f"{path}&page={1 + i % 3}"  # not all the same answer
+                path_i = f"{path}&per_page={10 + i}"
                 start = time.perf_counter()
                 get(port, path_i)
                 times.append((time.perf_counter() - start) * 1000)
@@ -124,12 +125,21 @@ class Pusher(threading.Thread):
     """Every ``every`` seconds, an offer with a unique word put on the publisher, and the
     delay until the census node finds it."""
 
-    def __init__(self, publisher: Path, port: int, every: float, work: Path) -> None:
+    def __init__(self, publisher: Served, home: Path, port: int, every: float, work: Path) -> None:
         super().__init__(daemon=True)
-        self.publisher, self.port, self.every, self.work = publisher, port, every, work
+        self.publisher, self.home, self.port, self.every = publisher, home, port, every
+        self.work = work
         self.stop = threading.Event()
         self.delays: list[float] = []
+        self.stored: list[float] = []  # put → stored on the census node (its /feeds head)
         self.lost = 0
+        self.polls: dict[int, int] = {}  # statuses of the searches for the new word
+        _status, body = get(publisher.port, "/.well-known/maillage")
+        self.did = json.loads(body)["did"]
+
+    def _head(self, port: int) -> int:
+        status, body = get(port, f"/feeds/{self.did}/head")
+        return json.loads(body)["seq"] if status == 200 else 0
 
     def push_once(self, n: int, deadline_s: float = 30.0) -> float | None:
         word = "zq" + "".join(random.choices(string.ascii_lowercase, k=10))
@@ -143,11 +153,18 @@ class Pusher(threading.Thread):
                 }
             )
         )
-        maillage("offer", "put", "--home", str(self.publisher), str(record))
+        maillage("offer", "put", "--home", str(self.home), str(record))
         put_done = time.perf_counter()
+        seq = self._head(self.publisher.port)
+        while time.perf_counter() - put_done < deadline_s:
+            if self._head(self.port) >= seq:
+                self.stored.append(time.perf_counter() - put_done)
+                break
+            time.sleep(0.05)
         while time.perf_counter() - put_done < deadline_s:
             try:
                 status, body = get(self.port, f"/api/search?q={word}", timeout=deadline_s)
+                self.polls[status] = self.polls.get(status, 0) + 1
                 if status == 200 and json.loads(body)["total"]:
                     return time.perf_counter() - put_done
             except OSError:
@@ -199,7 +216,7 @@ def run(
     publisher = census = None
     try:
         publisher, census, census_did, pub_did = _setup(work)
-        pusher = Pusher(work / "publisher", census.port, push_every, work)
+        pusher = Pusher(publisher, work / "publisher", census.port, push_every, work)
         listings = _listings(census.port)
         paths = load_wrk.mix(census_did, pub_did, listings)
         single = _single_queries(census.port)
@@ -207,6 +224,8 @@ def run(
         if pusher.push_once(0, deadline_s=SUBSCRIBE_TIMEOUT_S) is None:
             raise RuntimeError("the census node never received a push from the publisher")
         idle_push = pusher.push_once(1)
+        pusher.stored.clear()
+        pusher.polls.clear()
         script = work / "mix.lua"
         load_wrk.write_script(script, paths, listings, random_share)
         probe = Probe(census.port, paths)
@@ -262,6 +281,11 @@ def _summary(
         "push_idle_s": None if idle_push is None else round(idle_push, 3),
         "pushes": len(pusher.delays) + pusher.lost,
         "pushes_lost": pusher.lost,
+        "push_polls": {str(k): v for k, v in sorted(pusher.polls.items())},
+        "push_stored_s": {
+            name: None if (v := pct(pusher.stored, q)) is None else round(v, 3)
+            for name, q in (("p50", 0.5), ("p95", 0.95), ("max", 1.0))
+        },
         "push_s": {
             name: None if (v := pct(pusher.delays, q)) is None else round(v, 3)
             for name, q in (("p50", 0.5), ("p95", 0.95), ("max", 1.0))
@@ -295,6 +319,9 @@ def report(result: dict) -> str:
         f"  push → searchable     idle {result['push_idle_s']} s; under load p50 "
         f"{push['p50']} s, p95 {push['p95']} s, max {push['max']} s "
         f"({result['pushes']} pushes, {result['pushes_lost']} not found in 30 s)",
+        f"  push → stored         p50 {result['push_stored_s']['p50']} s, p95 "
+        f"{result['push_stored_s']['p95']} s, max {result['push_stored_s']['max']} s; "
+        f"statuses of the searches for the new words {result['push_polls']}",
         f"  node process          {result['node_cpu_cores']} cores, "
         f"memory {result['node_memory_mb']}",
         f"  one client, idle      {result['single_client_ms']}",

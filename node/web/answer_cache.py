@@ -4,13 +4,14 @@ A crowd asks the same few searches again and again (a newspaper links to one): e
 answer of :func:`cached` routes (the search page, ``/api/search``, the Atom of a search, the
 places' pages and feeds) is kept, bytes and headers, under the normalised request (the
 parsed search parameters, so that ``?q=a&page=1`` and ``?page=1&q=a`` are one answer; the
-path and sorted query elsewhere; the node's public address) and the **generation** of what
-it was rendered from: the index's (``SearchIndex.generation``, raised by every write to the
+path and sorted query elsewhere; the node's public address), with the **generation** it was
+rendered from: the index's (``SearchIndex.generation``, raised by every write to the
 index) and the writer's announcements (entries stored that the index does not hold, such
-as a follow on a place's page). Any write thus makes every older answer unreachable; an
-answer also lives ``answer_cache_seconds`` at most (what depends on the clock: a place
-gone silent, an offer past its date). The cache holds ``answer_cache_bytes`` at most, the
-least recently used answers leaving first.
+as a follow on a place's page). Any write thus makes every older answer stale: the next
+request renders it again (while that render runs, the others get the older answer, see
+:func:`cached`). An answer also lives ``answer_cache_seconds`` at most (what depends on the
+clock: a place gone silent, an offer past its date). The cache holds
+``answer_cache_bytes`` at most, the least recently used answers leaving first.
 
 Every such answer carries a strong ``ETag`` (a hash of its bytes); a request whose
 ``If-None-Match`` names the answer kept is answered 304 before anything is rendered. A miss
@@ -51,7 +52,8 @@ class Answer:
     status: int
     headers: tuple[tuple[str, str], ...]
     etag: str  # without quotes
-    expires: float
+    generation: Any  # what it was made from
+    made: float  # time.monotonic() when it was made
 
     def response(self, request: web.Request) -> web.Response:
         """This answer again, or 304 if the client holds it already."""
@@ -70,30 +72,31 @@ class AnswerCache:
         self._answers: OrderedDict[Any, Answer] = OrderedDict()
         self.size = 0
         self.announced = 0  # writer announcements so far (part of the generation)
-        self.hits = self.misses = 0
+        self.hits = self.stale = self.misses = 0
+        #: Keys being rendered now: meanwhile their older answer is served (still ``ttl``).
+        self.rendering: set[Any] = set()
         self._memo: dict[str, tuple[Any, float, Any]] = {}
 
     def get(self, key: Any) -> Answer | None:
+        """The answer kept under ``key``, of whatever generation, if under ``ttl`` old."""
         answer = self._answers.get(key)
-        if answer is not None and answer.expires < time.monotonic():
+        if answer is not None and answer.made + self.ttl < time.monotonic():
             self._drop(key)
             answer = None
-        if answer is None:
-            self.misses += 1
-            return None
-        self.hits += 1
-        self._answers.move_to_end(key)
+        if answer is not None:
+            self._answers.move_to_end(key)
         return answer
 
-    def put(self, key: Any, response: web.Response) -> Answer | None:
-        """Keep ``response`` (a whole 200 answer) under ``key``; its ETag is set."""
+    def put(self, key: Any, response: web.Response, generation: Any) -> Answer | None:
+        """Keep ``response`` (a whole 200 answer) made from ``generation`` under ``key``;
+        its ETag is set."""
         body = response.body
         if response.status != 200 or not isinstance(body, bytes):
             return None
         etag = hashlib.blake2b(body, digest_size=12).hexdigest()
         response.headers["ETag"] = f'"{etag}"'
         headers = tuple((k, v) for k, v in response.headers.items() if k.lower() not in NOT_KEPT)
-        answer = Answer(body, response.status, headers, etag, time.monotonic() + self.ttl)
+        answer = Answer(body, response.status, headers, etag, generation, time.monotonic())
         cost = len(body) + OVERHEAD
         if cost > self.max_bytes // 4:
             return answer  # too big to keep: its ETag is set all the same
@@ -140,25 +143,45 @@ def request_key(kind: str, request: web.Request) -> Any:
             return None
     else:
         query = tuple(sorted(request.query.items()))
-    return (kind, request.path, query, base_url(request), generation(request.app))
+    return (kind, request.path, query, base_url(request))
 
 
 def cached(kind: str, handler: Handler) -> Handler:
-    """``handler`` with its answers kept (see the module), rendered under admission."""
+    """``handler`` with its answers kept (see the module), rendered under admission.
+
+    After a write, the first request of a key renders it again; while it does, the
+    others get the answer of the generation before (stale by less than a render's time,
+    under admission's ``search_queue_seconds``): a crowd does not re-render one page
+    two hundred times after each write, and what a push brought is found within a render.
+    """
 
     async def answer(request: web.Request) -> web.StreamResponse:
         cache = request.app[ANSWERS]
         key = request_key(kind, request)
+        made_from = generation(request.app)
         kept = cache.get(key) if key is not None else None
-        if kept is not None:
+        if kept is not None and (kept.generation == made_from or key in cache.rendering):
+            if kept.generation == made_from:
+                cache.hits += 1
+            else:
+                cache.stale += 1
             return kept.response(request)
-        async with request.app[ADMISSION].slot():
-            kept = cache.get(key) if key is not None else None  # rendered while it waited
-            if kept is not None:
-                return kept.response(request)
-            response = await handler(request)
+        cache.misses += 1
+        mine = key is not None and key not in cache.rendering
+        if mine:
+            cache.rendering.add(key)
+        try:
+            async with request.app[ADMISSION].slot():
+                kept = cache.get(key) if key is not None else None  # made while it waited
+                if kept is not None and kept.generation == generation(request.app):
+                    return kept.response(request)
+                made_from = generation(request.app)
+                response = await handler(request)
+        finally:
+            if mine:
+                cache.rendering.discard(key)
         if key is not None and isinstance(response, web.Response):
-            made = cache.put(key, response)
+            made = cache.put(key, response, made_from)
             if made is not None and any(t.value == made.etag for t in request.if_none_match or ()):
                 return made.response(request)
         return response
