@@ -140,7 +140,7 @@ class Settings(BaseSettings):
     )
     # Search and pages under load (node.web.admission, node.web.answer_cache).
     search_concurrency: int = Field(
-        2,
+        4,
         ge=1,
         le=64,
         description="Recherches et pages publiques préparées en même temps au plus ; les "
