@@ -19,6 +19,7 @@ import asyncio
 import contextlib
 import math
 import time
+from collections import deque
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
@@ -46,20 +47,30 @@ def busy(retry_after: int) -> ApiError:
 
 
 class Admission:
-    """``running`` renders at once; a line no longer than ``max_wait`` seconds of work."""
+    """``running`` renders at once; a line no longer than ``max_wait`` seconds of work.
+
+    The slots are handed over by :meth:`_release` to the first waiter still waiting (its
+    own future, resolved once): a waiter whose time ran out or that was cancelled never
+    holds a slot, and no slot is lost (``asyncio.wait_for`` around a semaphore can lose
+    one on Python 3.11 when the timeout and the hand-over meet).
+    """
 
     def __init__(self, running: int, max_wait: float) -> None:
         self.running = running
         self.max_wait = max_wait
-        self._slots = asyncio.Semaphore(running)
-        self.waiting = 0
+        self.free = running
+        self._waiters: deque[asyncio.Future[None]] = deque()
         self.busy = 0  # requests shed so far
         self.render_s = FIRST_GUESS_S
         self.executor = ThreadPoolExecutor(running, thread_name_prefix="maillage-search")
 
+    @property
+    def waiting(self) -> int:
+        return sum(1 for f in self._waiters if not f.done())
+
     def expected_wait(self) -> float:
         """Seconds the next request would wait for a slot, from the recent renders."""
-        if not self._slots.locked():
+        if self.free > 0:
             return 0.0
         return (self.waiting + 1) * self.render_s / self.running
 
@@ -67,23 +78,44 @@ class Admission:
         self.busy += 1
         return busy(max(1, min(30, math.ceil(self.expected_wait() + self.render_s))))
 
+    async def _acquire(self) -> None:
+        if self.free > 0:
+            self.free -= 1
+            return
+        loop = asyncio.get_running_loop()
+        turn: asyncio.Future[None] = loop.create_future()
+        self._waiters.append(turn)
+        late = loop.call_later(self.max_wait, _expire, turn)
+        try:
+            await turn
+        except asyncio.CancelledError:
+            if turn.done() and not turn.cancelled() and turn.exception() is None:
+                self._release()  # handed over just as it was cancelled: pass it on
+            raise
+        except TimeoutError:
+            raise self._shed() from None
+        finally:
+            late.cancel()
+
+    def _release(self) -> None:
+        while self._waiters:
+            turn = self._waiters.popleft()
+            if not turn.done():
+                turn.set_result(None)  # the slot goes to it directly
+                return
+        self.free += 1
+
     @contextlib.asynccontextmanager
     async def slot(self) -> AsyncIterator[None]:
         """Hold one of the ``running`` slots, or raise the 503 ``busy``."""
         if self.expected_wait() > self.max_wait:
             raise self._shed()
-        self.waiting += 1
-        try:
-            await asyncio.wait_for(self._slots.acquire(), self.max_wait)
-        except TimeoutError:
-            raise self._shed() from None
-        finally:
-            self.waiting -= 1
+        await self._acquire()
         start = time.monotonic()
         try:
             yield
         finally:
-            self._slots.release()
+            self._release()
             elapsed = time.monotonic() - start
             self.render_s += SMOOTHING * (elapsed - self.render_s)
 
@@ -93,6 +125,11 @@ class Admission:
 
     def close(self) -> None:
         self.executor.shutdown(wait=True, cancel_futures=True)
+
+
+def _expire(turn: asyncio.Future[None]) -> None:
+    if not turn.done():
+        turn.set_exception(TimeoutError())
 
 
 ADMISSION = web.AppKey("admission", Admission)

@@ -9,12 +9,14 @@ import contextlib
 
 import pytest
 
+from node.api_errors import ApiError
 from node.appkeys import KEY, SEARCH, WRITER
 from node.home import Node
 from node.settings import Settings
-from node.web.admission import ADMISSION
+from node.web.admission import ADMISSION, Admission
 from node.web.answer_cache import ANSWERS
 from tests.support.http_servers import serve
+from tests.support.polling import until
 from tests.support.search_corpus import fill
 
 HTML = {"Accept": "text/html"}
@@ -47,8 +49,7 @@ async def every_slot_taken(client, expected_wait_s: float = 3600.0):
             await release.wait()
 
     tasks = [asyncio.create_task(hold()) for _ in range(admission.running)]
-    while len(held) < admission.running:
-        await asyncio.sleep(0)
+    await until(lambda: len(held) == admission.running, what="every slot held")
     admission.render_s = expected_wait_s
     try:
         yield admission
@@ -176,3 +177,50 @@ async def test_searches_within_the_caps_are_answered(served):
     client, _ = served
     for query in ("q=at*", "page=250&per_page=20", "q=lazer~ ate*"):
         assert (await client.get(f"/api/search?{query}")).status == 200
+
+
+async def test_admission_hands_each_slot_over_once_and_loses_none():
+    admission = Admission(1, max_wait=3600)
+    first = asyncio.Event()
+
+    async def render(done: asyncio.Event) -> None:
+        async with admission.slot():
+            await done.wait()
+
+    holder = asyncio.create_task(render(first))
+    await until(lambda: admission.free == 0)
+    second = asyncio.Event()
+    waiter = asyncio.create_task(render(second))
+    gone = asyncio.create_task(render(asyncio.Event()))
+    await until(lambda: admission.waiting == 2)
+    gone.cancel()  # a client that left while it waited holds nothing
+    await asyncio.gather(gone, return_exceptions=True)
+    first.set()
+    await holder
+    await until(lambda: admission.waiting == 0 and admission.free == 0)  # to the waiter
+    second.set()
+    await waiter
+    assert admission.free == 1 and admission.busy == 0
+    admission.close()
+
+
+async def test_admission_sheds_a_waiter_whose_time_ran_out_and_keeps_its_slots():
+    admission = Admission(1, max_wait=0.01)
+    release = asyncio.Event()
+
+    async def hold() -> None:
+        async with admission.slot():
+            await release.wait()
+
+    holder = asyncio.create_task(hold())
+    await until(lambda: admission.free == 0)
+    admission.render_s = 0.0  # the line looks empty: it waits, then its time runs out
+    with pytest.raises(ApiError) as shed:
+        async with admission.slot():
+            pass
+    assert shed.value.status == 503 and shed.value.code == "busy"
+    assert shed.value.headers["Retry-After"] == "1"
+    release.set()
+    await holder
+    assert admission.free == 1 and admission.busy == 1
+    admission.close()
