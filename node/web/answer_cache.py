@@ -60,8 +60,8 @@ class Answer:
         """This answer again, or 304 if the client holds it already."""
         headers = CIMultiDict(self.headers)
         if any(tag.value == self.etag for tag in request.if_none_match or ()):
-            keep = {k: v for k, v in headers.items() if k.lower() in ("etag", "cache-control")}
-            return web.Response(status=304, headers=keep)
+            # the validator alone: the caching policy is the middleware's (conditional.py)
+            return web.Response(status=304, headers={"ETag": f'"{self.etag}"'})
         return web.Response(body=self.body, status=self.status, headers=headers)
 
 
