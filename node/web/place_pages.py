@@ -14,7 +14,7 @@ from aiohttp import web
 
 from node.api_errors import ApiError
 from node.appkeys import KEY, SEARCH, SETTINGS, STORE
-from node.display import html, jsonld
+from node.display import html, identity, jsonld
 from node.display import record_text as views
 from node.federation import peers
 from node.federation.feed_routes import base_url
@@ -140,6 +140,8 @@ async def place_page(request: web.Request) -> web.Response:
     place = data["place"]
     ld = jsonld.place(place, base, data["offer"], data["need"])
     context = {**data, "ld": jsonld.dumps(ld), "alternate": f"/lieux/{did}.atom"}
+    paged = f"?page={page}" if int(page) > 1 else ""
+    context["canonical"] = identity.own_url(base, place["url"] + paged, place)
     return html.render(request, "place.html", context)
 
 
@@ -157,6 +159,7 @@ async def listing_page(request: web.Request) -> web.Response:
         return _listed_place(request, data, base)
     ld = jsonld.listing(data["item"], data["body"], data["place"], base)
     context = {**data, "ld": jsonld.dumps(ld), "alternate": f"/lieux/{did}.atom"}
+    context["canonical"] = identity.own_url(base, data["item"]["url"], data["place"])
     return html.render(request, "listing.html", context)
 
 
@@ -164,6 +167,7 @@ def _listed_place(request: web.Request, data: dict[str, Any], base: str) -> web.
     item, body = data["item"], data["body"]
     place = {**views.place(item["author"], body), "url": item["url"]}
     provenance = views.mapping(body.get("provenance"))
+    canonical = identity.own_url(base, item["url"], place, data["place"])  # else its publisher's
     context = {
         "place": place,
         "publisher": data["place"],
@@ -173,7 +177,8 @@ def _listed_place(request: web.Request, data: dict[str, Any], base: str) -> web.
             **{k: views.text(provenance.get(k)) for k in PROVENANCE},
             "date_fr": views.french_date(provenance.get("date")),
         },
-        "ld": jsonld.dumps(jsonld.place(place, base)),
+        "ld": jsonld.dumps(jsonld.place(place, base, canonical=canonical)),
+        "canonical": canonical,
     }
     return html.render(request, "listing_place.html", context)
 
