@@ -138,10 +138,10 @@ async def place_page(request: web.Request) -> web.Response:
     data["fresh"] = await asyncio.to_thread(freshness, request.app[STORE], did, me)
     base = base_url(request)
     place = data["place"]
+    paged = f"?page={page}" if int(page) > 1 else ""
+    data["canonical"] = identity.own_url(base, place["url"] + paged, place)
     ld = jsonld.place(place, base, data["offer"], data["need"])
     context = {**data, "ld": jsonld.dumps(ld), "alternate": f"/lieux/{did}.atom"}
-    paged = f"?page={page}" if int(page) > 1 else ""
-    context["canonical"] = identity.own_url(base, place["url"] + paged, place)
     return html.render(request, "place.html", context)
 
 
@@ -158,8 +158,8 @@ async def listing_page(request: web.Request) -> web.Response:
     if col == "listing":  # a place listed by this feed's node: shown as a place
         return _listed_place(request, data, base)
     ld = jsonld.listing(data["item"], data["body"], data["place"], base)
+    data["canonical"] = identity.own_url(base, data["item"]["url"], data["place"])
     context = {**data, "ld": jsonld.dumps(ld), "alternate": f"/lieux/{did}.atom"}
-    context["canonical"] = identity.own_url(base, data["item"]["url"], data["place"])
     return html.render(request, "listing.html", context)
 
 

@@ -136,3 +136,23 @@ async def test_one_identity_per_place_and_a_canonical_link_to_its_own_node(site,
         assert ld["sameAs"][0] == links[0]
     links, _ = await read("/?q=formation")
     assert links == []
+
+
+async def test_each_page_of_a_long_list_of_listings_is_its_own_canonical_page(node, tmp_path):
+    header, _ = CENSUS.split("\n", 1)
+    rows = [f"{n},Lieu {n},,,,,,,Tiers lieux à dominante coworking,,,," for n in range(1, 52)]
+    census = tmp_path / "recensement.csv"
+    census.write_text("\n".join([header, *rows]) + "\n", "utf-8")
+    assert import_file(node, census, CGET_2019).created == 51
+    profile = {"name": "Réseau", "node_urls": [OWN_NODE]}
+    node.store.append_own(node.key, col="profile", rid="profile", body=profile)
+    site = await serve_with_index(node.settings, lambda app: FakeIndex(app[KEY].did))
+    try:
+        me = node.key.did
+        html = await page(site, f"/lieux/{me}")
+        assert Canonical(html).links == [f"{OWN_NODE}/lieux/{me}"]
+        html = await page(site, f"/lieux/{me}?page=2")
+        assert Canonical(html).links == [f"{OWN_NODE}/lieux/{me}?page=2"]
+        assert schemaorg.check_page(html, "page 2") == []
+    finally:
+        await site.close()

@@ -9,9 +9,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from node.home import create_home
+from node.home import create_home, open_home
 from node.io.csv_import import import_file
 from node.io.csv_mapping import CGET_2019
+from node.io.export import gather
+from node.io.export_jsonld import jsonld_document
+from tests.clients.schemaorg import NETWORK_NODE, build
+from tests.conftest import shared_path
 from tests.display.test_schemaorg_pages import CENSUS
 from tests.io.test_export import BASE, export
 from tests.io.test_export import node as node  # the fixture
@@ -43,3 +47,15 @@ def test_the_jsonld_export_has_no_schema_org_error(node, tmp_path: Path, capsys)
     }
     listings = [n for n in graph if "/listing/" in n["@id"]]
     assert len(listings) == 2 and all("identifier" not in n for n in listings)
+
+
+def test_the_census_node_exports_without_schema_org_error(tmp_path: Path):
+    """The 1,512 census places and the demo places, as python -m tests.clients.schemaorg
+    builds them (which also checks every page): the whole export."""
+    shared_path("data", "cget-tiers-lieux-2019.csv")
+    build(tmp_path)
+    with open_home(tmp_path / "reseau") as opened:
+        document = jsonld_document(gather(opened.store, None, NETWORK_NODE))
+    assert len(document["@graph"]) > 1512
+    problems = schemaorg.check(document, "export")
+    assert not problems, schemaorg.report(problems)
