@@ -48,18 +48,9 @@ def did_identifier(did: str) -> dict[str, str]:
     return {"@type": "PropertyValue", "propertyID": "did", "value": did}
 
 
-def place(
-    view: dict[str, Any],
-    base: str,
-    offers: list[dict[str, Any]] = (),
-    needs=(),
-    canonical: str | None = None,
-) -> dict:
-    """A place (a profile, or a listing when ``view["url"]`` is the listing's page).
-
-    ``canonical`` is its page on its own node (by default :func:`identity.own_url` of the
-    view); it is restated in ``sameAs`` when it is not this node's page.
-    """
+def place(view: dict[str, Any], base: str, offers: list[dict[str, Any]] = (), needs=()) -> dict:
+    """A place (a profile, or a listing when ``view["url"]`` is the listing's page); its page
+    on its own node (:func:`identity.own_url`) is in ``sameAs`` when it is not this one."""
     is_listing = view["url"] != f"/lieux/{view['did']}"  # a listing is not its publisher
     address = _clean(
         {
@@ -74,7 +65,7 @@ def place(
     if view["lat"] and view["lon"]:
         geo = {"@type": "GeoCoordinates", "latitude": view["lat"], "longitude": view["lon"]}
     page = base + view["url"]
-    canonical = canonical or identity.own_url(base, view["url"], view)
+    canonical = identity.own_url(base, view["url"], view)
     same_as = [url for url in (canonical, view["website"]) if url and url != page]
     return _clean(
         {

@@ -60,11 +60,9 @@ def _ld_node(
         offers, needs = owned.get((author, "offer"), []), owned.get((author, "need"), [])
         return jsonld.place(view, base, offers, needs)
     if record.col == "listing":
-        view = views.place(author, record.body)
-        view["url"] = page_path(record)
+        listed = {**views.place(author, record.body), "url": page_path(record)}
         publisher = views.place(author, places.get(author))
-        canonical = identity.own_url(base, view["url"], view, publisher)
-        return jsonld.place(view, base, canonical=canonical)
+        return jsonld.place(identity.listed(listed, publisher), base)
     if record.col in ("offer", "need"):
         item_view = views.listing(author, record.col, record.rid, record.body)
         owner = views.place(author, places.get(author))

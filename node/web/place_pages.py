@@ -165,11 +165,12 @@ async def listing_page(request: web.Request) -> web.Response:
 
 def _listed_place(request: web.Request, data: dict[str, Any], base: str) -> web.Response:
     item, body = data["item"], data["body"]
-    place = {**views.place(item["author"], body), "url": item["url"]}
+    listed = {**views.place(item["author"], body), "url": item["url"]}
+    place = identity.listed(listed, data["place"])
     provenance = views.mapping(body.get("provenance"))
-    canonical = identity.own_url(base, item["url"], place, data["place"])  # else its publisher's
     context = {
         "place": place,
+        "canonical": identity.own_url(base, item["url"], place),
         "publisher": data["place"],
         "item": {**item, "updated_fr": views.french_date(item["updated"])},
         "claimed_by": item["claimed_by"],
@@ -177,8 +178,7 @@ def _listed_place(request: web.Request, data: dict[str, Any], base: str) -> web.
             **{k: views.text(provenance.get(k)) for k in PROVENANCE},
             "date_fr": views.french_date(provenance.get("date")),
         },
-        "ld": jsonld.dumps(jsonld.place(place, base, canonical=canonical)),
-        "canonical": canonical,
+        "ld": jsonld.dumps(jsonld.place(place, base)),
     }
     return html.render(request, "listing_place.html", context)
 
