@@ -14,7 +14,7 @@ from aiohttp import web
 
 from node.api_errors import ApiError
 from node.appkeys import KEY, SEARCH, SETTINGS, STORE
-from node.display import html, jsonld
+from node.display import html, identity, jsonld
 from node.display import record_text as views
 from node.federation import peers
 from node.federation.feed_routes import base_url
@@ -138,6 +138,8 @@ async def place_page(request: web.Request) -> web.Response:
     data["fresh"] = await asyncio.to_thread(freshness, request.app[STORE], did, me)
     base = base_url(request)
     place = data["place"]
+    paged = f"?page={page}" if int(page) > 1 else ""
+    data["canonical"] = identity.own_url(base, place["url"] + paged, place)
     ld = jsonld.place(place, base, data["offer"], data["need"])
     context = {**data, "ld": jsonld.dumps(ld), "alternate": f"/lieux/{did}.atom"}
     return html.render(request, "place.html", context)
@@ -156,16 +158,19 @@ async def listing_page(request: web.Request) -> web.Response:
     if col == "listing":  # a place listed by this feed's node: shown as a place
         return _listed_place(request, data, base)
     ld = jsonld.listing(data["item"], data["body"], data["place"], base)
+    data["canonical"] = identity.own_url(base, data["item"]["url"], data["place"])
     context = {**data, "ld": jsonld.dumps(ld), "alternate": f"/lieux/{did}.atom"}
     return html.render(request, "listing.html", context)
 
 
 def _listed_place(request: web.Request, data: dict[str, Any], base: str) -> web.Response:
     item, body = data["item"], data["body"]
-    place = {**views.place(item["author"], body), "url": item["url"]}
+    listed = {**views.place(item["author"], body), "url": item["url"]}
+    place = identity.listed(listed, data["place"])
     provenance = views.mapping(body.get("provenance"))
     context = {
         "place": place,
+        "canonical": identity.own_url(base, item["url"], place),
         "publisher": data["place"],
         "item": {**item, "updated_fr": views.french_date(item["updated"])},
         "claimed_by": item["claimed_by"],
