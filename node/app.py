@@ -28,7 +28,8 @@ from node.federation import feed_routes, inbox, push_hub, subscriptions, sync
 from node.publishing.kinds import KINDS
 from node.settings import Settings
 from node.store.database import Store
-from node.web import openapi, pages, place_pages, search_api
+from node.web import crawlers, openapi, pages, place_pages, search_api
+from node.web.conditional import conditional_middleware
 from node.web.errors import cors_headers, error_middleware, with_expect_continue
 from node.web.server import UNPARSED
 from node.writer import Writer
@@ -58,6 +59,9 @@ def routes() -> list[web.RouteDef]:
         web.get("/", pages.index),
         web.get("/search.atom", pages.search_atom),
         web.get("/opensearch.xml", pages.opensearch),
+        web.get("/robots.txt", crawlers.robots),
+        web.get("/sitemap.xml", crawlers.sitemap_index),
+        web.get(crawlers.PAGE_ROUTE, crawlers.sitemap_page),
         web.get("/static/maillage.css", pages.stylesheet),
         web.get("/static/favicon.svg", pages.favicon),
         web.get("/favicon.ico", pages.favicon),  # browsers ask for it anyway
@@ -86,8 +90,10 @@ def routes() -> list[web.RouteDef]:
 
 def create_app(settings: Settings) -> web.Application:
     """The node's web application, serving the home described by ``settings``."""
+    # conditional_middleware outside the error handler: it sees the error answers too
     app = web.Application(
-        client_max_size=settings.max_request_bytes, middlewares=[error_middleware]
+        client_max_size=settings.max_request_bytes,
+        middlewares=[conditional_middleware, error_middleware],
     )
     app[SETTINGS] = settings
     app[VERSION] = package_version()

@@ -273,6 +273,13 @@ class Settings(BaseSettings):
         "503 et est fermée. Le nœud l'abaisse de lui-même sous sa limite de fichiers "
         "ouverts (LimitNOFILE), pour garder de quoi servir.",
     )
+    sitemap_page_size: int = Field(
+        10_000,
+        ge=1,
+        le=50_000,
+        description="Adresses par fichier du plan du site (sitemap-….xml) ; au plus 50 000, "
+        "la limite de sitemaps.org.",
+    )
 
     @classmethod
     def settings_customise_sources(

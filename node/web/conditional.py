@@ -1,0 +1,178 @@
+"""Validators, revalidation and compression of the public answers, in one middleware.
+
+For a GET or HEAD of a public resource (the pages, the Atom feeds, ``/api/search``,
+OpenSearch, the OpenAPI description, ``robots.txt``, the sitemaps, the static files):
+
+- a strong ``ETag``: the one the handler set (a cache of rendered answers sets its own), else
+  a hash of the body; the gzip variant's tag is that tag plus ``-gzip`` (as the feed API's),
+  so the two representations never share a strong validator;
+- a ``Last-Modified`` when the node knows when the content last changed: the handler's (a
+  place, a sitemap, a static file), else, for the search answers, when this node last stored
+  an entry (:meth:`~node.store.sitemaps.SitemapTables.newest_update`);
+- ``If-None-Match`` (a list, ``*``, weak comparison, RFC 9110 §13.1.2) and, when it is
+  absent, ``If-Modified-Since``: 304 with no body and the same validators;
+- ``Cache-Control`` per kind of resource (:func:`cache_control`) and ``Vary: Accept-Encoding``;
+- gzip when ``Accept-Encoding`` asks for it and the body is text worth compressing.
+
+Never touched: the admin area (secrets and CSRF tokens: compression would open it to BREACH,
+and nothing there may be cached), the feed API and the inbox (they have their own validators
+and compression, :mod:`node.federation.feed_routes`). An error answer is never cached
+(``Cache-Control: no-store``). The middleware is outside the error handler, so it sees the
+French error answers too.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime
+import gzip
+import hashlib
+from email.utils import format_datetime
+
+from aiohttp import hdrs, web
+from aiohttp.payload import Payload
+
+from node.appkeys import STORE
+from node.federation.feed_routes import GZIP_MIN_BYTES, GZIP_SUFFIX, accepts_gzip, make_etag
+from node.web.errors import Handler
+
+#: Paths left alone: their answers carry secrets, or validators and compression of their own.
+UNTOUCHED = ("/admin", "/feeds", "/.well-known/", "/inbox")
+#: Answers whose Last-Modified, unless the handler set one, is the newest entry stored.
+SEARCHES = frozenset({"/", "/search.atom", "/api/search"})
+#: zlib level of the pages: 6 saves ~10 % more than 1 on HTML for ~2× the time; a page is
+#: compressed once per answer, so the faster level is kept (see docs/benchmarks.md).
+GZIP_LEVEL = 1
+#: Bodies larger than this are compressed in a worker thread (the loop keeps serving).
+THREAD_BYTES = 64 * 1024
+COMPRESSIBLE = ("text/", "application/json", "application/atom+xml", "application/xml")
+COMPRESSIBLE_TYPES = frozenset({"application/opensearchdescription+xml", "image/svg+xml"})
+
+
+def cache_control(path: str) -> str | None:
+    """The Cache-Control of a public answer at ``path``, or None when it is left alone."""
+    if path.startswith(UNTOUCHED):
+        return None
+    if path.startswith("/static/") or path == "/favicon.ico":
+        return "public, max-age=3600"  # not versioned in its URL: an upgrade shows in an hour
+    if path in ("/robots.txt", "/opensearch.xml", "/api/openapi.json"):
+        return "public, max-age=3600"
+    if path.startswith("/sitemap"):
+        return "public, max-age=3600"
+    if path.endswith(".atom"):
+        return "public, max-age=300"  # feed readers poll; a 304 costs them almost nothing
+    return "public, max-age=60"  # pages and /api/search: fresh within a minute
+
+
+@web.middleware
+async def conditional_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    response = await handler(request)
+    if request.method not in (hdrs.METH_GET, hdrs.METH_HEAD):
+        return response
+    policy = cache_control(request.path)
+    if policy is None:
+        return response
+    if response.status >= 400:
+        response.headers[hdrs.CACHE_CONTROL] = "no-store"
+        return response
+    if response.status == 304:  # answered by the handler (a cache of rendered answers)
+        response.headers.setdefault(hdrs.CACHE_CONTROL, policy)
+        response.headers[hdrs.VARY] = hdrs.ACCEPT_ENCODING
+        return response
+    if not _bytes_body(response):
+        return response
+    assert isinstance(response, web.Response) and isinstance(response.body, bytes)
+    body = response.body
+    compress = accepts_gzip(request) and _worth_compressing(response, body)
+    weak, tag = _handler_tag(response)
+    tag = tag or make_etag("body", hashlib.sha256(body).hexdigest())
+    if compress:
+        tag += GZIP_SUFFIX
+    headers = {
+        hdrs.ETAG: ("W/" if weak else "") + f'"{tag}"',
+        hdrs.CACHE_CONTROL: policy,
+        hdrs.VARY: hdrs.ACCEPT_ENCODING,
+    }
+    modified = response.headers.get(hdrs.LAST_MODIFIED)
+    if modified is None and request.path in SEARCHES:
+        modified = await _newest_update(request)
+    if modified is not None:
+        headers[hdrs.LAST_MODIFIED] = modified
+    if _not_modified(request, tag, modified):
+        answer = web.Response(status=304)
+        answer.headers.update(headers)
+        return answer
+    response.headers.update(headers)
+    if compress:
+        if len(body) > THREAD_BYTES:
+            response.body = await asyncio.to_thread(_gzip, body)
+        else:
+            response.body = _gzip(body)
+        response.headers[hdrs.CONTENT_ENCODING] = "gzip"
+    return response
+
+
+def _bytes_body(response: web.StreamResponse) -> bool:
+    """A 200 whose whole body is in memory and not encoded yet (a streamed answer, a file
+    or an answer already compressed is left as it is)."""
+    return (
+        response.status == 200
+        and isinstance(response, web.Response)
+        and isinstance(response.body, bytes)
+        and not isinstance(response.body, Payload)
+        and hdrs.CONTENT_ENCODING not in response.headers
+    )
+
+
+def _handler_tag(response: web.StreamResponse) -> tuple[bool, str | None]:
+    """Whether the tag the handler set is weak, and its opaque part (None: no tag set)."""
+    given = response.headers.get(hdrs.ETAG, "")
+    weak = given.startswith("W/")
+    value = given.removeprefix("W/").strip('"')
+    return weak, value or None
+
+
+def _worth_compressing(response: web.Response, body: bytes) -> bool:
+    kind = response.content_type
+    return len(body) >= GZIP_MIN_BYTES and (
+        kind.startswith(COMPRESSIBLE) or kind in COMPRESSIBLE_TYPES
+    )
+
+
+def _gzip(body: bytes) -> bytes:
+    return gzip.compress(body, compresslevel=GZIP_LEVEL, mtime=0)
+
+
+def _not_modified(request: web.Request, tag: str, modified: str | None) -> bool:
+    """RFC 9110 §13.2.2: If-None-Match when present (weak comparison), else
+    If-Modified-Since against ``modified``."""
+    if hdrs.IF_NONE_MATCH in request.headers:
+        return any(given.value in ("*", tag) for given in request.if_none_match or ())
+    since = request.if_modified_since
+    if since is None or modified is None:
+        return False
+    last = http_date_parse(modified)
+    return last is not None and last <= since
+
+
+def http_date_parse(value: str) -> datetime.datetime | None:
+    try:
+        parsed = datetime.datetime.strptime(value, "%a, %d %b %Y %H:%M:%S GMT")
+    except ValueError:
+        return None
+    return parsed.replace(tzinfo=datetime.UTC)
+
+
+def http_date(stored: str | None) -> str | None:
+    """An HTTP date (``Last-Modified``) from a date of the store (``2026-11-27T08:00:00Z``)."""
+    if not stored:
+        return None
+    try:
+        moment = datetime.datetime.strptime(stored, "%Y-%m-%dT%H:%M:%SZ")
+    except ValueError:
+        return None
+    return format_datetime(moment.replace(tzinfo=datetime.UTC), usegmt=True)
+
+
+async def _newest_update(request: web.Request) -> str | None:
+    return http_date(await asyncio.to_thread(request.app[STORE].newest_update))
