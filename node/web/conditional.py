@@ -33,7 +33,7 @@ from aiohttp import hdrs, web
 from aiohttp.payload import Payload
 
 from node.appkeys import STORE
-from node.federation.feed_routes import GZIP_MIN_BYTES, GZIP_SUFFIX, accepts_gzip, make_etag
+from node.federation.feed_routes import GZIP_SUFFIX, accepts_gzip, make_etag
 from node.web.errors import Handler
 
 #: Paths left alone: their answers carry secrets, or validators and compression of their own.
@@ -43,6 +43,8 @@ SEARCHES = frozenset({"/", "/search.atom", "/api/search"})
 #: zlib level of the pages: 6 saves ~10 % more than 1 on HTML for ~2× the time; a page is
 #: compressed once per answer, so the faster level is kept (see docs/benchmarks.md).
 GZIP_LEVEL = 1
+#: Smaller bodies are sent as they are: gzip's 20 bytes of frame would eat most of the gain.
+GZIP_MIN_BYTES = 256
 #: Bodies larger than this are compressed in a worker thread (the loop keeps serving).
 THREAD_BYTES = 64 * 1024
 COMPRESSIBLE = ("text/", "application/json", "application/atom+xml", "application/xml")
