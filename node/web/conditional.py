@@ -9,10 +9,16 @@ OpenSearch, the OpenAPI description, ``robots.txt``, the sitemaps, the static fi
 - a ``Last-Modified`` when the node knows when the content last changed: the handler's (a
   place, a sitemap, a static file), else, for the search answers, when this node last stored
   an entry (:meth:`~node.store.sitemaps.SitemapTables.newest_update`);
+  a date younger than :data:`SETTLE_SECONDS` is not sent. A place's date is its feed's:
+  what the page shows from elsewhere (who claims a listing, a silent node) may change
+  without it, and the ETag, which browsers and feed readers send too, catches it;
 - ``If-None-Match`` (a list, ``*``, weak comparison, RFC 9110 §13.1.2) and, when it is
   absent, ``If-Modified-Since``: 304 with no body and the same validators;
 - ``Cache-Control`` per kind of resource (:func:`cache_control`) and ``Vary: Accept-Encoding``;
 - gzip when ``Accept-Encoding`` asks for it and the body is text worth compressing.
+
+A handler that answers 304 itself before rendering (a cache of rendered answers) checks
+If-None-Match with :func:`names`, which knows the gzip variant of its tag.
 
 Never touched: the admin area (secrets and CSRF tokens: compression would open it to BREACH,
 and nothing there may be cached), the feed API and the inbox (they have their own validators
@@ -27,6 +33,7 @@ import asyncio
 import datetime
 import gzip
 import hashlib
+import time
 from email.utils import format_datetime
 
 from aiohttp import hdrs, web
@@ -40,9 +47,14 @@ from node.web.errors import Handler
 UNTOUCHED = ("/admin", "/feeds", "/.well-known/", "/inbox")
 #: Answers whose Last-Modified, unless the handler set one, is the newest entry stored.
 SEARCHES = frozenset({"/", "/search.atom", "/api/search"})
-#: zlib level of the pages: 6 saves ~10 % more than 1 on HTML for ~2× the time; a page is
-#: compressed once per answer, so the faster level is kept (see docs/benchmarks.md).
+#: zlib level of the answers: 6 makes a search page 8 % smaller than 1 for 2.4× the time
+#: (``python -m bench.crawl``); an answer is compressed each time it is sent, so the faster.
 GZIP_LEVEL = 1
+#: A Last-Modified younger than this is not sent, and the answer is revalidated by its ETag
+#: alone: a date is a weak validator within its second (RFC 9110 §8.8.2.2), and an entry
+#: just stored may not be in the search index yet (the catch-up runs every 0.5 s), so an
+#: answer made now may not show the change its date names.
+SETTLE_SECONDS = 5.0
 #: Smaller bodies are sent as they are: gzip's 20 bytes of frame would eat most of the gain.
 GZIP_MIN_BYTES = 256
 #: Bodies larger than this are compressed in a worker thread (the loop keeps serving).
@@ -78,8 +90,7 @@ async def conditional_middleware(request: web.Request, handler: Handler) -> web.
         response.headers[hdrs.CACHE_CONTROL] = "no-store"
         return response
     if response.status == 304:  # answered by the handler (a cache of rendered answers)
-        response.headers.setdefault(hdrs.CACHE_CONTROL, policy)
-        response.headers[hdrs.VARY] = hdrs.ACCEPT_ENCODING
+        _handler_not_modified(request, response, policy)
         return response
     if not _bytes_body(response):
         return response
@@ -95,11 +106,13 @@ async def conditional_middleware(request: web.Request, handler: Handler) -> web.
         hdrs.CACHE_CONTROL: policy,
         hdrs.VARY: hdrs.ACCEPT_ENCODING,
     }
-    modified = response.headers.get(hdrs.LAST_MODIFIED)
+    modified = response.headers.pop(hdrs.LAST_MODIFIED, None)
     if modified is None and request.path in SEARCHES:
         modified = await _newest_update(request)
-    if modified is not None:
+    if modified is not None and settled(modified):
         headers[hdrs.LAST_MODIFIED] = modified
+    else:
+        modified = None
     if _not_modified(request, tag, modified):
         answer = web.Response(status=304)
         answer.headers.update(headers)
@@ -112,6 +125,25 @@ async def conditional_middleware(request: web.Request, handler: Handler) -> web.
             response.body = _gzip(body)
         response.headers[hdrs.CONTENT_ENCODING] = "gzip"
     return response
+
+
+def _handler_not_modified(request: web.Request, response: web.StreamResponse, policy: str) -> None:
+    """A handler's own 304: the policy, Vary, and the validator the client named (the gzip
+    variant of the handler's tag when that is the one it holds)."""
+    response.headers.setdefault(hdrs.CACHE_CONTROL, policy)
+    response.headers[hdrs.VARY] = hdrs.ACCEPT_ENCODING
+    weak, tag = _handler_tag(response)
+    if tag is not None and accepts_gzip(request):
+        variant = tag + GZIP_SUFFIX
+        if any(given.value == variant for given in request.if_none_match or ()):
+            response.headers[hdrs.ETAG] = ("W/" if weak else "") + f'"{variant}"'
+
+
+def names(request: web.Request, tag: str) -> bool:
+    """If-None-Match names ``tag`` (unquoted, as a handler sets it) in either coding, or is
+    ``*``: what a handler answering 304 itself before rendering checks."""
+    variants = ("*", tag, tag + GZIP_SUFFIX)
+    return any(given.value in variants for given in request.if_none_match or ())
 
 
 def _bytes_body(response: web.StreamResponse) -> bool:
@@ -155,6 +187,13 @@ def _not_modified(request: web.Request, tag: str, modified: str | None) -> bool:
         return False
     last = http_date_parse(modified)
     return last is not None and last <= since
+
+
+def settled(modified: str, now: float | None = None) -> bool:
+    """The date is older than :data:`SETTLE_SECONDS` (an unparsable one is not)."""
+    moment = http_date_parse(modified)
+    current = time.time() if now is None else now
+    return moment is not None and moment.timestamp() <= current - SETTLE_SECONDS
 
 
 def http_date_parse(value: str) -> datetime.datetime | None:

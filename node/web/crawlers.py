@@ -6,7 +6,7 @@ by a network's node), each of at most ``sitemap_page_size`` addresses (50,000 at
 protocol's limit; 10,000 by default: well under its 50 MB). A page is read from the store
 by one indexed query of keys and dates (no bodies), so a node of 100,000 records serves
 any page in bounded memory. Dates (``<lastmod>``, ``Last-Modified``) are when this node
-stored the record: an author's ``ts`` may be anything.
+stored the latest entry of the record's feed: an author's ``ts`` may be anything.
 """
 
 from __future__ import annotations

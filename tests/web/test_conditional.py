@@ -13,6 +13,7 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from node.admin.auth import LOGIN_PATH
 from node.home import Node
+from node.web import conditional
 from node.web.conditional import GZIP_MIN_BYTES, conditional_middleware
 from tests.support.crawl import crawl_site
 
@@ -48,7 +49,8 @@ GZIP = {"Accept-Encoding": "gzip"}
 
 
 @pytest.fixture
-async def site(node: Node):
+async def site(node: Node, monkeypatch):
+    monkeypatch.setattr(conditional, "SETTLE_SECONDS", 0)  # the records were just stored
     client = await crawl_site(node, public_url=PUBLIC)
     yield client
     await client.close()
@@ -161,7 +163,7 @@ async def test_a_tag_set_by_the_handler_is_kept():
     """A cache of rendered answers sets its own ETag and may answer 304 itself."""
 
     async def tagged(request: web.Request) -> web.Response:
-        if request.headers.get("If-None-Match") == '"rendu-1"':
+        if conditional.names(request, "rendu-1"):
             return web.Response(status=304, headers={"ETag": '"rendu-1"'})
         return web.Response(text="résultat " * 100, headers={"ETag": '"rendu-1"'})
 
@@ -176,3 +178,23 @@ async def test_a_tag_set_by_the_handler_is_kept():
             answer, empty = await fetch(client, "/api/cache", **headers, **{"If-None-Match": tag})
             assert answer.status == 304 and empty == b""
             assert answer.headers["Vary"] == "Accept-Encoding"
+            assert answer.headers["ETag"] == tag
+
+
+async def test_a_date_just_stored_is_not_sent(node: Node):
+    """Within SETTLE_SECONDS, an IMS-only client could keep an answer made before the index
+    took the change: the answer is revalidated by its ETag alone."""
+    site = await crawl_site(node)
+    try:
+        for path in ("/", "/api/search?q=laser", f"/lieux/{node.key.did}"):
+            response, _ = await fetch(site, path)
+            assert "Last-Modified" not in response.headers and "ETag" in response.headers
+        css, _ = await fetch(site, "/static/maillage.css")  # a file of the installation
+        assert "Last-Modified" in css.headers
+    finally:
+        await site.close()
+    stored = conditional.http_date("2027-01-15T08:00:00Z")
+    assert stored == "Fri, 15 Jan 2027 08:00:00 GMT"
+    moment = 1_800_000_000.0  # that very second
+    assert conditional.settled(stored, moment + 5) and not conditional.settled(stored, moment + 4)
+    assert not conditional.settled("pas une date", moment)
