@@ -91,6 +91,10 @@ async def conditional_middleware(request: web.Request, handler: Handler) -> web.
         return response
     if response.status == 304:  # answered by the handler (a cache of rendered answers)
         _handler_not_modified(request, response, policy)
+        if hdrs.LAST_MODIFIED not in response.headers and request.path in SEARCHES:
+            modified = await _newest_update(request)
+            if modified is not None and settled(modified):
+                response.headers[hdrs.LAST_MODIFIED] = modified
         return response
     if not _bytes_body(response):
         return response

@@ -170,9 +170,9 @@ async def listing_page(request: web.Request) -> web.Response:
 
 
 def _dated(response: web.Response, stored_at: str | None) -> web.Response:
-    """``Last-Modified``: when this node last stored an entry of the place's feed (what it
-    shows of the place cannot have changed since; its revalidation is
-    :mod:`node.web.conditional`'s)."""
+    """``Last-Modified``: when this node last stored an entry of the place's feed (what the
+    feed says cannot have changed since; what comes from elsewhere, a claim or a silent
+    node, is caught by the ETag). Revalidation is :mod:`node.web.conditional`'s."""
     if modified := http_date(stored_at):
         response.headers["Last-Modified"] = modified
     return response
