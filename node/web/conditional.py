@@ -108,7 +108,7 @@ async def conditional_middleware(request: web.Request, handler: Handler) -> web.
     headers = {
         hdrs.ETAG: ("W/" if weak else "") + f'"{tag}"',
         hdrs.CACHE_CONTROL: policy,
-        hdrs.VARY: hdrs.ACCEPT_ENCODING,
+        hdrs.VARY: _vary(response),
     }
     modified = response.headers.pop(hdrs.LAST_MODIFIED, None)
     if modified is None and request.path in SEARCHES:
@@ -135,7 +135,7 @@ def _handler_not_modified(request: web.Request, response: web.StreamResponse, po
     """A handler's own 304: the policy, Vary, and the validator the client named (the gzip
     variant of the handler's tag when that is the one it holds)."""
     response.headers.setdefault(hdrs.CACHE_CONTROL, policy)
-    response.headers[hdrs.VARY] = hdrs.ACCEPT_ENCODING
+    response.headers[hdrs.VARY] = _vary(response)
     weak, tag = _handler_tag(response)
     if tag is not None and accepts_gzip(request):
         variant = tag + GZIP_SUFFIX
@@ -160,6 +160,14 @@ def _bytes_body(response: web.StreamResponse) -> bool:
         and not isinstance(response.body, Payload)
         and hdrs.CONTENT_ENCODING not in response.headers
     )
+
+
+def _vary(response: web.StreamResponse) -> str:
+    """The handler's Vary, with Accept-Encoding."""
+    given = [v.strip() for v in response.headers.get(hdrs.VARY, "").split(",") if v.strip()]
+    if not any(v.lower() == "accept-encoding" for v in given):
+        given.append(hdrs.ACCEPT_ENCODING)
+    return ", ".join(given)
 
 
 def _handler_tag(response: web.StreamResponse) -> tuple[bool, str | None]:

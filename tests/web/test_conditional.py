@@ -123,6 +123,23 @@ async def test_compression(site, node: Node, path: str, dated: bool):
     assert "Content-Encoding" not in refused.headers and same == body
 
 
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"If-None-Match": "pas-entre-guillemets"},
+        {"If-None-Match": '"ouvert'},
+        {"If-None-Match": ""},
+        {"If-Modified-Since": "hier"},
+        {"If-Modified-Since": "Mon, 99 Jan 2001 00:00:00 GMT"},
+        {"Accept-Encoding": "gzip;q=abc"},
+    ],
+)
+async def test_garbled_validators_are_ignored(site, headers: dict[str, str], caplog):
+    response, body = await fetch(site, "/?q=laser", **headers)
+    assert response.status == 200 and body and "ETag" in response.headers
+    assert not [r for r in caplog.records if r.levelname in ("ERROR", "CRITICAL")]
+
+
 async def test_most_resources_are_worth_compressing(site, node: Node):
     sizes = [len((await fetch(site, p.format(did=node.key.did)))[1]) for p, _ in RESOURCES]
     assert sum(size >= GZIP_MIN_BYTES for size in sizes) >= len(RESOURCES) - 3
