@@ -99,6 +99,11 @@ def _sitemaps_100k(tmp: Path) -> dict:
                 "VALUES (?, 'offer', ?, ?, ?, '{}')",
                 ((author, f"offre-{n:06d}", n + 1, f"id-{n}") for n in range(100_000)),
             )
+            conn.execute(
+                "INSERT INTO feeds (author, first_seq, seq, head, updated_at) "
+                "VALUES (?, 1, 100000, 'id-99999', ?)",
+                (author, TS),
+            )
         conn.close()
         start = time.perf_counter()
         pages = node.store.record_pages("offer", 10_000)
