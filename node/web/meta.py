@@ -2,8 +2,10 @@
 "description">`` and the OpenGraph tags (og:title, og:description, og:type, og:url,
 og:locale, og:site_name), rendered in the ``<head>`` of ``base.html``.
 
-Descriptions come from the record (a place's summary, else the start of its description),
-else a French sentence; peer text is plain text here (the template escapes it).
+``og:url`` is the page's ``<link rel="canonical">`` when it has one (a place's own node),
+else this page's address. Descriptions come from the record (a place's summary, else the
+start of its description), else a French sentence; peer text is plain text here (the
+template escapes it).
 """
 
 from __future__ import annotations
