@@ -18,10 +18,13 @@ class Head(HTMLParser):
     def __init__(self, html: str) -> None:
         super().__init__()
         self.meta: dict[str, str] = {}
+        self.canonical: str | None = None
         self.feed(html)
 
     def handle_starttag(self, tag, attrs):
         attributes = dict(attrs)
+        if tag == "link" and attributes.get("rel") == "canonical":
+            self.canonical = attributes.get("href")
         if tag == "meta" and (attributes.get("name") or attributes.get("property")):
             name = attributes.get("name") or attributes["property"]
             assert name not in self.meta, f"{name} twice"
@@ -39,7 +42,9 @@ async def site(node: Node):
 async def head(site, path: str) -> dict[str, str]:
     response = await site.get(path)
     assert response.status == 200
-    meta = Head(await response.text()).meta
+    parsed = Head(await response.text())
+    meta = parsed.meta
+    assert parsed.canonical in (None, meta["og:url"])  # one address for the page
     for name in ("description", *OG):
         assert meta.get(name), (path, name)
     assert meta["og:locale"] == "fr_FR" and meta["og:type"] == "website"
