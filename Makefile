@@ -4,14 +4,29 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: test lint format bench demo clean
+.PHONY: test lint format bench demo clean clients
+
+# Outside clients from the npm registry that the suite judges the pages with (axe-core),
+# pinned here, installed into .clients/ (ignored). Without npm, their tests skip and say so.
+NPM_CLIENTS := axe-core@4.14.1
+CLIENTS_STAMP := .clients/.installed-stamp
 
 $(STAMP): pyproject.toml setup.py protocol/_jcs.c
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-test: $(STAMP)
+$(CLIENTS_STAMP): Makefile
+	@if command -v npm >/dev/null; then \
+		mkdir -p .clients && \
+		npm install --prefix .clients --no-save --no-package-lock --no-audit --no-fund \
+			--loglevel=error $(NPM_CLIENTS) && touch $@ \
+		|| echo "npm install a échoué : les tests axe-core seront sautés"; \
+	else echo "npm absent : les tests d'accessibilité (axe-core) seront sautés"; fi
+
+clients: $(CLIENTS_STAMP)
+
+test: $(STAMP) $(CLIENTS_STAMP)
 	$(BIN)/python -m pytest -q
 
 lint: $(STAMP)
@@ -30,4 +45,4 @@ demo: $(STAMP)
 	$(BIN)/python -m node.demo
 
 clean:
-	rm -rf $(VENV) build *.egg-info
+	rm -rf $(VENV) .clients build *.egg-info

@@ -28,8 +28,9 @@ from node.federation import feed_routes, inbox, push_hub, subscriptions, sync
 from node.publishing.kinds import KINDS
 from node.settings import Settings
 from node.store.database import Store
-from node.web import admission, answer_cache, openapi, pages, place_pages, search_api
+from node.web import admission, answer_cache, crawlers, openapi, pages, place_pages, search_api
 from node.web.answer_cache import cached
+from node.web.conditional import conditional_middleware
 from node.web.errors import cors_headers, error_middleware, with_expect_continue
 from node.web.server import UNPARSED
 from node.writer import Writer
@@ -59,6 +60,9 @@ def routes() -> list[web.RouteDef]:
         web.get("/", cached("page", pages.index)),
         web.get("/search.atom", cached("atom", pages.search_atom)),
         web.get("/opensearch.xml", pages.opensearch),
+        web.get("/robots.txt", crawlers.robots),
+        web.get("/sitemap.xml", crawlers.sitemap_index),
+        web.get(crawlers.PAGE_ROUTE, crawlers.sitemap_page),
         web.get("/static/maillage.css", pages.stylesheet),
         web.get("/static/favicon.svg", pages.favicon),
         web.get("/favicon.ico", pages.favicon),  # browsers ask for it anyway
@@ -87,8 +91,10 @@ def routes() -> list[web.RouteDef]:
 
 def create_app(settings: Settings) -> web.Application:
     """The node's web application, serving the home described by ``settings``."""
+    # conditional_middleware outside the error handler: it sees the error answers too
     app = web.Application(
-        client_max_size=settings.max_request_bytes, middlewares=[error_middleware]
+        client_max_size=settings.max_request_bytes,
+        middlewares=[conditional_middleware, error_middleware],
     )
     app[SETTINGS] = settings
     app[VERSION] = package_version()

@@ -34,7 +34,7 @@ from multidict import CIMultiDict
 
 from node.appkeys import SEARCH, SETTINGS, WRITER
 from node.federation.feed_routes import base_url
-from node.web import search_limits
+from node.web import conditional, search_limits
 from node.web.admission import ADMISSION
 from search.model import ParamError, parse_params
 
@@ -59,7 +59,7 @@ class Answer:
     def response(self, request: web.Request) -> web.Response:
         """This answer again, or 304 if the client holds it already."""
         headers = CIMultiDict(self.headers)
-        if any(tag.value == self.etag for tag in request.if_none_match or ()):
+        if conditional.names(request, self.etag):  # either coding (conditional.py)
             # the validator alone: the caching policy is the middleware's (conditional.py)
             return web.Response(status=304, headers={"ETag": f'"{self.etag}"'})
         return web.Response(body=self.body, status=self.status, headers=headers)
@@ -185,7 +185,7 @@ def cached(kind: str, handler: Handler) -> Handler:
                 cache.rendering.discard(key)
         if key is not None and isinstance(response, web.Response):
             made = cache.put(key, response, made_from)
-            if made is not None and any(t.value == made.etag for t in request.if_none_match or ()):
+            if made is not None and conditional.names(request, made.etag):
                 return made.response(request)
         return response
 
