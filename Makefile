@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: test lint format bench demo clean clients
+.PHONY: test lint format bench demo clean clients check-clients
 
 # Outside clients from the npm registry that the suite judges the pages with (axe-core),
 # pinned here, installed into .clients/ (ignored). Without npm, their tests skip and say so.
@@ -43,6 +43,16 @@ bench: $(STAMP)
 
 demo: $(STAMP)
 	$(BIN)/python -m node.demo
+
+# The full versions of the outside clients the suite runs small: every bench/clients/check-*.sh
+# in turn (each serves a sample node on loopback, see bench/clients/lib/node.sh), all of them
+# even after a failure; fails if one failed. Add a client: add a check-NAME.sh there.
+check-clients: $(STAMP)
+	@failed=""; for script in bench/clients/check-*.sh; do \
+		echo "== $$script"; \
+		PYTHON=$(BIN)/python sh "$$script" || failed="$$failed $$script"; \
+	done; \
+	if [ -n "$$failed" ]; then echo "échec :$$failed"; exit 1; fi
 
 clean:
 	rm -rf $(VENV) .clients build *.egg-info

@@ -25,7 +25,7 @@ from typing import Any, Literal
 
 #: Characters no text parameter may hold: C0 and C1 controls (and DEL).
 NO_CONTROLS = "[^\\u0000-\\u001f\\u007f-\\u009f]"
-_INTEGER = re.compile(r"[0-9]{1,16}")
+_INTEGER = re.compile(r"-?[0-9]{1,30}")  # then its range
 
 
 class ParamError(ValueError):
