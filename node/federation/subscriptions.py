@@ -171,7 +171,7 @@ class Subscriber:
         held = [f.author for f in self.app[STORE].feeds() if f.author not in (own, did)]
         return ([did] if did else []) + held[: MAX_FEEDS - 1]
 
-    async def confirm(self, token: str, mode: str | None, lease: str | None) -> bool:
+    async def confirm(self, token: str, mode: str | None, lease: int | None) -> bool:
         """Whether this node asked for ``mode`` under ``token`` (and note the lease)."""
 
         url = self.tokens.get(token)
@@ -181,9 +181,9 @@ class Subscriber:
         if mode == "unsubscribe":
             await self._forget(row.url)
             return True
-        seconds = int(lease) if lease and lease.isascii() and lease.isdigit() else None
-        if seconds is None or len(lease or "") > 9:
+        if lease is None:  # a subscription is confirmed with the lease it was granted
             return False
+        seconds = lease
         await self._save(
             replace(row, expires_at=int(pushclient.now()) + seconds, lease=seconds, error=None)
         )
@@ -241,9 +241,8 @@ async def challenge(request: web.Request) -> web.Response:
     token = _param(api_params.TOKEN, request.match_info["token"])
     mode = _param(api_params.MODE, _one(request, api_params.MODE))
     echo = _param(api_params.CHALLENGE, _one(request, api_params.CHALLENGE))
-    lease = _one(request, api_params.LEASE)
-    if lease is not None:
-        _param(api_params.LEASE, lease)
+    raw_lease = _one(request, api_params.LEASE)
+    lease = None if raw_lease is None else int(_param(api_params.LEASE, raw_lease))
     if not await request.app[SUBSCRIBER].confirm(token, mode, lease):
         raise ApiError(404, "unknown-subscription", "Ce nœud n'a pas demandé cet abonnement.")
     return web.Response(text=echo, content_type="text/plain")
