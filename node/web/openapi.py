@@ -226,7 +226,7 @@ def document(base: str, version: str, settings: Settings, did: str, line: str | 
                 "getOpenApi", "description", "Cette description",
                 "La description OpenAPI 3.1 de l'API de ce nœud, écrite à partir des règles "
                 "mêmes qui lisent les paramètres.",
-                {"200": _json({"type": "object"}, "OpenAPI 3.1")},
+                {"200": _json({"type": "object"}, "OpenAPI 3.1", ETag=ETAG), "304": NOT_MODIFIED},
             )
         },
     }  # fmt: skip
