@@ -265,8 +265,14 @@ def _allowed_by_routes() -> dict[str, set[str]]:
 def _sample_path(template: str, did: str) -> str:
     """A path matching ``template``: the node's did, the first kind, ``x`` for the rest."""
     path = template.replace("{did}", did)
-    path = re.sub(r"\{[a-z_]+:([^|}]+)[^}]*\}", r"\1", path)  # {kind:offres|besoins}
-    return re.sub(r"\{[a-z_]+\}", "x", path)
+    path = re.sub(r"\{\w+:((?:[^{}]|\{[^{}]*\})*)\}", _sample_of_pattern, path)
+    return re.sub(r"\{\w+\}", "x", path)
+
+
+def _sample_of_pattern(part: re.Match[str]) -> str:
+    """A value of ``{name:regex}``: the first of a list of words (kinds), else a number."""
+    pattern = part[1]
+    return pattern.split("|")[0] if re.fullmatch(r"[a-z|-]+", pattern) else "1"
 
 
 async def test_allow_on_options_and_on_405_names_the_routes_methods(client: TestClient, node: Node):
