@@ -4,14 +4,29 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: test lint format bench demo clean
+.PHONY: test lint format bench demo clean clients check-clients
+
+# Outside clients from the npm registry that the suite judges the pages with (axe-core),
+# pinned here, installed into .clients/ (ignored). Without npm, their tests skip and say so.
+NPM_CLIENTS := axe-core@4.14.1
+CLIENTS_STAMP := .clients/.installed-stamp
 
 $(STAMP): pyproject.toml setup.py protocol/_jcs.c
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-test: $(STAMP)
+$(CLIENTS_STAMP): Makefile
+	@if command -v npm >/dev/null; then \
+		mkdir -p .clients && \
+		npm install --prefix .clients --no-save --no-package-lock --no-audit --no-fund \
+			--loglevel=error $(NPM_CLIENTS) && touch $@ \
+		|| echo "npm install a échoué : les tests axe-core seront sautés"; \
+	else echo "npm absent : les tests d'accessibilité (axe-core) seront sautés"; fi
+
+clients: $(CLIENTS_STAMP)
+
+test: $(STAMP) $(CLIENTS_STAMP)
 	$(BIN)/python -m pytest -q
 
 lint: $(STAMP)
@@ -29,5 +44,15 @@ bench: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/python -m node.demo
 
+# The full versions of the outside clients the suite runs small: every bench/clients/check-*.sh
+# in turn (each serves a sample node on loopback, see bench/clients/lib/node.sh), all of them
+# even after a failure; fails if one failed. Add a client: add a check-NAME.sh there.
+check-clients: $(STAMP)
+	@failed=""; for script in bench/clients/check-*.sh; do \
+		echo "== $$script"; \
+		PYTHON=$(BIN)/python sh "$$script" || failed="$$failed $$script"; \
+	done; \
+	if [ -n "$$failed" ]; then echo "échec :$$failed"; exit 1; fi
+
 clean:
-	rm -rf $(VENV) build *.egg-info
+	rm -rf $(VENV) .clients build *.egg-info

@@ -1,13 +1,17 @@
-"""``python -m bench [NAME ...]``: run the benchmarks and print their figures."""
+"""``python -m bench [NAME ...] [--duration S] [--connections N]``: run the benchmarks and
+print their figures (the two options are for ``load``: a quick run)."""
 
 from __future__ import annotations
 
+import argparse
+import inspect
 import json
 import platform
 import sys
+import time
 from pathlib import Path
 
-from bench import bootstrap, cli, follow, node, push, search, serve, verify
+from bench import bootstrap, cli, follow, load, node, push, search, serve, verify
 
 BENCHMARKS = {
     "verify": verify,
@@ -18,11 +22,24 @@ BENCHMARKS = {
     "node": node,
     "follow": follow,
     "cli": cli,
+    "load": load,
 }
+#: Benchmarks run only when named (they need data from outside the project or minutes).
+ON_DEMAND = ("load",)
 
 
 def main(argv: list[str]) -> int:
-    names = argv or list(BENCHMARKS)
+    parser = argparse.ArgumentParser(prog="python -m bench")
+    parser.add_argument("names", nargs="*", metavar="NAME")
+    parser.add_argument("--duration", type=int, help="load: seconds of load (60)")
+    parser.add_argument("--connections", type=int, help="load: concurrent clients (200)")
+    args = parser.parse_args(argv)
+    options = {
+        name: value
+        for name in ("duration", "connections")
+        if (value := getattr(args, name)) is not None
+    }
+    names = args.names or [n for n in BENCHMARKS if n not in ON_DEMAND]
     unknown = [n for n in names if n not in BENCHMARKS]
     if unknown:
         print(f"unknown benchmark(s): {', '.join(unknown)}; known: {', '.join(BENCHMARKS)}")
@@ -33,12 +50,15 @@ def main(argv: list[str]) -> int:
     }
     for name in names:
         module = BENCHMARKS[name]
-        result = module.run()
+        accepted = inspect.signature(module.run).parameters
+        result = module.run(**{k: v for k, v in options.items() if k in accepted})
         results[name] = result
         print(module.report(result), flush=True)
     out = Path("bench/results")
     out.mkdir(parents=True, exist_ok=True)
-    (out / "latest.json").write_text(json.dumps(results, indent=2, ensure_ascii=False))
+    # load alone: a file of its own per run (runs are compared), the other figures kept
+    name = f"load-{time.strftime('%Y%m%dT%H%M%S')}.json" if names == ["load"] else "latest.json"
+    (out / name).write_text(json.dumps(results, indent=2, ensure_ascii=False))
     return 0
 
 

@@ -11,6 +11,7 @@ from typing import Any
 
 import orjson
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
 from multidict import MultiDictProxy
 
 
@@ -47,14 +48,24 @@ def index_not_ready(percent: int | None, failed: bool = False) -> ApiError:
     return ApiError(503, "index-loading", message, {"Retry-After": str(RETRY_AFTER_SECONDS)})
 
 
-async def read_form(request: web.BaseRequest) -> MultiDictProxy[Any]:
+async def read_form(request: web.BaseRequest, max_fields: int = 1000) -> MultiDictProxy[Any]:
     """The form posted (urlencoded or multipart), or a 400 if it cannot be read: a
-    multipart type without its boundary, a broken part, an unknown charset, bad UTF-8."""
+    multipart type without its boundary, a broken part or part header, an unknown charset,
+    bad UTF-8, more than ``max_fields`` fields. A body over the size limit stays a 413."""
+    unreadable = ApiError(
+        400, "bad-form", "Formulaire illisible : corps ou type de contenu invalide."
+    )
+    if max_fields != request.client_max_fields:
+        request = request.clone(client_max_fields=max_fields)
     try:
         return await request.post()
-    except (ValueError, LookupError):  # UnicodeDecodeError is a ValueError
+    except (ValueError, LookupError, HttpProcessingError):  # UnicodeDecodeError: a ValueError
+        raise unreadable from None
+    except web.HTTPRequestEntityTooLarge as exc:
+        if "fields" not in (exc.text or ""):  # aiohttp says which limit was passed
+            raise
         raise ApiError(
-            400, "bad-form", "Formulaire illisible : corps ou type de contenu invalide."
+            400, "bad-form", f"Formulaire refusé : plus de {max_fields} champs."
         ) from None
 
 

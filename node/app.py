@@ -28,7 +28,9 @@ from node.federation import feed_routes, inbox, push_hub, subscriptions, sync
 from node.publishing.kinds import KINDS
 from node.settings import Settings
 from node.store.database import Store
-from node.web import openapi, pages, place_pages, search_api
+from node.web import admission, answer_cache, crawlers, openapi, pages, place_pages, search_api
+from node.web.answer_cache import cached
+from node.web.conditional import conditional_middleware
 from node.web.errors import cors_headers, error_middleware, with_expect_continue
 from node.web.server import UNPARSED
 from node.writer import Writer
@@ -52,18 +54,21 @@ def routes() -> list[web.RouteDef]:
         web.post("/inbox/callback/{token}", inbox.callback_push),
         web.get("/inbox/callback/{token}", subscriptions.challenge),
         # the search API (node.web)
-        web.get("/api/search", search_api.handle_search),
+        web.get("/api/search", cached("api", search_api.handle_search)),
         web.get("/api/openapi.json", openapi.openapi),
         # the public pages (node.web)
-        web.get("/", pages.index),
-        web.get("/search.atom", pages.search_atom),
+        web.get("/", cached("page", pages.index)),
+        web.get("/search.atom", cached("atom", pages.search_atom)),
         web.get("/opensearch.xml", pages.opensearch),
+        web.get("/robots.txt", crawlers.robots),
+        web.get("/sitemap.xml", crawlers.sitemap_index),
+        web.get(crawlers.PAGE_ROUTE, crawlers.sitemap_page),
         web.get("/static/maillage.css", pages.stylesheet),
         web.get("/static/favicon.svg", pages.favicon),
         web.get("/favicon.ico", pages.favicon),  # browsers ask for it anyway
-        web.get("/lieux/{did}.atom", place_pages.place_atom),  # before /lieux/{did}
-        web.get("/lieux/{did}", place_pages.place_page),
-        web.get("/lieux/{did}/{col}/{rid}", place_pages.listing_page),
+        web.get("/lieux/{did}.atom", cached("place-atom", place_pages.place_atom)),  # first
+        web.get("/lieux/{did}", cached("place", place_pages.place_page)),
+        web.get("/lieux/{did}/{col}/{rid}", cached("listing", place_pages.listing_page)),
         # the admin area (node.admin): every page but the login behind protected()
         web.get(LOGIN_PATH, admin.login_page),
         web.post(LOGIN_PATH, admin.login),
@@ -86,8 +91,10 @@ def routes() -> list[web.RouteDef]:
 
 def create_app(settings: Settings) -> web.Application:
     """The node's web application, serving the home described by ``settings``."""
+    # conditional_middleware outside the error handler: it sees the error answers too
     app = web.Application(
-        client_max_size=settings.max_request_bytes, middlewares=[error_middleware]
+        client_max_size=settings.max_request_bytes,
+        middlewares=[conditional_middleware, error_middleware],
     )
     app[SETTINGS] = settings
     app[VERSION] = package_version()
@@ -97,6 +104,8 @@ def create_app(settings: Settings) -> web.Application:
     scheduler.setup(app)  # after _resources: jobs start once the store is open
     scheduler.add_job(app, scheduler.Job("catch-up", lambda: app[WRITER].catch_up(), 0.5))
     html.setup(app)
+    admission.setup(app)  # search and pages: a few at once, the rest shed (503)
+    answer_cache.setup(app)  # after _search_index: answers kept per index generation
     feed_routes.setup(app)
     sync.setup(app)
     push_hub.setup(app)

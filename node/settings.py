@@ -8,6 +8,7 @@ example ``MAILLAGE_PORT=8081``) overrides the file.
 from __future__ import annotations
 
 import tomllib
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any, Literal
 
@@ -17,6 +18,21 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 SETTINGS_FILE = "maillage.toml"
 KEY_FILE = "key.pem"
 STORE_FILE = "store.sqlite3"
+
+
+#: The values of the settings file being loaded (:meth:`Settings.load`), for
+#: :class:`_SettingsFile`.
+_FILE_VALUES: ContextVar[dict[str, Any] | None] = ContextVar("settings_file_values", default=None)
+
+
+class _SettingsFile(PydanticBaseSettingsSource):
+    """The settings file, as a source below the environment (which overrides it)."""
+
+    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
+        return (_FILE_VALUES.get() or {}).get(field_name), field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        return dict(_FILE_VALUES.get() or {})
 
 
 class SettingsError(Exception):
@@ -137,6 +153,36 @@ class Settings(BaseSettings):
         le=1000,
         description="Demandes de pages qui peuvent attendre leur tour ; au-delà, le nœud répond "
         "503 (occupé, réessayer après Retry-After secondes).",
+    )
+    # Search and pages under load (node.web.admission, node.web.answer_cache).
+    search_concurrency: int = Field(
+        4,
+        ge=1,
+        le=64,
+        description="Recherches et pages publiques préparées en même temps au plus ; les "
+        "suivantes attendent leur tour (les flux et la boîte de réception n'attendent pas).",
+    )
+    search_queue_seconds: float = Field(
+        1.0,
+        gt=0,
+        le=60,
+        description="Attente maximale, en secondes, d'une recherche avant son tour ; au-delà "
+        "(ou si la file est trop longue pour ce délai), le nœud répond aussitôt 503 (occupé, "
+        "réessayer après Retry-After secondes).",
+    )
+    answer_cache_bytes: int = Field(
+        16 * 1024 * 1024,
+        ge=0,
+        le=4 * 1024 * 1024 * 1024,
+        description="Taille maximale, en octets, des réponses de recherche et de pages gardées "
+        "en mémoire (elles sont oubliées dès que l'index change) ; 0 : aucune.",
+    )
+    answer_cache_seconds: float = Field(
+        30.0,
+        ge=0,
+        le=3600,
+        description="Durée maximale, en secondes, pendant laquelle une réponse gardée est "
+        "resservie telle quelle (un lieu devenu silencieux, une offre échue).",
     )
     max_request_bytes: int = Field(
         1024 * 1024,
@@ -265,6 +311,13 @@ class Settings(BaseSettings):
         "503 et est fermée. Le nœud l'abaisse de lui-même sous sa limite de fichiers "
         "ouverts (LimitNOFILE), pour garder de quoi servir.",
     )
+    sitemap_page_size: int = Field(
+        10_000,
+        ge=1,
+        le=50_000,
+        description="Adresses par fichier du plan du site (sitemap-….xml) ; au plus 50 000, "
+        "la limite de sitemaps.org.",
+    )
 
     @classmethod
     def settings_customise_sources(
@@ -275,8 +328,9 @@ class Settings(BaseSettings):
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
-        # Values given to the constructor come from the settings file: the environment wins.
-        return env_settings, init_settings
+        # The constructor's values (the home opened, command-line options) win over the
+        # environment, which wins over the settings file.
+        return init_settings, env_settings, _SettingsFile(settings_cls)
 
     @property
     def key_path(self) -> Path:
@@ -303,16 +357,18 @@ class Settings(BaseSettings):
             ) from None
         except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
             raise SettingsError(f"fichier de réglages {path} illisible : {exc}") from None
-        values["home"] = home
+        # $MAILLAGE_HOME only chooses the default home (node.home.default_home): the home
+        # opened always wins, so the settings of one node never point at another's folder.
+        token = _FILE_VALUES.set(values)
         try:
-            settings = cls(**values)
-            if overrides:  # command-line options win over the environment
-                settings = cls.model_validate({**settings.model_dump(), **overrides})
+            settings = cls(**overrides, home=home)
         except ValidationError as exc:
             problems = "; ".join(
                 f"{'.'.join(map(str, e['loc'])) or 'réglages'} : {e['msg']}" for e in exc.errors()
             )
             raise SettingsError(f"réglages invalides ({path}) : {problems}") from None
+        finally:
+            _FILE_VALUES.reset(token)
         return settings
 
 

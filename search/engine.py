@@ -19,6 +19,8 @@ from itertools import compress, repeat
 from operator import add, mul, neg, truediv
 from typing import Any
 
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
 from whoosh import query as wq
 from whoosh.searching import Searcher
 
@@ -189,6 +191,25 @@ class View:
             if count:
                 counts[value] = count
         return counts
+
+    def correction(self, word: str, maxdist: int = 2) -> str | None:
+        """The word of the index closest to ``word`` (at most ``maxdist`` edits, a swap of
+        two neighbours counting as one; not ``word`` itself): the nearest, then the most
+        frequent, then the one of the same length (« velso » → « velos » rather than
+        « velo »), then the first in order. rapidfuzz over each segment's words, read once:
+        whoosh's corrector took ~100 ms a search on the census's 2,354 words."""
+        best: dict[str, list[int]] = {}  # word: [distance, -frequency, length difference]
+        for reader, _offset, data in self.leaves:
+            words, frequencies = data.vocabulary(reader)
+            for found, distance, i in process.extract(
+                word, words, scorer=OSA.distance, score_cutoff=maxdist, limit=None
+            ):
+                if found != word:
+                    rank = best.setdefault(found, [distance, 0, abs(len(found) - len(word))])
+                    rank[1] -= frequencies[i]
+        if not best:
+            return None
+        return min(best, key=lambda w: (*best[w], w))
 
     # -- scoring ---------------------------------------------------------------------
 

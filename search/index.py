@@ -116,6 +116,8 @@ class SearchIndex(IndexOpening, IndexCatchUp, IndexWriting):
         self._adding: set[str] = set()
         #: Set once :meth:`load` has opened an index (or given up): the node then serves.
         self.opened = threading.Event()
+        #: Raised each time searches see a new state of the index (node.web.answer_cache).
+        self.generation = 0
         self.rebuilt = False
         self.ready = False
         self.failed = False
@@ -158,6 +160,7 @@ class SearchIndex(IndexOpening, IndexCatchUp, IndexWriting):
         with self._search_lock:
             old = self._searcher
             self._searcher, self._view = searcher, view
+            self.generation += 1  # answers rendered from an older view are stale
         if old is not None:
             old.close()
 

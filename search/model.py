@@ -1,7 +1,8 @@
 """The shapes shared by the index, the JSON API, the pages and the feeds of search results.
 
-``parse_params`` turns query-string parameters into :class:`SearchParams` or raises
-:class:`ParamError` naming the parameter in French; :meth:`SearchIndex.search` (in
+``parse_params`` turns query-string parameters into :class:`SearchParams` with the rules of
+:data:`SEARCH_PARAMS` (``search.params``) or raises :class:`ParamError` naming the parameter in
+French; :meth:`SearchIndex.search` (in
 ``search.index``) answers a :class:`SearchResult`.
 """
 
@@ -12,11 +13,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from search.params import NO_CONTROLS, Param, ParamError  # noqa: F401 - ParamError: re-exported
+
 Sort = Literal["relevance", "distance", "recent"]
 SORTS: tuple[str, ...] = ("relevance", "distance", "recent")
 MAX_PER_PAGE = 100
 MAX_QUERY_CHARS = 500
-_DECIMAL = re.compile(r"-?[0-9]{1,3}(?:\.[0-9]{1,10})?")
 #: The end of a search that names where: « … près de Périgueux », « autour de Nontron »
 #: (search.towns reads the town; a radius may then be given without near).
 NEAR_PHRASE = re.compile(
@@ -25,18 +27,48 @@ NEAR_PHRASE = re.compile(
     r"\s+(?:de\s+la\s+|de\s+l['’]\s*|de\s+|d['’]\s*|du\s+|des\s+)?(?P<rest>\S.*)$",
     re.IGNORECASE,
 )
-_CODE = re.compile(r"[a-z0-9][a-z0-9.-]{0,63}")
-_DEPARTMENT = re.compile(r"(?:[0-9]{2,3}|2[AB])")
-_REGION = re.compile(r"[0-9]{2}")
 
+_CODE = "|[a-z0-9][a-z0-9.-]{0,63}"
+_LAT = r"-?(?:90(?:\.0{1,10})?|[1-8]?[0-9](?:\.[0-9]{1,10})?)"
+_LON = r"-?(?:180(?:\.0{1,10})?|(?:1[0-7][0-9]|[1-9]?[0-9])(?:\.[0-9]{1,10})?)"
+#: A town's name (no digit, no control character), or « latitude,longitude » in degrees.
+_NEAR = f" *{_LAT} *, *{_LON} *|[^0-9\\u0000-\\u001f\\u007f-\\u009f]{{0,100}}"
+#: A positive distance in km, below 10,000, with at most three decimals (not 0, not 030).
+_RADIUS = r"|[1-9][0-9]{0,3}(?:\.[0-9]{1,3})?|0\.(?:[1-9][0-9]{0,2}|0[1-9][0-9]?|00[1-9])"
+_PLACE = "(une commune, ou un point) ; sans lui, il est ignoré"
 
-class ParamError(ValueError):
-    """A search parameter is malformed: ``param`` names it, ``message`` says why (French)."""
-
-    def __init__(self, param: str, message: str) -> None:
-        super().__init__(f"{param} : {message}")
-        self.param = param
-        self.message = message
+#: The parameters of a search (``/api/search``, the search page, its Atom feed), read by
+#: :func:`parse_params` and described by ``node/web/openapi.py``. An empty value is absent.
+SEARCH_PARAMS: tuple[Param, ...] = (
+    Param("q", "Texte libre : mots, phrases entre guillemets ; « près de <commune> » à la "
+          "fin cherche autour de cette commune", pattern=f"{NO_CONTROLS}*",
+          max_length=MAX_QUERY_CHARS, example="découpe laser"),
+    Param("col", "Type d'enregistrement : offer, need, profile, listing…", pattern=_CODE,
+          max_length=64, example="offer", expected="valeur invalide (par exemple offer)"),
+    Param("category", "Catégorie du socle commun", pattern=_CODE, max_length=64,
+          example="production.prototypage",
+          expected="valeur invalide (par exemple production.prototypage)"),
+    Param("enjeu", "Enjeu territorial", pattern=_CODE, max_length=64,
+          example="transition-ecologique",
+          expected="valeur invalide (par exemple transition-ecologique)"),
+    Param("department", "Code de département", pattern="|[0-9]{2,3}|2[AB]", example="24",
+          expected="valeur invalide (par exemple 24, 2A ou 974)"),
+    Param("region", "Code de région", pattern="|[0-9]{2}", example="75",
+          expected="valeur invalide (par exemple 75)"),
+    Param("near", "Autour de quel lieu : « latitude,longitude » en degrés, ou le nom d'une "
+          "commune où ce nœud connaît des lieux", pattern=_NEAR, max_length=100,
+          example="45.18,0.72",
+          expected="attendu une commune ou « latitude,longitude » (latitude entre -90 et 90, "
+          "longitude entre -180 et 180), par exemple 45.18,0.72"),
+    Param("radius_km", f"Rayon en km autour de near {_PLACE}", pattern=_RADIUS,
+          max_length=8, example="30", expected="distance en km attendue, par exemple 30"),
+    Param("sort", f"Ordre ; distance demande near {_PLACE}", enum=SORTS,
+          example="relevance", default="relevance"),
+    Param("page", "Page", type="integer", minimum=1, maximum=10_000, default=1),
+    Param("per_page", "Résultats par page", type="integer", minimum=1, maximum=MAX_PER_PAGE,
+          default=20),
+)  # fmt: skip
+PARAMS = {param.name: param for param in SEARCH_PARAMS}
 
 
 @dataclass(frozen=True)
@@ -134,69 +166,48 @@ class SearchResult:
 
 
 def parse_params(query: Mapping[str, str]) -> SearchParams:
-    """Validate query-string parameters (one value each); unknown ones are ignored."""
+    """Validate query-string parameters (one value each; the first one counts) with the
+    rules of :data:`SEARCH_PARAMS`; unknown ones are ignored. An empty value is an absent
+    one; a radius without a place, or a sort by distance without one, is simply unused."""
 
-    def text(name: str, limit: int = 100) -> str | None:
-        value = query.get(name)
-        if value is None or not value.strip():
+    def value(name: str) -> str | int | None:
+        raw = query.get(name)
+        if raw is None:
             return None
-        if len(value) > limit or not value.isprintable():
-            raise ParamError(name, f"valeur trop longue ou illisible (au plus {limit} caractères)")
-        return value.strip()
-
-    def matching(name: str, pattern: re.Pattern[str], example: str) -> str | None:
-        value = text(name)
-        if value is not None and not pattern.fullmatch(value):
-            raise ParamError(name, f"valeur {value!r} invalide (par exemple {example})")
-        return value
-
-    def integer(name: str, default: int, low: int, high: int) -> int:
-        value = text(name)
-        if value is None:
-            return default
-        if not value.isascii() or not value.isdigit() or not low <= int(value) <= high:
-            raise ParamError(name, f"nombre entier attendu, de {low} à {high}")
-        return int(value)
+        read = PARAMS[name].read(raw)
+        if isinstance(read, str):
+            read = read.strip()
+        return read if read != "" else None
 
     near = town = None
-    raw_near = text("near")
-    if raw_near is not None and not any(c.isdigit() for c in raw_near):
+    raw_near = value("near")
+    if isinstance(raw_near, str) and not any("0" <= c <= "9" for c in raw_near):
         town = raw_near  # a town's name: the index knows the towns of its places
-    elif raw_near is not None:
-        parts = raw_near.split(",")
-        if len(parts) != 2 or not all(_DECIMAL.fullmatch(p.strip()) for p in parts):
-            raise ParamError(
-                "near", "attendu une commune ou « latitude,longitude », par exemple 45.18,0.72"
-            )
-        lat, lon = (float(p) for p in parts)
-        if not (-90 <= lat <= 90 and -180 <= lon <= 180):
-            raise ParamError("near", "latitude entre -90 et 90, longitude entre -180 et 180")
+    elif isinstance(raw_near, str):
+        lat, lon = (float(part) for part in raw_near.split(","))
         near = (lat, lon)
-    radius = None
-    raw_radius = text("radius_km")
-    if raw_radius is not None:
-        if not re.fullmatch(r"[0-9]{1,4}(?:\.[0-9]{1,3})?", raw_radius) or float(raw_radius) <= 0:
-            raise ParamError("radius_km", "distance en km attendue, par exemple 30")
-        q = query.get("q") or ""
-        if near is None and town is None and not NEAR_PHRASE.search(q):
-            raise ParamError("radius_km", "n'a de sens qu'avec near (une commune, ou un point)")
-        radius = float(raw_radius)
-    sort = text("sort") or "relevance"
-    if sort not in SORTS:
-        raise ParamError("sort", f"valeurs possibles : {', '.join(SORTS)}")
-    if sort == "distance" and near is None and town is None:
-        raise ParamError("sort", "le tri par distance demande near (une commune, ou un point)")
+    q = str(value("q") or "")
+    placed = near is not None or town is not None or bool(NEAR_PHRASE.search(q))
+    radius = value("radius_km")
+    sort = value("sort") or "relevance"
+    if sort == "distance" and not placed:
+        sort = "relevance"  # nothing to measure from
+    page, per_page = value("page"), value("per_page")
     return SearchParams(
-        q=text("q", MAX_QUERY_CHARS) or "",
-        col=matching("col", _CODE, "offer"),
-        category=matching("category", _CODE, "production.prototypage"),
-        enjeu=matching("enjeu", _CODE, "transition-ecologique"),
-        department=matching("department", _DEPARTMENT, "24"),
-        region=matching("region", _REGION, "75"),
+        q=q,
+        col=_text(value("col")),
+        category=_text(value("category")),
+        enjeu=_text(value("enjeu")),
+        department=_text(value("department")),
+        region=_text(value("region")),
         near=near,
         town=town,
-        radius_km=radius,
+        radius_km=float(radius) if radius is not None and placed else None,
         sort=sort,  # type: ignore[arg-type]
-        page=integer("page", 1, 1, 10_000),
-        per_page=integer("per_page", 20, 1, MAX_PER_PAGE),
+        page=page if isinstance(page, int) else 1,
+        per_page=per_page if isinstance(per_page, int) else 20,
     )
+
+
+def _text(value: str | int | None) -> str | None:
+    return None if value is None else str(value)

@@ -190,7 +190,6 @@ def _hit(stored: dict[str, Any], distance: float | None, terms: set[str]) -> Hit
 def _suggest(view: View, q: str, filters: wq.Query | None) -> str | None:
     """A corrected query, word by word, when it finds something; else None."""
     searcher = view.searcher
-    corrector = searcher.corrector("words")
     reader = searcher.reader()
     words = _WORD.findall(q)[:10]
     changed = False
@@ -200,10 +199,10 @@ def _suggest(view: View, q: str, filters: wq.Query | None) -> str | None:
         if len(folded) < 3 or folded.isdigit() or reader.doc_frequency("words", folded):
             out.append(word)
             continue
-        found = corrector.suggest(folded, limit=1, maxdist=2)
+        found = view.correction(folded, maxdist=2)
         if found:
             changed = True
-            out.append(found[0])
+            out.append(found)
         else:
             out.append(word)
     if not changed:

@@ -33,6 +33,8 @@ VALUE_FIELDS = ("geo", "updated", "claim")
 FREQUENT_SHARE = 1 / 400
 MIN_FREQUENT = 64
 CELL_DEGREES = 0.5
+#: The field of the distinct words a misspelt word is corrected to (``search.schema``).
+SPELLING_FIELD = "words"
 
 Postings = tuple[array, array]  # document numbers ("I"), weights ("f")
 
@@ -167,6 +169,18 @@ class SegmentData:
                 postings = read_postings(reader, TEXT_FIELD, text)
                 self.frequent[text] = (postings, bitsets.from_ids(postings[0], size))
         self._live = (size, bitsets.full(size))
+        self._vocabulary: tuple[list[str], list[int]] | None = None
+
+    def vocabulary(self, reader: Any) -> tuple[list[str], list[int]]:
+        """The « did you mean » words of the segment and the frequency of each (read once,
+        at the first search that needs a correction)."""
+        if self._vocabulary is None:
+            words, counts = [], []
+            for term, info in reader.iter_field(SPELLING_FIELD):
+                words.append(term.decode("utf-8") if isinstance(term, bytes) else term)
+                counts.append(int(info.weight()))
+            self._vocabulary = (words, counts)
+        return self._vocabulary
 
     def live(self, reader: Any) -> int:
         """The documents of the segment not deleted (as ``reader`` sees the segment now;

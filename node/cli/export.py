@@ -35,7 +35,8 @@ leur histoire existent : le résumé les compte).
 
 --format csv : une ligne par enregistrement, colonnes fixes (voir plus bas), UTF-8 avec
   BOM et « ; » entre les colonnes : le fichier s'ouvre tel quel dans Excel et LibreOffice
-  en français (--delimiter , pour des virgules). Les nombres décimaux gardent leur point
+  en français (--delimiter , pour des virgules ; --no-body sans la colonne JSON body,
+  pour les outils qui devinent le séparateur, comme csvkit). Les nombres décimaux gardent leur point
   (44.8378). Une cellule qui commencerait par = + - @ est précédée d'une apostrophe, pour
   qu'un tableur ne l'exécute jamais comme une formule. Les listes sont séparées par « ; ».
 --format geojson : une FeatureCollection (RFC 7946, coordonnées [longitude, latitude])
@@ -89,6 +90,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         metavar="SÉPARATEUR",
         help="séparateur des colonnes du CSV : « ; » (par défaut), « , » ou tab",
     )
+    parser.add_argument(
+        "--no-body",
+        action="store_true",
+        help="CSV sans la dernière colonne, body (l'enregistrement complet en JSON), et chaque "
+        "cellule entre guillemets : les outils qui devinent le séparateur (csvkit, pandas) "
+        "le trouvent",
+    )
     parser.set_defaults(handler=run)
 
 
@@ -99,6 +107,8 @@ def run(args: argparse.Namespace) -> int:
     from node.io import export_formats
     from node.store.database import StoreError
 
+    if args.no_body and args.format != "csv":
+        raise CommandError(f"--no-body ne vaut que pour --format csv (pas {args.format})")
     cols = _cols(args.col)
     began = time.monotonic()
     with open_node(args) as node:
@@ -119,7 +129,11 @@ def run(args: argparse.Namespace) -> int:
             finally:
                 if progress is not None:
                     progress.close()
-            _write(stream, export_formats.chunks(export, args.format, args.delimiter), args.output)
+            _write(
+                stream,
+                export_formats.chunks(export, args.format, args.delimiter, body=not args.no_body),
+                args.output,
+            )
     seconds = time.monotonic() - began
     sys.stderr.write("\n".join(summary(export, args.format, cols, seconds, args.output)) + "\n")
     return 0

@@ -80,6 +80,7 @@ def render(
     context.setdefault("node_name", request.app[SETTINGS].name)
     context.setdefault("alternate", None)
     context.setdefault("ld", None)
+    context.setdefault("meta", None)  # description and OpenGraph (node.web.meta)
     html = request.app[TEMPLATES].get_template(template).render(context)
     response = web.Response(text=html, status=status, content_type="text/html", charset="utf-8")
     response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY

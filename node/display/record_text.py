@@ -243,6 +243,7 @@ def place(did: str, profile: dict[str, Any] | None) -> dict[str, Any]:
         "did": did,
         "url": f"/lieux/{did}",
         "name": text(body.get("name")) or ("Lieu sans nom" if profile else "Nœud sans profil"),
+        "given_name": text(body.get("name")),  # the name itself, never a placeholder
         "claimed": bool(profile),
         "summary": text(body.get("summary")),
         "description": text(body.get("description")),
@@ -263,4 +264,5 @@ def place(did: str, profile: dict[str, Any] | None) -> dict[str, Any]:
         "phone": tel(contact.get("phone")),
         "phone_text": text(contact.get("phone")),
         "contact_url": safe_url(contact.get("url")),
+        "node_urls": [u for u in map(safe_url, texts(body.get("node_urls"))) if u],
     }

@@ -33,10 +33,10 @@ from aiohttp import web
 
 from node.api_errors import ApiError, bad_parameter, json_response
 from node.appkeys import KEY, SETTINGS, STORE, VERSION
+from node.federation import api_params
 from node.store.database import FeedHead, Store
 from protocol.encoding import b64url_encode
-from protocol.errors import ProtocolError
-from protocol.keys import public_bytes_from_did
+from search.params import Param, ParamError, single
 
 log = logging.getLogger("maillage.feeds")
 
@@ -57,9 +57,6 @@ BATCH_BYTES = 128 * 1024
 SEND_SECONDS = 60
 #: Seconds a client is asked to wait when every turn is taken and the line is full.
 BUSY_RETRY_SECONDS = 5
-_DIGITS = re.compile(r"[0-9]{1,16}")
-_MAX_SEQ = 2**53 - 1
-DID_LENGTH = 56  # every Ed25519 did:key (protocol/SPEC.md §2.2)
 #: A Host header worth echoing: a name or an address literal, and maybe a port.
 _HOST = re.compile(r"(?:[A-Za-z0-9][A-Za-z0-9.-]{0,252}|\[[0-9A-Fa-f:.]{2,45}\])(?::[0-9]{1,5})?")
 
@@ -130,8 +127,8 @@ async def entries(request: web.Request) -> web.StreamResponse:
     store = request.app[STORE]
     settings = request.app[SETTINGS]
     did = _did(request)
-    after = _integer(request, "after", default=0, low=0, high=_MAX_SEQ)
-    limit = _integer(request, "limit", default=settings.page_default, low=1, high=settings.page_max)
+    after = _integer(request, api_params.AFTER)
+    limit = _integer(request, api_params.limit(settings))
     feed = await _feed(store, did)
     bound = settings.page_max_bytes
     tag = make_etag("entries", feed.head, str(after), str(limit), str(bound))
@@ -349,16 +346,12 @@ def accepts_gzip(request: web.Request) -> bool:
 
 
 def _did(request: web.Request) -> str:
-    did = request.match_info["did"]
+    """The did of the path (``api_params.DID``: a pattern, no decoding; a did no feed has is
+    then a 404)."""
     try:
-        if len(did) != DID_LENGTH:  # before any base58 decoding, which is quadratic
-            raise ProtocolError("bad-author", "wrong length")
-        public_bytes_from_did(did)
-    except ProtocolError:
-        raise bad_parameter(
-            "Identifiant de flux invalide : attendu un did:key Ed25519 (did:key:z6Mk…)."
-        ) from None
-    return did
+        return str(api_params.DID.read(request.match_info["did"]))
+    except ParamError as exc:
+        raise bad_parameter(f"{exc.message[:1].upper()}{exc.message[1:]}.") from None
 
 
 async def _feed(store: Store, did: str) -> FeedHead:
@@ -368,16 +361,16 @@ async def _feed(store: Store, did: str) -> FeedHead:
     return feed
 
 
-def _integer(request: web.Request, name: str, *, default: int, low: int, high: int) -> int:
-    values = request.query.getall(name, [])
-    if not values:
-        return default
-    if len(values) > 1:
-        raise bad_parameter(f"Le paramètre « {name} » est donné plusieurs fois.")
-    text = values[0]
-    if not _DIGITS.fullmatch(text) or not low <= int(text) <= high:
+def _integer(request: web.Request, param: Param) -> int:
+    """The value of the integer query parameter ``param`` (its default when absent)."""
+    try:
+        raw = single(request.query.getall(param.name, []), param)
+        value = param.default if raw is None else param.read(raw)
+    except ParamError:
+        given = request.query.getall(param.name, [""])
         raise bad_parameter(
-            f"Le paramètre « {name} » doit être un nombre entier entre {low} et {high} "
-            f"(reçu : « {text[:40]} »)."
-        )
-    return int(text)
+            f"Le paramètre « {param.name} » doit être donné une fois, nombre entier entre "
+            f"{param.minimum} et {param.maximum} (reçu : « {given[0][:40]} »)."
+        ) from None
+    assert isinstance(value, int)
+    return value

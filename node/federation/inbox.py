@@ -31,20 +31,17 @@ from yarl import URL
 from node.api_errors import ApiError, error_response, json_response, read_form
 from node.appkeys import KEY, SETTINGS, STORE, WRITER
 from node.client_address import client_address
-from node.federation import peers
+from node.federation import api_params, peers
 from node.federation.push_hub import PUSHER, SubscriptionRequest
 from node.federation.round_log import log_forks
 from node.federation.subscriptions import SUBSCRIBER
 from node.federation.sync import REPLICATOR
 from node.store.database import AppendResult
 from protocol.errors import ProtocolError
-from protocol.keys import public_bytes_from_did
 from protocol.verification import verify_lines
 
 NDJSON = "application/x-ndjson"
 FORMS = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
-MAX_FEEDS = 1000
-MAX_CALLBACK_LENGTH = 2000
 
 
 class RateLimiter:
@@ -121,7 +118,12 @@ async def inbox(request: web.Request) -> web.Response:
 async def callback_push(request: web.Request) -> web.Response:
     if limited := _limited(request):
         return limited
-    if not request.app[SUBSCRIBER].knows(request.match_info["token"]):
+    token = request.match_info["token"]
+    try:
+        api_params.TOKEN.read(token)
+    except ValueError:
+        raise ApiError(400, "bad-token", "Jeton d'abonnement invalide.") from None
+    if not request.app[SUBSCRIBER].knows(token):
         raise ApiError(404, "unknown-subscription", "Ce nœud n'a pas demandé cet abonnement.")
     if request.content_type != NDJSON:
         raise ApiError(415, "unsupported-media-type", "Seul application/x-ndjson est accepté.")
@@ -194,7 +196,8 @@ def _unchained(result: AppendResult) -> dict[str, int]:
 
 
 async def parse_subscription(request: web.Request) -> SubscriptionRequest:
-    """The subscription request in the body; 400 if it is not one."""
+    """The subscription request in the body (JSON, or a form whose ``feeds`` field is repeated
+    once per did); 400 if it is not one. The rules are ``api_params``' (the description's)."""
     if request.content_type == "application/json":
         try:
             data = orjson.loads(await request.read())
@@ -202,61 +205,94 @@ async def parse_subscription(request: web.Request) -> SubscriptionRequest:
             raise ApiError(400, "bad-json", "Le corps n'est pas du JSON valide.") from None
         if not isinstance(data, dict):
             raise ApiError(400, "bad-subscription", "La demande doit être un objet JSON.")
-        feeds = data.get("feeds")
+        lease = _json_lease(data)
     else:
-        form = await read_form(request)
-        data = {name: form.get(name) for name in ("mode", "callback", "lease_seconds")}
-        feeds = [f for value in form.getall("feeds", []) for f in str(value).split(",") if f]
+        form = await read_form(request, api_params.MAX_FORM_FIELDS)
+        if unknown := set(form) - api_params.FORM_FIELDS:
+            raise ApiError(
+                400, "bad-form", f"Champ inconnu dans le formulaire : {sorted(unknown)[0]!r:.60}."
+            )
+        data = {name: form.get(name) for name in ("mode", "callback") if name in form}
+        if "feeds" in form:
+            data["feeds"] = [str(value) for value in form.getall("feeds")]
+        lease = _form_lease(form.getall("lease_seconds", []))
     mode = data.get("mode")
-    if mode not in ("subscribe", "unsubscribe"):
-        raise ApiError(400, "bad-mode", "mode doit valoir « subscribe » ou « unsubscribe ».")
+    if not isinstance(mode, str) or mode not in api_params.MODES:
+        raise ApiError(400, "bad-mode", f"{api_params.MODE.expected}.")
     return SubscriptionRequest(
         mode,
         check_callback(data.get("callback")),
-        _feeds(feeds, () if mode == "unsubscribe" else (request.app[KEY].did,)),
-        _lease(data.get("lease_seconds"), request.app[SETTINGS].push_lease_seconds),
+        _feeds(data, () if mode == "unsubscribe" else (request.app[KEY].did,)),
+        min(lease or LONGEST, request.app[SETTINGS].push_lease_seconds),
         client_address(request),
     )
 
 
+#: Stands for « the longest lease the node grants » until it is clamped.
+LONGEST = api_params.MAX_LEASE
+
+
 def check_callback(callback: object) -> str:
-    """An absolute http(s) URL with a host, no credentials, no fragment."""
-    problem = ApiError(400, "bad-callback", "callback doit être une adresse http(s) complète.")
-    if not isinstance(callback, str) or not 0 < len(callback) <= MAX_CALLBACK_LENGTH:
+    """An absolute http(s) URL with a host, no credentials, no fragment
+    (``api_params.CALLBACK``)."""
+    problem = ApiError(400, "bad-callback", f"{api_params.CALLBACK.expected}.")
+    if not isinstance(callback, str):
         raise problem
     try:
+        api_params.CALLBACK.read(callback)
         url = URL(callback)
-    except ValueError:
+    except ValueError:  # ParamError is one
         raise problem from None
     if url.scheme not in ("http", "https") or not url.host or url.user or url.fragment:
         raise problem
     return callback
 
 
-def _feeds(feeds: object, default: tuple[str, ...]) -> tuple[str, ...]:
+def _feeds(data: dict[str, Any], default: tuple[str, ...]) -> tuple[str, ...]:
     """The feeds named; none: this node's own (subscribe) or every one (unsubscribe)."""
-    if feeds is None or feeds == []:
+    if "feeds" not in data:
         return default
-    if not isinstance(feeds, list) or len(feeds) > MAX_FEEDS:
-        raise ApiError(400, "bad-feeds", f"feeds doit être une liste d'au plus {MAX_FEEDS} did.")
+    feeds = data["feeds"]
+    if not isinstance(feeds, list) or len(feeds) > api_params.MAX_FEEDS:
+        raise ApiError(
+            400, "bad-feeds", f"feeds doit être une liste d'au plus {api_params.MAX_FEEDS} did."
+        )
     for did in feeds:
         try:
             if not isinstance(did, str):
                 raise ValueError(did)
-            public_bytes_from_did(did)
-        except (ProtocolError, ValueError):
+            api_params.DID.read(did)
+        except ValueError:
             raise ApiError(
                 400, "bad-feeds", f"identifiant de flux invalide : {did!r:.80}"
             ) from None
-    return tuple(dict.fromkeys(feeds))
+    return tuple(dict.fromkeys(feeds)) or default
 
 
-def _lease(value: object, longest: int) -> int:
-    """The lease asked (default: the longest), clamped to ``longest``."""
-    if value is None or value == "":
-        return longest
-    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) < 16:
-        value = int(value)
-    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-        raise ApiError(400, "bad-lease", "lease_seconds doit être un nombre entier positif.")
-    return min(value, longest)
+def _json_lease(data: dict[str, Any]) -> int | None:
+    """The lease asked in a JSON request: absent, or an integer in ``api_params.LEASE``'s
+    range."""
+    if "lease_seconds" not in data:
+        return None
+    value = data["lease_seconds"]
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2**63:
+        value = int(value)  # 60.0 is an integer in JSON Schema
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise _bad_lease()
+    try:
+        return int(api_params.LEASE.read(str(value)))
+    except ValueError:
+        raise _bad_lease() from None
+
+
+def _form_lease(values: list[Any]) -> int | None:
+    if not values:
+        return None
+    try:
+        return int(api_params.LEASE.read(str(values[0])))
+    except ValueError:
+        raise _bad_lease() from None
+
+
+def _bad_lease() -> ApiError:
+    return ApiError(400, "bad-lease", f"{api_params.LEASE.expected}.")

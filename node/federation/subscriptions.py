@@ -22,9 +22,11 @@ from aiohttp import web
 from node import scheduler
 from node.api_errors import ApiError
 from node.appkeys import KEY, SETTINGS, STORE, WRITER
+from node.federation import api_params
 from node.federation import push_client as pushclient
 from node.tasks import BackgroundTasks
 from protocol.entries import Entry
+from search.params import Param, ParamError, single
 
 log = logging.getLogger("maillage.push")
 
@@ -169,7 +171,7 @@ class Subscriber:
         held = [f.author for f in self.app[STORE].feeds() if f.author not in (own, did)]
         return ([did] if did else []) + held[: MAX_FEEDS - 1]
 
-    async def confirm(self, token: str, mode: str | None, lease: str | None) -> bool:
+    async def confirm(self, token: str, mode: str | None, lease: int | None) -> bool:
         """Whether this node asked for ``mode`` under ``token`` (and note the lease)."""
 
         url = self.tokens.get(token)
@@ -179,9 +181,9 @@ class Subscriber:
         if mode == "unsubscribe":
             await self._forget(row.url)
             return True
-        seconds = int(lease) if lease and lease.isascii() and lease.isdigit() else None
-        if seconds is None or len(lease or "") > 9:
+        if lease is None:  # a subscription is confirmed with the lease it was granted
             return False
+        seconds = lease
         await self._save(
             replace(row, expires_at=int(pushclient.now()) + seconds, lease=seconds, error=None)
         )
@@ -231,17 +233,38 @@ async def subscribe_now(app: web.Application, url: str) -> bool:
 
 
 async def challenge(request: web.Request) -> web.Response:
-    """``GET /inbox/callback/{token}?mode=…&challenge=…&lease_seconds=N``: echo if asked."""
-    query = request.query
-    echo = query.get("challenge", "")
-    if not 0 < len(echo) <= 200:
-        raise ApiError(400, "bad-challenge", "Paramètre challenge absent ou trop long.")
-    subscriber = request.app[SUBSCRIBER]
-    if not await subscriber.confirm(
-        request.match_info["token"], query.get("mode"), query.get("lease_seconds")
-    ):
+    """``GET /inbox/callback/{token}?mode=…&challenge=…&lease_seconds=N``: echo if asked.
+
+    The parameters are read with the rules of ``api_params.CHALLENGE_PARAMS`` (400 if one is
+    malformed or missing); a token this node did not issue, or a mode it did not ask for,
+    is a 404."""
+    token = _param(api_params.TOKEN, request.match_info["token"])
+    mode = _param(api_params.MODE, _one(request, api_params.MODE))
+    echo = _param(api_params.CHALLENGE, _one(request, api_params.CHALLENGE))
+    raw_lease = _one(request, api_params.LEASE)
+    lease = None if raw_lease is None else int(_param(api_params.LEASE, raw_lease))
+    if not await request.app[SUBSCRIBER].confirm(token, mode, lease):
         raise ApiError(404, "unknown-subscription", "Ce nœud n'a pas demandé cet abonnement.")
     return web.Response(text=echo, content_type="text/plain")
+
+
+def _one(request: web.Request, param: Param) -> str | None:
+    try:
+        return single(request.query.getall(param.name, []), param)
+    except ParamError as exc:
+        raise ApiError(400, f"bad-{param.name}", f"{param.name} : {exc.message}.") from None
+
+
+def _param(param: Param, raw: str | None) -> str:
+    """``raw`` read by ``param``'s rule (400 ``bad-NAME`` if refused or missing)."""
+    try:
+        if raw is None:
+            raise param.refused()
+        return str(param.read(raw))
+    except ParamError:
+        raise ApiError(
+            400, f"bad-{param.name}", f"{param.expected[:1].upper()}{param.expected[1:]}."
+        ) from None
 
 
 def setup(app: web.Application) -> None:

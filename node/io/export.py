@@ -245,10 +245,19 @@ def spreadsheet_safe(value: str) -> str:
     return value
 
 
-def csv_chunks(export: Export, delimiter: str = ";") -> Iterator[bytes]:
-    """The CSV file, in chunks of UTF-8 (the first begins with the byte order mark)."""
+def csv_chunks(
+    export: Export,
+    delimiter: str = ";",
+    columns: Sequence[str] = COLUMN_NAMES,
+    *,
+    quote_all: bool = False,
+) -> Iterator[bytes]:
+    """The CSV file of ``columns``, in chunks of UTF-8 (the first begins with the byte order
+    mark). ``quote_all`` puts every cell in quotes: :class:`csv.Sniffer` (csvkit, pandas)
+    then finds the separator from the quotes even in a sample shorter than three rows."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\r\n")
+    quoting = csv.QUOTE_ALL if quote_all else csv.QUOTE_MINIMAL
+    writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\r\n", quoting=quoting)
 
     def take() -> bytes:
         data = buffer.getvalue()
@@ -256,11 +265,11 @@ def csv_chunks(export: Export, delimiter: str = ";") -> Iterator[bytes]:
         buffer.truncate()
         return data.encode("utf-8")
 
-    writer.writerow(COLUMN_NAMES)
+    writer.writerow(columns)
     yield "\ufeff".encode() + take()
     for number, item in enumerate(export.items, start=1):
         fields = row(item, export.places, export.base)
-        writer.writerow([spreadsheet_safe(fields[name]) for name in COLUMN_NAMES])
+        writer.writerow([spreadsheet_safe(fields[name]) for name in columns])
         if number % 200 == 0:
             yield take()
     yield take()

@@ -54,3 +54,6 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     ("body", "l'enregistrement complet, en JSON canonique (RFC 8785)"),
 )
 COLUMN_NAMES: tuple[str, ...] = tuple(name for name, _ in COLUMNS)
+#: The columns without ``body`` (``maillage export --no-body``): the JSON of ``body``, full
+#: of commas, colons and quotes, defeats the separator sniffing of csvkit and pandas.
+FLAT_COLUMN_NAMES: tuple[str, ...] = tuple(name for name in COLUMN_NAMES if name != "body")

@@ -9,7 +9,7 @@ from typing import Any
 
 import orjson
 
-from node.display import jsonld
+from node.display import identity, jsonld
 from node.display import record_text as views
 from node.io.export import Export, Item, page_path
 
@@ -19,10 +19,12 @@ _LD_COLS = frozenset({"profile", "listing", "offer", "need", "follow"})
 def jsonld_document(export: Export) -> dict[str, Any]:
     """One schema.org JSON-LD document: ``{"@context": …, "@graph": [...]}``.
 
-    Profiles and listings are Places (LocalBusiness when they have an address), offers
-    Offers, needs Demands (the builders of the pages, :mod:`node.display.jsonld`), follows
-    FollowActions. Records of other collections have no schema.org counterpart and are
-    left out (see :func:`jsonld_left_out`).
+    Profiles and listings are LocalBusinesses when they have an address, else Organizations,
+    offers Offers, needs Demands (the builders of the pages, :mod:`node.display.jsonld`),
+    follows FollowActions between places. A place's did is its ``identifier``, never its
+    name; ``sameAs`` names its page on its own node (:mod:`node.display.identity`).
+    Records of other collections have no schema.org counterpart and are left out (see
+    :func:`jsonld_left_out`).
     """
     base = export.base
     owned: dict[tuple[str, str], list[dict[str, Any]]] = {}
@@ -58,9 +60,9 @@ def _ld_node(
         offers, needs = owned.get((author, "offer"), []), owned.get((author, "need"), [])
         return jsonld.place(view, base, offers, needs)
     if record.col == "listing":
-        view = views.place(author, record.body)
-        view["url"] = page_path(record)
-        return jsonld.place(view, base)
+        listed = {**views.place(author, record.body), "url": page_path(record)}
+        publisher = views.place(author, places.get(author))
+        return jsonld.place(identity.listed(listed, publisher), base)
     if record.col in ("offer", "need"):
         item_view = views.listing(author, record.col, record.rid, record.body)
         owner = views.place(author, places.get(author))
@@ -68,15 +70,16 @@ def _ld_node(
     if record.col == "follow":
         body = record.body or {}
         followee = {
-            "@type": "Place",
+            "@type": "Organization",
             "@id": f"{base}/lieux/{record.rid}",
             "name": views.text(body.get("name")) or None,
             "url": views.safe_url(body.get("url")),
+            "identifier": jsonld.did_identifier(record.rid),
         }
         return {
             "@type": "FollowAction",
             "@id": f"{base}/lieux/{author}#suivi-{record.rid}",
-            "agent": {"@type": "Place", "@id": f"{base}/lieux/{author}"},
+            "agent": jsonld.party(views.place(author, places.get(author)), base),
             "followee": {k: v for k, v in followee.items() if v is not None},
         }
     return None

@@ -35,6 +35,7 @@ from node.store.intake import IntakeTables, Quota, admits, today
 from node.store.migrations import MIGRATIONS
 from node.store.peers import PeerTables
 from node.store.push_subscriptions import PushTables
+from node.store.sitemaps import SitemapTables
 from node.store.tables import utc_now
 from protocol.chains import ForkProof
 from protocol.entries import Entry
@@ -72,7 +73,7 @@ class AppendResult:
 OVER_QUOTA = "daily quota reached"
 
 
-class Store(BodyTables, PeerTables, PushTables, IntakeTables, IndexReads):
+class Store(BodyTables, PeerTables, PushTables, IntakeTables, SitemapTables, IndexReads):
     """The store of a home: the feeds' tables here, the others' in their mixins."""
 
     def __init__(self, path: Path, *, allow_read_only: bool = True) -> None:

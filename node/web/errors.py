@@ -19,13 +19,14 @@ line) are made by :func:`unparsed_response`, for the server of :mod:`node.web.se
 
 CORS: every answer to GET or HEAD carries ``Access-Control-Allow-Origin: *`` (the data is
 public and signed; there are no cookies), set by :func:`cors_headers` as the answer is sent
-(so a streamed page has it too), and an OPTIONS preflight for GET is answered 204.
+(so a streamed page has it too), and an OPTIONS preflight for GET is answered 204. ``Allow``
+(on OPTIONS and on a 405) names the methods of the resource's routes, and OPTIONS.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 
 from aiohttp import HttpVersion11, hdrs, web
 
@@ -187,24 +188,43 @@ def unparsed_response(status: int) -> web.Response:
 
 
 def _options(request: web.Request) -> web.StreamResponse:
-    """A CORS preflight (or a plain OPTIONS) on an existing route."""
+    """A CORS preflight (or a plain OPTIONS) on an existing route: ``Allow`` names the
+    methods of its routes (``node.app.routes()``), as a 405 there does."""
     matched = request.match_info.http_exception
     if matched is not None and matched.status != 405:
         raise matched  # unknown route: 404 like any other method
+    methods = getattr(matched, "allowed_methods", None) or {request.method}
+    allow = allow_header(methods)
     wanted = request.headers.get("Access-Control-Request-Method")
     response = web.Response(status=204)
-    response.headers["Allow"] = "GET, HEAD, OPTIONS"
+    response.headers["Allow"] = allow
     if wanted is None:
         return response
-    if wanted not in CORS_METHODS:
+    if wanted not in CORS_METHODS or wanted not in methods:
         raise ApiError(
-            405, "method-not-allowed", f"Seules les lectures (GET) sont permises, pas {wanted}."
+            405,
+            "method-not-allowed",
+            f"Seules les lectures (GET) sont permises d'une autre origine, pas {wanted}.",
+            {"Allow": allow},
         )
     response.headers["Access-Control-Allow-Origin"] = "*"
-    response.headers["Access-Control-Allow-Methods"] = "GET, HEAD"
+    response.headers["Access-Control-Allow-Methods"] = ", ".join(
+        m for m in METHOD_ORDER if m in CORS_METHODS and m in methods
+    )
     response.headers["Access-Control-Allow-Headers"] = ALLOWED_HEADERS
     response.headers["Access-Control-Max-Age"] = "86400"
     return response
+
+
+#: The order methods are listed in ``Allow``.
+METHOD_ORDER = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+
+
+def allow_header(methods: Iterable[str]) -> str:
+    """``Allow`` for a resource whose routes take ``methods``: those, and OPTIONS (every
+    resource answers it, :func:`_options`)."""
+    named = {m.upper() for m in methods} | {hdrs.METH_OPTIONS}
+    return ", ".join([m for m in METHOD_ORDER if m in named] + sorted(named - set(METHOD_ORDER)))
 
 
 def _from_http_exception(request: web.Request, exc: web.HTTPException) -> web.Response:
@@ -214,7 +234,9 @@ def _from_http_exception(request: web.Request, exc: web.HTTPException) -> web.Re
     if wants_page(request):
         message = PAGE_MESSAGES.get(exc.status, "Requête invalide.")
     response = _answer(request, exc.status, code, message)
-    if "Allow" in exc.headers:
+    if isinstance(exc, web.HTTPMethodNotAllowed):
+        response.headers["Allow"] = allow_header(exc.allowed_methods)
+    elif "Allow" in exc.headers:
         response.headers["Allow"] = exc.headers["Allow"]
     return response
 

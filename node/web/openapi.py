@@ -1,143 +1,37 @@
-"""``GET /api/openapi.json``: an OpenAPI 3.1 description of the node's JSON API."""
+"""``GET /api/openapi.json``: an OpenAPI 3.1 description of the node's JSON API.
+
+Written from the rules the handlers read their parameters with, never by hand: the search's
+(``search.model.SEARCH_PARAMS``), the feed API's and push's (``node.federation.api_params``),
+each a :class:`search.params.Param` whose ``read`` the handler calls and whose ``openapi``
+is written here. The response shapes are in ``node/web/openapi_schemas.py``. Every operation
+has an operationId, a tag, a summary, a description and every status the node can answer;
+``tests/web/test_openapi_conformance.py`` holds it to the routes and to schemathesis.
+"""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from aiohttp import web
 
 from node.api_errors import json_response
-from node.appkeys import VERSION
+from node.appkeys import KEY, SETTINGS, STORE, VERSION
+from node.federation import api_params
 from node.federation.feed_routes import base_url
+from node.settings import Settings
+from node.web.openapi_schemas import SCHEMAS, ref
+from search.model import SEARCH_PARAMS
 
 NDJSON = "application/x-ndjson"
-DID = {"name": "did", "in": "path", "required": True, "schema": {"type": "string"}}
+FORMS = ("application/x-www-form-urlencoded", "multipart/form-data")
 
-
-def _ref(name: str) -> dict[str, str]:
-    return {"$ref": f"#/components/schemas/{name}"}
-
-
-def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
-    return {"description": description, "content": {"application/json": {"schema": schema}}}
-
-
-ERROR = _json(_ref("Error"), "Erreur : code et message en français")
-ERRORS = {"400": ERROR, "404": ERROR}
-
-
-def _query(name: str, description: str, schema: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "name": name,
-        "in": "query",
-        "required": False,
-        "description": description,
-        "schema": schema,
-    }
-
-
-STR = {"type": "string"}
-DEPARTMENT = "^(?:[0-9]{2,3}|2[AB])$"
-NULLABLE_STR = {"type": ["string", "null"]}
-INT = {"type": "integer"}
-
-SCHEMAS: dict[str, Any] = {
-    "Error": {
-        "type": "object",
-        "required": ["error", "message"],
-        "properties": {"error": STR, "message": STR},
-    },
-    "Entry": {
-        "type": "object",
-        "description": "Une entrée signée (une ligne NDJSON, JCS de l'objet)",
-        "required": ["header", "body", "sig"],
-        "properties": {"header": {"type": "object"}, "body": {}, "sig": STR},
-    },
-    "Subscription": {
-        "type": "object",
-        "required": ["mode", "callback", "feeds"],
-        "properties": {
-            "mode": {"enum": ["subscribe", "unsubscribe"]},
-            "callback": {"type": "string", "format": "uri"},
-            "feeds": {"type": "array", "items": STR, "maxItems": 1000},
-            "lease_seconds": INT,
-        },
-    },
-    "Place": {
-        "type": "object",
-        "required": ["name"],
-        "properties": {
-            "name": STR,
-            "city": NULLABLE_STR,
-            "department": NULLABLE_STR,
-            "did": NULLABLE_STR,
-        },
-    },
-    "Hit": {
-        "type": "object",
-        "required": ["author", "col", "rid", "title", "snippet", "place", "url"],
-        "properties": {
-            "author": STR,
-            "col": STR,
-            "rid": STR,
-            "title": STR,
-            "snippet": {"type": "string", "description": "HTML : mots trouvés dans <mark>"},
-            "place": _ref("Place"),
-            "category": NULLABLE_STR,
-            "category_label": NULLABLE_STR,
-            "distance_km": {"type": ["number", "null"]},
-            "url": STR,
-            "updated": NULLABLE_STR,
-            "valid_until": NULLABLE_STR,
-            "body": {"type": "object"},
-        },
-    },
-    "Facet": {
-        "type": "object",
-        "required": ["code", "label", "count"],
-        "properties": {"code": STR, "label": STR, "count": INT},
-    },
-    "SearchResult": {
-        "type": "object",
-        "required": ["total", "page", "results", "facets"],
-        "properties": {
-            "total": INT,
-            "page": INT,
-            "per_page": INT,
-            "results": {"type": "array", "items": _ref("Hit")},
-            "facets": {
-                "type": "object",
-                "properties": {
-                    k: {"type": "array", "items": _ref("Facet")}
-                    for k in ("category", "department", "enjeu")
-                },
-            },
-            "suggestion": NULLABLE_STR,
-            "around": {
-                "type": ["object", "null"],
-                "description": "La recherche finissait par « près de » (ou « autour de »…) et "
-                "le nom d'une commune de lieux connus : elle a été faite dans un rayon autour "
-                "de cette commune, avec les mots qui précèdent.",
-                "properties": {
-                    "town": {"type": "string"},
-                    "lat": {"type": "number"},
-                    "lon": {"type": "number"},
-                    "radius_km": {"type": "number"},
-                },
-            },
-            "unknown_town": {
-                **NULLABLE_STR,
-                "description": "La commune donnée par near n'est celle d'aucun lieu que "
-                "connaît ce nœud (donnez alors latitude,longitude).",
-            },
-            "any_word": {
-                "type": "boolean",
-                "description": "Aucun enregistrement ne contient tous les mots de q : les "
-                "résultats en contiennent au moins un.",
-            },
-        },
-    },
-}
+TAGS = [
+    {"name": "flux", "description": "Lire et copier les flux signés que détient ce nœud"},
+    {"name": "envois", "description": "Abonnements et envois d'entrées entre nœuds (push)"},
+    {"name": "recherche", "description": "Recherche dans l'index local de ce nœud"},
+    {"name": "description", "description": "Ce nœud et cette description"},
+]
 
 #: How a feed is paged (protocol/SPEC.md §10.3).
 PAGES = (
@@ -149,162 +43,212 @@ PAGES = (
     "304). Quand le nœud envoie déjà autant de pages qu'il le peut, il répond 503 avec "
     "Retry-After."
 )
+RETRY_AFTER = {
+    "description": "Secondes à attendre avant de réessayer",
+    "schema": {"type": "integer", "minimum": 0},
+}
+ETAG = {
+    "description": "Validateur de la réponse (If-None-Match : 304)",
+    "schema": {"type": "string"},
+}
 
-SEARCH_PARAMETERS = [
-    _query("q", "Texte libre (phrases entre guillemets)", {"type": "string", "maxLength": 500}),
-    _query("col", "offer, need, profile, listing…", STR),
-    _query("category", "Catégorie du socle commun", STR),
-    _query("enjeu", "Enjeu territorial", STR),
-    _query("department", "Code de département", {"type": "string", "pattern": DEPARTMENT}),
-    _query("region", "Code de région", {"type": "string", "pattern": "^[0-9]{2}$"}),
-    _query(
-        "near",
-        "latitude,longitude, ou le nom d'une commune où ce nœud connaît des lieux",
-        {"type": "string", "examples": ["45.18,0.72", "Périgueux"]},
+
+def _json(schema: dict[str, Any], description: str, **headers: Any) -> dict[str, Any]:
+    response: dict[str, Any] = {
+        "description": description,
+        "content": {"application/json": {"schema": schema}},
+    }
+    if headers:
+        response["headers"] = {name.replace("_", "-"): value for name, value in headers.items()}
+    return response
+
+
+def _error(description: str, **headers: Any) -> dict[str, Any]:
+    return _json(ref("Error"), description, **headers)
+
+
+#: The errors an operation may answer, by status.
+ERRORS: dict[str, dict[str, Any]] = {
+    "400": _error("Paramètre ou corps invalide (le message dit lequel, en français)"),
+    "403": _error("Refusé : adresse de rappel interdite, ou flux que ce nœud ne réplique pas"),
+    "404": _error("Inconnu ici : flux non détenu, abonnement non demandé"),
+    "408": _error("Corps de la requête trop lent à arriver"),
+    "413": _error("Corps trop volumineux (réglage max_request_bytes du nœud)"),
+    "415": _error("Type de contenu non pris en charge"),
+    "417": _error("Seule l'attente « Expect: 100-continue » est comprise"),
+    "429": _error(
+        "Trop de requêtes ou d'abonnements : réessayer plus tard", Retry_After=RETRY_AFTER
     ),
-    _query("radius_km", "Rayon en km autour de near", {"type": "number", "exclusiveMinimum": 0}),
-    _query("sort", "Ordre", {"enum": ["relevance", "distance", "recent"]}),
-    _query("page", "Page", {"type": "integer", "minimum": 1, "maximum": 10000}),
-    _query("per_page", "Résultats par page", {"type": "integer", "minimum": 1, "maximum": 100}),
-]
+}
+NOT_MODIFIED = {"description": "Inchangé depuis l'ETag donné (If-None-Match)"}
+BUSY = _error(
+    "Nœud occupé (trop de pages envoyées à la fois, trop de requêtes) ou index de recherche "
+    "en construction : réessayer après Retry-After secondes",
+    Retry_After=RETRY_AFTER,
+)
+POST_ERRORS = ("400", "403", "408", "413", "415", "417", "429")
 
 
-def document(base: str, version: str) -> dict[str, Any]:
-    ndjson = {NDJSON: {"schema": {"type": "string", "description": "Une entrée JCS par ligne"}}}
+def _operation(
+    operation_id: str,
+    tag: str,
+    summary: str,
+    description: str,
+    responses: dict[str, Any],
+    errors: tuple[str, ...] = (),
+    **more: Any,
+) -> dict[str, Any]:
+    """One operation: every status it may answer, 503 (with Retry-After) included."""
+    return {
+        "operationId": operation_id,
+        "tags": [tag],
+        "summary": summary,
+        "description": description,
+        **more,
+        "responses": {**responses, **{code: ERRORS[code] for code in errors}, "503": BUSY},
+    }
+
+
+def _ndjson(example: str | None, description: str) -> dict[str, Any]:
+    media: dict[str, Any] = {"schema": {"type": "string", "description": description}}
+    if example is not None:
+        media["example"] = example
+    return media
+
+
+def document(base: str, version: str, settings: Settings, did: str, line: str | None):
+    """The description of a node at ``base``: ``did`` is its own feed, ``line`` (its first
+    entry, if any) the example of a push."""
+    did_example = api_params.DID.openapi(example=did)
+    entries = [did_example, *(p.openapi() for p in api_params.entries_params(settings)[1:])]
+    push = {NDJSON: _ndjson(line, "Des entrées signées, une ligne JCS chacune")}
+    subscription = {"schema": ref("Subscription")}
+    inbox_body = {
+        "application/json": {
+            **subscription,
+            "example": {"mode": "subscribe", "callback": "https://voisin.example/inbox/callback/x"},
+        },
+        **{media: {"schema": ref("SubscriptionForm")} for media in FORMS},
+        **push,
+    }
+    accepted = {"anyOf": [ref("SubscriptionAccepted"), ref("PushResult")]}
+    ndjson_page = {"description": PAGES, "content": {NDJSON: _ndjson(None, "Une entrée par ligne")}}
+    ndjson_page["headers"] = {
+        "ETag": ETAG,
+        "Link": {"description": 'La page suivante (rel="next")', "schema": {"type": "string"}},
+    }
+    paths: dict[str, Any] = {
+        "/.well-known/maillage": {
+            "get": _operation(
+                "getNodeInfo", "description", "Qui est ce nœud",
+                "Le did du nœud, son nom, la version du protocole et les adresses de ses flux.",
+                {"200": _json(ref("NodeInfo"), "Description du nœud")},
+            )
+        },
+        "/feeds": {
+            "get": _operation(
+                "listFeeds", "flux", "Flux détenus",
+                "Chaque flux que ce nœud détient (le sien et ceux qu'il a copiés), avec son "
+                "seq et l'id de sa tête.",
+                {
+                    "200": _json({"type": "array", "items": ref("FeedHead")}, "Têtes des flux",
+                                 ETag=ETAG),
+                    "304": NOT_MODIFIED,
+                },
+            )
+        },
+        "/feeds/{did}/entries": {
+            "get": _operation(
+                "getFeedEntries", "flux", "Entrées d'un flux, par pages (NDJSON)", PAGES,
+                {"200": ndjson_page, "304": NOT_MODIFIED}, ("400", "404"),
+                parameters=entries,
+            )
+        },
+        "/feeds/{did}/head": {
+            "get": _operation(
+                "getFeedHead", "flux", "Dernière entrée d'un flux",
+                "L'en-tête signé de la dernière entrée et sa signature : « quoi de neuf ? » "
+                "en quelques centaines d'octets.",
+                {"200": _json(ref("Head"), "Tête", ETag=ETAG), "304": NOT_MODIFIED},
+                ("400", "404"), parameters=[did_example],
+            )
+        },
+        "/feeds/{did}/fork": {
+            "get": _operation(
+                "getFeedFork", "flux", "Preuve de fourche d'un flux",
+                "Les deux entrées signées au même seq qui prouvent que le flux a fourché (la "
+                "clé a servi sur deux machines) ; 404 s'il n'a pas fourché.",
+                {"200": _json(ref("Fork"), "Deux entrées au même seq")},
+                ("400", "404"), parameters=[did_example],
+            )
+        },
+        "/inbox": {
+            "post": _operation(
+                "postInbox", "envois", "S'abonner, ou envoyer des entrées",
+                "Une demande d'abonnement (JSON ou formulaire ; l'intention est ensuite "
+                "vérifiée à l'adresse de rappel) ou des entrées signées (NDJSON, toutes "
+                "vérifiées : si une ligne est invalide, rien n'est gardé). Limité par adresse.",
+                {"202": _json(accepted, "Accepté")}, POST_ERRORS,
+                requestBody={"required": True, "content": inbox_body},
+            )
+        },
+        "/inbox/callback/{token}": {
+            "get": _operation(
+                "confirmSubscription", "envois", "Vérification d'intention (challenge)",
+                "Le nœud suivi vérifie que ce nœud a bien demandé l'abonnement (ou le "
+                "désabonnement) : le défi est renvoyé tel quel, pour un jeton et un mode que "
+                "ce nœud a demandés seulement.",
+                {"200": {"description": "Le défi, renvoyé",
+                         "content": {"text/plain": {"schema": {"type": "string"}}}}},
+                ("400", "404"),
+                parameters=[p.openapi() for p in api_params.CHALLENGE_PARAMS],
+            ),
+            "post": _operation(
+                "postCallbackPush", "envois", "Entrées envoyées par un nœud suivi",
+                "Des entrées signées (NDJSON) envoyées par un nœud auquel ce nœud s'est "
+                "abonné, sous le jeton qu'il a donné ; vérifiées comme sur /inbox.",
+                {"202": _json(ref("PushResult"), "Accepté")}, ("404", *POST_ERRORS),
+                parameters=[api_params.TOKEN.openapi()],
+                requestBody={"required": True, "content": push},
+            ),
+        },
+        "/api/search": {
+            "get": _operation(
+                "searchRecords", "recherche", "Recherche dans l'index local",
+                "Offres, besoins et lieux que ce nœud détient, trouvés dans son propre index "
+                "(aucun autre nœud n'est interrogé). Une valeur vide vaut une absence.",
+                {"200": _json(ref("SearchResult"), "Résultats", ETag=ETAG), "304": NOT_MODIFIED},
+                ("400",), parameters=[p.openapi() for p in SEARCH_PARAMS],
+            )
+        },
+        "/api/openapi.json": {
+            "get": _operation(
+                "getOpenApi", "description", "Cette description",
+                "La description OpenAPI 3.1 de l'API de ce nœud, écrite à partir des règles "
+                "mêmes qui lisent les paramètres.",
+                {"200": _json({"type": "object"}, "OpenAPI 3.1", ETag=ETAG), "304": NOT_MODIFIED},
+            )
+        },
+    }  # fmt: skip
     return {
         "openapi": "3.1.0",
         "info": {
             "title": "Maillage : API d'un nœud",
             "version": version,
             "description": "Flux signés des tiers-lieux, réplication et recherche locale.",
+            "contact": {"name": settings.name, "url": f"{base}/"},
+            "license": {"name": "AGPL-3.0-or-later", "identifier": "AGPL-3.0-or-later"},
         },
-        "servers": [{"url": base}],
-        "paths": {
-            "/.well-known/maillage": {
-                "get": {
-                    "summary": "Qui est ce nœud",
-                    "responses": {"200": _json({"type": "object"}, "Description du nœud")},
-                }
-            },
-            "/feeds": {
-                "get": {
-                    "summary": "Flux détenus",
-                    "responses": {
-                        "200": _json(
-                            {
-                                "type": "array",
-                                "items": {
-                                    "type": "object",
-                                    "properties": {"did": STR, "seq": INT, "head": STR},
-                                },
-                            },
-                            "Têtes des flux",
-                        )
-                    },
-                }
-            },
-            "/feeds/{did}/entries": {
-                "get": {
-                    "summary": "Entrées d'un flux, par pages (NDJSON)",
-                    "description": PAGES,
-                    "parameters": [
-                        DID,
-                        _query("after", "Après ce seq", INT),
-                        _query(
-                            "limit",
-                            "Nombre maximal d'entrées (1 à 1000 par défaut)",
-                            {"type": "integer", "minimum": 1},
-                        ),
-                    ],
-                    "responses": {
-                        "200": {
-                            "description": 'Lignes NDJSON ; en-tête Link (rel="next") tant '
-                            "que le flux continue",
-                            "content": ndjson,
-                        },
-                        "304": {"description": "Inchangé"},
-                        **ERRORS,
-                        "503": _json(
-                            _ref("Error"),
-                            "Le nœud envoie déjà autant de pages qu'il le peut (busy) : "
-                            "réessayer après Retry-After secondes",
-                        ),
-                    },
-                }
-            },
-            "/feeds/{did}/head": {
-                "get": {
-                    "summary": "Dernière entrée (en-tête et signature)",
-                    "parameters": [DID],
-                    "responses": {
-                        "200": _json({"type": "object"}, "Tête"),
-                        "304": {"description": "Inchangé"},
-                        **ERRORS,
-                    },
-                }
-            },
-            "/feeds/{did}/fork": {
-                "get": {
-                    "summary": "Preuve de fourche",
-                    "parameters": [DID],
-                    "responses": {
-                        "200": _json({"type": "object"}, "Deux entrées au même seq"),
-                        **ERRORS,
-                    },
-                }
-            },
-            "/inbox": {
-                "post": {
-                    "summary": "Abonnement (JSON) ou poussée d'entrées (NDJSON)",
-                    "requestBody": {
-                        "required": True,
-                        "content": {"application/json": {"schema": _ref("Subscription")}, **ndjson},
-                    },
-                    "responses": {
-                        "202": {"description": "Accepté"},
-                        "400": ERROR,
-                        "403": ERROR,
-                        "429": ERROR,
-                    },
-                }
-            },
-            "/inbox/callback/{token}": {
-                "parameters": [{"name": "token", "in": "path", "required": True, "schema": STR}],
-                "get": {
-                    "summary": "Vérification d'intention (challenge)",
-                    "responses": {"200": {"description": "Challenge renvoyé"}, **ERRORS},
-                },
-                "post": {
-                    "summary": "Poussée d'entrées d'un nœud suivi",
-                    "requestBody": {"required": True, "content": ndjson},
-                    "responses": {"202": {"description": "Accepté"}, **ERRORS},
-                },
-            },
-            "/api/search": {
-                "get": {
-                    "summary": "Recherche dans l'index local",
-                    "parameters": SEARCH_PARAMETERS,
-                    "responses": {
-                        "200": _json(_ref("SearchResult"), "Résultats"),
-                        "400": ERROR,
-                        "503": _json(
-                            _ref("Error"),
-                            "Index de recherche en construction (index-loading, avec "
-                            "Retry-After) ou illisible (index-unavailable)",
-                        ),
-                    },
-                }
-            },
-            "/api/openapi.json": {
-                "get": {
-                    "summary": "Cette description",
-                    "responses": {"200": _json({"type": "object"}, "OpenAPI 3.1")},
-                }
-            },
-        },
+        "servers": [{"url": base, "description": "Ce nœud"}],
+        "tags": TAGS,
+        "paths": paths,
         "components": {"schemas": SCHEMAS},
     }
 
 
 async def openapi(request: web.Request) -> web.Response:
-    return json_response(document(base_url(request), request.app[VERSION]))
+    app = request.app
+    did = app[KEY].did
+    lines = await asyncio.to_thread(app[STORE].lines, did, 0, 1)
+    line = lines[0].decode("utf-8") + "\n" if lines else None
+    return json_response(document(base_url(request), app[VERSION], app[SETTINGS], did, line))

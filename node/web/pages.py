@@ -9,9 +9,10 @@ in a worker thread; the places' pages are in :mod:`node.web.place_pages`.
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import logging
 import math
+from email.utils import formatdate
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
@@ -25,7 +26,9 @@ from node.display.html import STYLESHEET
 from node.federation import peers
 from node.federation.feed_routes import base_url
 from node.store.database import Store
-from node.web import atom
+from node.web import atom, meta
+from node.web.admission import run_search
+from node.web.answer_cache import ANSWERS, generation
 from protocol import geography
 from protocol import vocabulary as vocab
 from search.index import IndexNotReady
@@ -39,16 +42,18 @@ FACETS = (("category", "Catégorie"), ("enjeu", "Enjeu"), ("department", "Dépar
 
 async def index(request: web.Request) -> web.Response:
     store, did = request.app[STORE], request.app[KEY].did
-    about = await asyncio.to_thread(_about, store, did)
+    about = dict(await _about_kept(request, store, did))
     about["name"] = request.app[SETTINGS].name
     try:
         params = parse_params(request.query)
     except ParamError as exc:
         context = {"form": dict(request.query), "error": f"{exc.param} : {exc.message}"}
+        context["meta"] = meta.search_page(request, request.query.get("q", ""), None)
         return html.render(request, "search.html", {**context, "about": about, "result": None}, 400)
     context: dict[str, Any] = {"form": dict(request.query), "error": None, "about": about}
+    context["meta"] = meta.search_page(request, params.q, None)
     try:
-        result: SearchResult = await asyncio.to_thread(request.app[SEARCH].search, params)
+        result: SearchResult = await run_search(request, request.app[SEARCH].search, params)
     except IndexNotReady as exc:  # the node serves its feeds; the search comes shortly
         waiting = index_not_ready(exc.percent, exc.failed)
         context.update(error=waiting.message, result=None)
@@ -64,6 +69,7 @@ async def index(request: web.Request) -> web.Response:
     query = params.to_query()
     query.pop("page", None)
     context.update(
+        meta=meta.search_page(request, params.q, result.total),
         result=result,
         cards=cards,
         params=params,
@@ -166,6 +172,17 @@ def _active(params: SearchParams) -> list[dict[str, str]]:
     return active
 
 
+async def _about_kept(request: web.Request, store: Store, did: str) -> dict[str, Any]:
+    """:func:`_about`, read again only when the node wrote something (it reads every own
+    record: 25 ms on the census node, on every page)."""
+    cache, made_from = request.app[ANSWERS], generation(request.app)
+    kept = cache.kept_value("about", made_from)
+    if kept is None:
+        kept = await run_search(request, _about, store, did)
+        cache.keep_value("about", made_from, kept)
+    return kept
+
+
 def _about(store: Store, did: str) -> dict[str, Any]:
     own = store.records(author=did)
     profile = next((r.body for r in own if r.col == "profile" and r.body), None) or {}
@@ -185,7 +202,7 @@ async def search_atom(request: web.Request) -> web.Response:
     except ParamError as exc:
         raise bad_parameter(f"{exc.param} : {exc.message}") from None
     try:
-        result: SearchResult = await asyncio.to_thread(request.app[SEARCH].search, params)
+        result: SearchResult = await run_search(request, request.app[SEARCH].search, params)
     except IndexNotReady as exc:
         raise index_not_ready(exc.percent, exc.failed) from None
     base = base_url(request)
@@ -197,26 +214,37 @@ async def search_atom(request: web.Request) -> web.Response:
     entries = []
     for hit in result.hits:
         item = card(hit)
-        where = ", ".join(x for x in (item["place_name"], item["city"]) if x)
-        summary = " — ".join(x for x in (where, views.plain(hit.snippet), *item["short"]) if x)
         entries.append(
             {
                 "url": base + item["url"],
                 "title": item["title"],
                 "updated": hit.updated,
-                "summary": summary,
+                "summary": atom.summary(
+                    item,
+                    place=item["place_name"],
+                    city=item["city"],
+                    excerpt=views.plain(hit.snippet),
+                ),
                 "category": hit.category,
                 "category_label": item["category_label"],
             }
         )
+    feed_url = f"{base}/search.atom" + (f"?{encoded}" if encoded else "")
+
+    def page_url(number: int) -> str:
+        paged = urlencode({**query, "page": str(number)}) if number > 1 else encoded
+        return f"{base}/search.atom" + (f"?{paged}" if paged else "")
+
+    pages = max(1, math.ceil(result.total / params.per_page))
     body = atom.feed(
-        feed_id=f"{base}/search.atom" + (f"?{encoded}" if encoded else ""),
+        feed_id=feed_url,
         title="Maillage : " + (", ".join(words) or "tous les résultats"),
         subtitle=f"{result.total} résultat(s) sur le nœud {request.app[SETTINGS].name}",
-        self_url=f"{base}/search.atom" + (f"?{encoded}" if encoded else ""),
+        self_url=page_url(result.page),
         html_url=f"{base}/" + (f"?{encoded}" if encoded else ""),
         author=request.app[SETTINGS].name,
         entries=entries,
+        pages=atom.page_links(page_url, result.page, pages),
     )
     return web.Response(body=body, content_type=atom.ATOM, charset="utf-8")
 
@@ -227,18 +255,19 @@ async def opensearch(request: web.Request) -> web.Response:
 
 
 async def favicon(request: web.Request) -> web.Response:
-    icon = (html.STATIC / "favicon.svg").read_bytes()
-    return web.Response(body=icon, content_type="image/svg+xml")
+    path = html.STATIC / "favicon.svg"
+    response = web.Response(body=path.read_bytes(), content_type="image/svg+xml")
+    response.headers["Last-Modified"] = _file_date(path)
+    return response
 
 
 async def stylesheet(request: web.Request) -> web.Response:
-    css = request.app[STYLESHEET]
-    tag = hashlib.sha256(css).hexdigest()[:20]
-    if any(e.value == tag for e in request.if_none_match or ()):
-        response = web.Response(status=304)
-    else:
-        response = web.Response(body=css, content_type="text/css", charset="utf-8")
-    response.headers["ETag"] = f'"{tag}"'
-    response.headers["Cache-Control"] = "no-cache"
+    """The style sheet; its validators and 304 are :mod:`node.web.conditional`'s."""
+    response = web.Response(body=request.app[STYLESHEET], content_type="text/css", charset="utf-8")
+    response.headers["Last-Modified"] = _file_date(html.CSS_PATH)
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+def _file_date(path: Path) -> str:
+    return formatdate(path.stat().st_mtime, usegmt=True)

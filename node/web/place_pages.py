@@ -12,14 +12,15 @@ from typing import Any
 import orjson
 from aiohttp import web
 
-from node.api_errors import ApiError
+from node.api_errors import ApiError, bad_parameter
 from node.appkeys import KEY, SEARCH, SETTINGS, STORE
-from node.display import html, jsonld
+from node.display import html, identity, jsonld
 from node.display import record_text as views
 from node.federation import peers
 from node.federation.feed_routes import base_url
 from node.store.database import Store
-from node.web import atom, errors
+from node.web import atom, errors, meta
+from node.web.conditional import http_date
 from protocol.state import Record
 from search.documents import ts_of_line
 from search.index import SearchIndex
@@ -75,7 +76,8 @@ def _load(
 ) -> dict[str, Any] | None:
     """Everything a place page shows (its listings: page ``page``), or None when this node
     holds nothing of ``did``."""
-    if store.feed(did) is None:
+    head = store.feed(did)
+    if head is None:
         return None
     records = store.records(author=did)
     profile = next((r for r in records if r.col == "profile" and r.rid == "profile"), None)
@@ -108,7 +110,7 @@ def _load(
         "prev_url": f"?page={page - 1}" if page > 1 else None,
         "next_url": f"?page={page + 1}" if page < pages else None,
     }
-    return {"place": view, **shown, "listings": listings}
+    return {"place": view, **shown, "listings": listings, "stored_at": head.updated_at}
 
 
 def _pick(store: Store, did: str, col: str, rid: str, index: SearchIndex) -> dict[str, Any] | None:
@@ -120,7 +122,9 @@ def _pick(store: Store, did: str, col: str, rid: str, index: SearchIndex) -> dic
     item = views.listing(did, col, rid, record.body)
     item["updated"] = _updated(store, record)
     item["claimed_by"] = index.claimants(did).get(rid) if col == "listing" else None
-    return {"place": place, "item": item, "body": record.body}
+    head = store.feed(did)
+    stored_at = head.updated_at if head is not None else None
+    return {"place": place, "item": item, "body": record.body, "stored_at": stored_at}
 
 
 async def place_page(request: web.Request) -> web.Response:
@@ -138,9 +142,12 @@ async def place_page(request: web.Request) -> web.Response:
     data["fresh"] = await asyncio.to_thread(freshness, request.app[STORE], did, me)
     base = base_url(request)
     place = data["place"]
+    paged = f"?page={page}" if int(page) > 1 else ""
+    data["canonical"] = identity.own_url(base, place["url"] + paged, place)
     ld = jsonld.place(place, base, data["offer"], data["need"])
     context = {**data, "ld": jsonld.dumps(ld), "alternate": f"/lieux/{did}.atom"}
-    return html.render(request, "place.html", context)
+    context["meta"] = meta.place_page(request, place)
+    return _dated(html.render(request, "place.html", context), data["stored_at"])
 
 
 async def listing_page(request: web.Request) -> web.Response:
@@ -154,18 +161,31 @@ async def listing_page(request: web.Request) -> web.Response:
         return errors.error_page(request, 404, "Cette offre ou ce besoin n'existe pas (ou plus).")
     base = base_url(request)
     if col == "listing":  # a place listed by this feed's node: shown as a place
-        return _listed_place(request, data, base)
+        return _dated(_listed_place(request, data, base), data["stored_at"])
     ld = jsonld.listing(data["item"], data["body"], data["place"], base)
+    data["canonical"] = identity.own_url(base, data["item"]["url"], data["place"])
     context = {**data, "ld": jsonld.dumps(ld), "alternate": f"/lieux/{did}.atom"}
-    return html.render(request, "listing.html", context)
+    context["meta"] = meta.listing_page(request, data["item"], data["place"])
+    return _dated(html.render(request, "listing.html", context), data["stored_at"])
+
+
+def _dated(response: web.Response, stored_at: str | None) -> web.Response:
+    """``Last-Modified``: when this node last stored an entry of the place's feed (what the
+    feed says cannot have changed since; what comes from elsewhere, a claim or a silent
+    node, is caught by the ETag). Revalidation is :mod:`node.web.conditional`'s."""
+    if modified := http_date(stored_at):
+        response.headers["Last-Modified"] = modified
+    return response
 
 
 def _listed_place(request: web.Request, data: dict[str, Any], base: str) -> web.Response:
     item, body = data["item"], data["body"]
-    place = {**views.place(item["author"], body), "url": item["url"]}
+    listed = {**views.place(item["author"], body), "url": item["url"]}
+    place = identity.listed(listed, data["place"])
     provenance = views.mapping(body.get("provenance"))
     context = {
         "place": place,
+        "canonical": identity.own_url(base, item["url"], place),
         "publisher": data["place"],
         "item": {**item, "updated_fr": views.french_date(item["updated"])},
         "claimed_by": item["claimed_by"],
@@ -174,37 +194,56 @@ def _listed_place(request: web.Request, data: dict[str, Any], base: str) -> web.
             "date_fr": views.french_date(provenance.get("date")),
         },
         "ld": jsonld.dumps(jsonld.place(place, base)),
+        "meta": meta.place_page(request, place),
     }
     return html.render(request, "listing_place.html", context)
 
 
+#: Entries per page of a place's Atom feed (RFC 5005 paging: ``?page=2``…).
+ATOM_PAGE_SIZE = 50
+
+
 async def place_atom(request: web.Request) -> web.Response:
     did = request.match_info["did"]
+    page = request.query.get("page", "1")
+    if not page.isascii() or not page.isdigit() or not 1 <= int(page) <= 100_000:
+        raise bad_parameter("page : attendu un nombre entier, 1 ou plus.")
     data = await asyncio.to_thread(_load, request.app[STORE], did)
     if data is None:
         raise ApiError(404, "unknown-feed", "Ce nœud ne connaît pas ce lieu.")
     base = base_url(request)
     place = data["place"]
+    items = sorted(data["offer"] + data["need"], key=lambda item: item["title"].casefold())
+    items.sort(key=lambda item: item["updated"] or "", reverse=True)  # newest first
+    pages = max(1, math.ceil(len(items) / ATOM_PAGE_SIZE))
+    number = int(page)
+    if number > pages:
+        raise ApiError(404, "not-found", "Cette page du flux n'existe pas.")
+    shown = items[(number - 1) * ATOM_PAGE_SIZE : number * ATOM_PAGE_SIZE]
     entries = [
         {
             "url": base + item["url"],
             "title": f"{item['col_label']} : {item['title']}",
             "updated": item["updated"],
-            "summary": " — ".join(
-                x for x in (item["category_label"], *item["short"], item["description"]) if x
-            ),
+            "summary": atom.summary(item, place=place["name"], city=place["city"]),
             "category": item["category"],
             "category_label": item["category_label"],
         }
-        for item in data["offer"] + data["need"]
+        for item in shown
     ]
+
+    def page_url(n: int) -> str:
+        return f"{base}/lieux/{did}.atom" + (f"?page={n}" if n > 1 else "")
+
     body = atom.feed(
         feed_id=f"{base}/lieux/{did}",
         title=f"{place['name']} : offres et besoins",
         subtitle=place["summary"],
-        self_url=f"{base}/lieux/{did}.atom",
+        self_url=page_url(number),
         html_url=f"{base}/lieux/{did}",
         author=place["name"] or request.app[SETTINGS].name,
         entries=entries,
+        pages=atom.page_links(page_url, number, pages),
     )
-    return web.Response(body=body, content_type=atom.ATOM, charset="utf-8")
+    response = web.Response(body=body, content_type=atom.ATOM, charset="utf-8")
+    return _dated(response, data["stored_at"])

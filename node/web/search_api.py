@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 from typing import Any
 
@@ -10,6 +9,7 @@ from aiohttp import web
 
 from node.api_errors import bad_parameter, index_not_ready, json_response
 from node.appkeys import SEARCH
+from node.web.admission import run_search
 from search.index import IndexNotReady
 from search.model import Hit, ParamError, SearchResult, parse_params
 
@@ -20,7 +20,7 @@ async def handle_search(request: web.Request) -> web.Response:
     except ParamError as exc:
         raise bad_parameter(f"{exc.param} : {exc.message}") from None
     try:
-        result = await asyncio.to_thread(request.app[SEARCH].search, params)
+        result = await run_search(request, request.app[SEARCH].search, params)
     except IndexNotReady as exc:
         raise index_not_ready(exc.percent, exc.failed) from None
     return json_response(result_json(result))

@@ -49,6 +49,18 @@ def test_init_uses_maillage_home(tmp_path, capsys, monkeypatch) -> None:
     assert (tmp_path / "env" / "key.pem").is_file()
 
 
+def test_home_option_wins_over_maillage_home(tmp_path, capsys, monkeypatch) -> None:
+    for name in ("env", "option"):
+        assert run(capsys, "init", "--home", tmp_path / name, "--name", name)[0] == 0
+    monkeypatch.setenv("MAILLAGE_HOME", str(tmp_path / "env"))
+    offer = tmp_path / "offre.json"
+    offer.write_text('{"title": "Découpe laser", "category": "production.prototypage"}')
+    put = ("offer", "put", "--home", tmp_path / "option", "--rid", "laser", offer)
+    assert run(capsys, *put)[0] == 0
+    assert "Découpe laser" in run(capsys, "offer", "list", "--home", tmp_path / "option")[1]
+    assert run(capsys, "offer", "list")[1] == "aucune offre publiée\n"  # $MAILLAGE_HOME's node
+
+
 @pytest.mark.parametrize("existing", ["node", "other file"])
 def test_init_refuses_an_existing_home_and_changes_nothing(home, tmp_path, capsys, existing):
     if existing == "other file":
@@ -106,3 +118,12 @@ def test_a_missing_store_is_not_recreated(home, tmp_path, capsys) -> None:
     status, _, err = run(capsys, "offer", "put", "--home", home, write(tmp_path, LASER))
     assert status == 2 and "absente" in err
     assert not (home / "store.sqlite3").exists()
+
+
+def test_options_win_over_the_environment_which_wins_over_the_file(home, monkeypatch) -> None:
+    from node.settings import Settings
+
+    assert Settings.load(home).port == 8080  # the file
+    monkeypatch.setenv("MAILLAGE_PORT", "8181")
+    assert Settings.load(home).port == 8181  # the environment
+    assert Settings.load(home, port=8282).port == 8282  # an option (serve --port)

@@ -81,6 +81,12 @@ class FakeIndex:
         ] + list(extra)
         self.calls: list[SearchParams] = []
 
+    @property
+    def generation(self) -> int:
+        """A new one after every search: answers of this fake are never reused
+        (node.web.answer_cache), as each test changes its hits at will."""
+        return len(self.calls)
+
     def claimants(self, author: str) -> dict[str, tuple[str, str]]:
         return {}
 

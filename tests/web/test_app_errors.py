@@ -244,3 +244,50 @@ async def test_the_page_escapes_a_hostile_place_name(tmp_path: Path):
         finally:
             await client.close()
     assert "<img" not in html and "&lt;img src=x onerror=&#34;alert(1)&#34;&gt;" in html
+
+
+# -- Allow: what OPTIONS and a 405 say agrees with the routes table ----------------------------
+
+
+def _allowed_by_routes() -> dict[str, set[str]]:
+    """Path template → the methods of ``node.app.routes()`` there (GET brings HEAD)."""
+    from node.app import routes
+
+    methods: dict[str, set[str]] = {}
+    for route in routes():
+        named = methods.setdefault(route.path, set())
+        named.add(route.method)
+        if route.method == "GET":
+            named.add("HEAD")
+    return methods
+
+
+def _sample_path(template: str, did: str) -> str:
+    """A path matching ``template``: the node's did, the first kind, ``x`` for the rest."""
+    path = template.replace("{did}", did)
+    path = re.sub(r"\{\w+:((?:[^{}]|\{[^{}]*\})*)\}", _sample_of_pattern, path)
+    return re.sub(r"\{\w+\}", "x", path)
+
+
+def _sample_of_pattern(part: re.Match[str]) -> str:
+    """A value of ``{name:regex}``: the first of a list of words (kinds), else a number."""
+    pattern = part[1]
+    return pattern.split("|")[0] if re.fullmatch(r"[a-z|-]+", pattern) else "1"
+
+
+async def test_allow_on_options_and_on_405_names_the_routes_methods(client: TestClient, node: Node):
+    for template, methods in _allowed_by_routes().items():
+        path = _sample_path(template, node.key.did)
+        expected = {*methods, "OPTIONS"}
+        options = await client.options(path)
+        assert options.status == 204, path
+        assert set(options.headers["Allow"].split(", ")) == expected, path
+        other = "DELETE" if "DELETE" not in methods else "PATCH"
+        refused = await client.request(other, path)
+        assert refused.status == 405, path
+        assert set(refused.headers["Allow"].split(", ")) == expected, path
+    inbox = await client.get("/inbox")
+    assert inbox.status == 405 and inbox.headers["Allow"] == "POST, OPTIONS"
+    preflight = await client.options("/inbox", headers={"Access-Control-Request-Method": "GET"})
+    await assert_error(preflight, 405, "method-not-allowed")
+    assert preflight.headers["Allow"] == "POST, OPTIONS"
