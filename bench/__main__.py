@@ -33,10 +33,15 @@ def main(argv: list[str]) -> int:
     parser.add_argument("names", nargs="*", metavar="NAME")
     parser.add_argument("--duration", type=int, help="load: seconds of load (60)")
     parser.add_argument("--connections", type=int, help="load: concurrent clients (200)")
+    parser.add_argument(
+        "--random-share",
+        type=float,
+        help="load: share of never-repeated requests (0.2; 0 is the issue's 30 shapes)",
+    )
     args = parser.parse_args(argv)
     options = {
         name: value
-        for name in ("duration", "connections")
+        for name in ("duration", "connections", "random_share")
         if (value := getattr(args, name)) is not None
     }
     names = args.names or [n for n in BENCHMARKS if n not in ON_DEMAND]

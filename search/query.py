@@ -2,7 +2,11 @@
 
 * :func:`text_query` parses ``q`` (quoted phrases, AND/OR/NOT and their French ET/OU/SAUF,
   ``-word`` to exclude, ``word~`` for a fuzzy match, ``prefix*``) over the combined text
-  field; it never raises: a query the parser cannot read is searched word by word.
+  field; it never raises: a query the parser cannot read is searched word by word. What
+  one search may cost is capped here, never refused: a wildcard with fewer than
+  :data:`MIN_PREFIX` letters before it (``a*`` names half the vocabulary), and the
+  expanding terms (``*``, ``?``, ``~``) after the first :data:`MAX_EXPANDING`, are searched
+  as plain words. (A refusal could not be stated in the API's description of ``q``.)
 * :func:`filter_query` gives the exact filters (col, category, enjeu, department, region and
   a radius is applied
   afterwards, from the coordinates column).
@@ -32,6 +36,13 @@ _MINUS = r"(?<![^\s(])-(?=\w)"
 _OPERATORS = re.compile(
     rf'[()"~*?^\[\]{{}}:]|{_PLUS}|{_MINUS}|\b(?:AND|OR|NOT|ANDNOT|ET|OU|SAUF)\b'
 )
+
+
+#: Letters a wildcard term must start with to expand.
+MIN_PREFIX = 2
+#: Expanding terms (wildcard, prefix, fuzzy) one query may hold.
+MAX_EXPANDING = 4
+_WILDCARDS = re.compile(r"[*?]")
 
 
 def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
@@ -91,7 +102,27 @@ def text_query(schema: Any, q: str, *, any_word: bool = False) -> wq.Query:
         parsed = parser.parse(_OPERATORS.sub(" ", q)).normalize()
     if parsed is wq.NullQuery or isinstance(parsed, wq.NullQuery.__class__):
         return wq.Every()
-    return parsed
+    return _capped(parsed)
+
+
+def _capped(query: wq.Query) -> wq.Query:
+    """``query`` with the expanding terms past the caps (module docstring) as plain words."""
+    seen = 0
+
+    def cap(node: wq.Query) -> wq.Query:
+        nonlocal seen
+        if not isinstance(node, wq.FuzzyTerm | wq.Prefix | wq.Wildcard):
+            return node
+        seen += 1
+        text = node.text
+        short = not isinstance(node, wq.FuzzyTerm) and len(_WILDCARDS.split(text)[0]) < MIN_PREFIX
+        if seen <= MAX_EXPANDING and not short:
+            return node
+        word = _WILDCARDS.sub("", text)
+        return wq.Term(node.fieldname, word) if word else wq.NullQuery
+
+    capped = query.accept(cap).normalize()
+    return wq.Every() if capped is wq.NullQuery else capped
 
 
 def has_operators(q: str) -> bool:

@@ -28,6 +28,10 @@ _WORD = re.compile(r"\w+", re.UNICODE)
 FACETS = {"category": "category", "department": "department", "enjeu": "enjeux"}
 #: Above this many matches, the distance of each is not computed unless asked for.
 _DISTANCES_FOR_ALL = 20_000
+#: The deepest result listed (page × per_page): nobody reads the 5,001st, and a crawler
+#: walking every page of every query would have them all ranked. Deeper pages answer like
+#: a page past the end (the total and the facets, no hits).
+MAX_DEPTH = 5000
 
 
 def _matching(view: View, text: wq.Query, filters: wq.Query | None) -> int:
@@ -128,7 +132,7 @@ def _ordered(
     start: int,
 ) -> list[int]:
     end = start + params.per_page
-    if start >= matched.bit_count():
+    if start >= matched.bit_count() or end > MAX_DEPTH:
         return []
     sort = params.sort
     if sort == "relevance" and not terms:

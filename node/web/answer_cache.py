@@ -34,7 +34,7 @@ from multidict import CIMultiDict
 
 from node.appkeys import SEARCH, SETTINGS, WRITER
 from node.federation.feed_routes import base_url
-from node.web import conditional, search_limits
+from node.web import conditional
 from node.web.admission import ADMISSION
 from search.model import ParamError, parse_params
 
@@ -136,14 +136,12 @@ def generation(app: web.Application) -> tuple[int, int]:
 
 
 def request_key(kind: str, request: web.Request) -> Any:
-    """The normalised request (None: not kept, such as a search with a bad parameter);
-    a search past :mod:`node.web.search_limits` raises its 400."""
+    """The normalised request (None: not kept, such as a search with a bad parameter)."""
     if kind in SEARCH_ROUTES:
         try:
             query: Any = parse_params(request.query)
         except ParamError:
             return None  # the handler answers it (its own 400)
-        search_limits.check(query)  # a search past the caps: 400 before anything is done
     else:
         query = tuple(sorted(request.query.items()))
     return (kind, request.path, query, base_url(request))
