@@ -1,8 +1,8 @@
 """The real ``maillage serve`` and its search index: kill -9 during a big sync, SIGTERM at
 any moment, two processes on one home.
 
-A peer serves a feed of a few thousand offers; the follower catches up with it in batches
-of 25 (``MAILLAGE_INDEX_BATCH``), long enough to be caught in the middle. After kill -9 the
+A peer serves a feed of 1,200 offers; the follower catches up with it in batches
+of 10 (``MAILLAGE_INDEX_BATCH``), long enough to be caught in the middle. After kill -9 the
 follower searches within 10 s of its restart with what was committed; SIGTERM stops it
 within 5 s with status 0 and a French log line, during a catch-up, during a sync and idle;
 a second process started before the first has exited searches at once and takes the index

@@ -71,7 +71,7 @@ GAP = [("live", True, 0, ""), ("put", 0, 1, "laser"), ("live", False, 0, "")]
 GAP += [("put", 0, 2, "laser"), ("live", True, 0, ""), ("put", 0, 3, "couture")]
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(step, min_size=1, max_size=16))
 @example(PROFILE_MOVED)
 @example(GAP)
