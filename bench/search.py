@@ -25,9 +25,10 @@ from protocol import vocabulary as vocab
 from protocol.state import Record
 from search.bulk import ChunkedWriter
 from search.documents import PlaceInfo, make_document
-from search.index import HEADS_FILE, REBUILD_CHUNK, SearchIndex, new_writer
+from search.index import SearchIndex
 from search.model import SearchParams
-from search.storage import create, save_version
+from search.storage import HEADS_FILE, create, save_version
+from search.writing import new_writer
 
 _BASE_TEXT = """
 atelier fablab machine découpe laser impression imprimante bois métal textile couture tissu
@@ -124,13 +125,17 @@ def make_corpus(n: int, places: int = 2_000, seed: int = 7):
     return words, place_infos, docs, queries
 
 
+#: Documents per segment of the bulk build (the reference the ingest is compared with).
+BULK_SEGMENT = 25_000
+
+
 def build_whoosh(path: Path, place_infos, docs) -> float:
     if path.exists():
         shutil.rmtree(path)
     path.mkdir(parents=True)
     start = time.perf_counter()
     ix = create(path)
-    writer = ChunkedWriter(lambda: new_writer(ix), REBUILD_CHUNK)  # as SearchIndex.rebuild
+    writer = ChunkedWriter(lambda: new_writer(ix), BULK_SEGMENT)
     for record, ts, place in docs:
         writer.add_document(**make_document(record, ts, place_infos[place]))
     writer.commit()

@@ -30,3 +30,15 @@ def test_node_is_a_few_modules_and_its_rooms() -> None:
     rooms = {p.name for p in node.iterdir() if (p / "__init__.py").exists()}
     assert len(modules) <= 12, modules
     assert rooms >= ROOMS, sorted(rooms)
+
+
+def test_every_benchmark_module_imports():
+    """A refactoring that renames what a benchmark reads breaks ``make bench`` at once."""
+    import importlib
+    import pkgutil
+
+    import bench
+
+    for module in pkgutil.walk_packages(bench.__path__, "bench."):
+        if module.name != "bench.__main__":
+            importlib.import_module(module.name)
