@@ -60,31 +60,40 @@ class Admission:
         self.max_wait = max_wait
         self.free = running
         self._waiters: deque[asyncio.Future[None]] = deque()
+        #: Renders again of an answer that is kept, older (the crowd is served it meanwhile):
+        #: they wait behind the renders nobody has any answer for.
+        self._later: deque[asyncio.Future[None]] = deque()
         self.busy = 0  # requests shed so far
         self.render_s = FIRST_GUESS_S
         self.executor = ThreadPoolExecutor(running, thread_name_prefix="maillage-search")
 
     @property
     def waiting(self) -> int:
-        return sum(1 for f in self._waiters if not f.done())
+        return self._count(self._waiters) + self._count(self._later)
 
-    def expected_wait(self) -> float:
-        """Seconds the next request would wait for a slot, from the recent renders."""
+    @staticmethod
+    def _count(line: deque[asyncio.Future[None]]) -> int:
+        return sum(1 for f in line if not f.done())
+
+    def expected_wait(self, later: bool = False) -> float:
+        """Seconds the next request would wait for a slot, from the recent renders (a
+        request of the first line waits only behind that line)."""
         if self.free > 0:
             return 0.0
-        return (self.waiting + 1) * self.render_s / self.running
+        ahead = self.waiting if later else self._count(self._waiters)
+        return (ahead + 1) * self.render_s / self.running
 
     def _shed(self) -> ApiError:
         self.busy += 1
         return busy(max(1, min(30, math.ceil(self.expected_wait() + self.render_s))))
 
-    async def _acquire(self) -> None:
+    async def _acquire(self, later: bool) -> None:
         if self.free > 0:
             self.free -= 1
             return
         loop = asyncio.get_running_loop()
         turn: asyncio.Future[None] = loop.create_future()
-        self._waiters.append(turn)
+        (self._later if later else self._waiters).append(turn)
         late = loop.call_later(self.max_wait, _expire, turn)
         try:
             await turn
@@ -98,19 +107,21 @@ class Admission:
             late.cancel()
 
     def _release(self) -> None:
-        while self._waiters:
-            turn = self._waiters.popleft()
-            if not turn.done():
-                turn.set_result(None)  # the slot goes to it directly
-                return
+        for line in (self._waiters, self._later):
+            while line:
+                turn = line.popleft()
+                if not turn.done():
+                    turn.set_result(None)  # the slot goes to it directly
+                    return
         self.free += 1
 
     @contextlib.asynccontextmanager
-    async def slot(self) -> AsyncIterator[None]:
-        """Hold one of the ``running`` slots, or raise the 503 ``busy``."""
-        if self.expected_wait() > self.max_wait:
+    async def slot(self, *, later: bool = False) -> AsyncIterator[None]:
+        """Hold one of the ``running`` slots, or raise the 503 ``busy``. ``later``: a
+        render again of an answer kept, which waits behind the others."""
+        if self.expected_wait(later) > self.max_wait:
             raise self._shed()
-        await self._acquire()
+        await self._acquire(later)
         start = time.monotonic()
         try:
             yield

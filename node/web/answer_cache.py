@@ -32,6 +32,7 @@ from typing import Any
 from aiohttp import web
 from multidict import CIMultiDict
 
+from node.api_errors import ApiError
 from node.appkeys import SEARCH, SETTINGS, WRITER
 from node.federation.feed_routes import base_url
 from node.web import conditional
@@ -154,6 +155,9 @@ def cached(kind: str, handler: Handler) -> Handler:
     others get the answer of the generation before (stale by less than a render's time,
     under admission's ``search_queue_seconds``): a crowd does not re-render one page
     two hundred times after each write, and what a push brought is found within a render.
+    That render again waits behind the searches nobody has any answer for (a new word,
+    such as the one a push just brought), and when it cannot get its turn, its request
+    gets the older answer rather than a 503.
     """
 
     async def answer(request: web.Request) -> web.StreamResponse:
@@ -171,13 +175,19 @@ def cached(kind: str, handler: Handler) -> Handler:
         mine = key is not None and key not in cache.rendering
         if mine:
             cache.rendering.add(key)
+        older = kept if mine else None
         try:
-            async with request.app[ADMISSION].slot():
+            async with request.app[ADMISSION].slot(later=older is not None):
                 kept = cache.get(key) if key is not None else None  # made while it waited
                 if kept is not None and kept.generation == generation(request.app):
                     return kept.response(request)
                 made_from = generation(request.app)
                 response = await handler(request)
+        except ApiError as exc:
+            if older is None or exc.code != "busy":
+                raise
+            cache.stale += 1
+            return older.response(request)  # busy: the answer before, rather than a 503
         finally:
             if mine:
                 cache.rendering.discard(key)

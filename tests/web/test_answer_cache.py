@@ -217,3 +217,39 @@ async def test_admission_sheds_a_waiter_whose_time_ran_out_and_keeps_its_slots()
     await holder
     assert admission.free == 1 and admission.busy == 1
     admission.close()
+
+
+async def test_a_render_again_waits_behind_a_search_nobody_has_an_answer_for():
+    admission = Admission(1, max_wait=3600)
+    release, order = asyncio.Event(), []
+
+    async def render(name: str, later: bool) -> None:
+        async with admission.slot(later=later):
+            order.append(name)
+            if name == "holder":
+                await release.wait()
+
+    holder = asyncio.create_task(render("holder", False))
+    await until(lambda: admission.free == 0)
+    again = asyncio.create_task(render("again", True))  # came first, but has an older answer
+    await until(lambda: admission.waiting == 1)
+    new = asyncio.create_task(render("new word", False))
+    await until(lambda: admission.waiting == 2)
+    release.set()
+    await asyncio.gather(holder, again, new)
+    assert order == ["holder", "new word", "again"] and admission.free == 1
+    admission.close()
+
+
+async def test_a_render_again_that_cannot_get_its_turn_answers_the_older_answer(served):
+    client, _ = served
+    before = await client.get("/api/search?q=atelier")
+    assert before.status == 200
+    await client.app[WRITER].append_own(
+        client.app[KEY], col="offer", rid="neuve", body={"title": "Offre neuve"}
+    )
+    async with every_slot_taken(client):
+        again = await client.get("/api/search?q=atelier")  # older, and no turn to render
+        assert again.status == 200 and await again.read() == await before.read()
+        fresh = await client.get("/api/search?q=nouveau")  # no answer at all: busy
+        assert fresh.status == 503 and fresh.headers["Retry-After"]
