@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from node.settings import SETTINGS_FILE, Settings, SettingsError, render_settings_file
+from node.settings import SETTINGS_FILE, Settings, SettingsError
 from node.store.database import Store, StoreError
 from protocol.keys import KeyFileError, SigningKey, load_key, save_key
 
@@ -122,3 +122,36 @@ def open_home(home: Path, **overrides: Any) -> Node:
     except (SettingsError, StoreError) as exc:
         raise HomeError(str(exc)) from None
     return Node(settings, key, store)
+
+
+def render_settings_file(name: str, public_url: str | None) -> str:
+    """The documented settings file written by ``maillage init``."""
+    lines = [
+        "# Réglages du nœud Maillage.",
+        "# Chaque réglage peut aussi être donné par une variable d'environnement",
+        "# MAILLAGE_<NOM> (par exemple MAILLAGE_PORT=8081), qui l'emporte sur ce fichier.",
+        "",
+    ]
+    values: dict[str, Any] = {"name": name, "public_url": public_url}
+    for field_name, field in Settings.model_fields.items():
+        if field_name == "home":
+            continue
+        lines.append(f"# {field.description}")
+        value = values.get(field_name, field.default)
+        if value is None:
+            lines.append(f'# {field_name} = ""')
+        else:
+            lines.append(f"{field_name} = {_toml_value(value)}")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_toml_value(item) for item in value) + "]"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    text = str(value).replace("\\", "\\\\").replace('"', '\\"')
+    return f'"{text}"'

@@ -370,36 +370,3 @@ class Settings(BaseSettings):
         finally:
             _FILE_VALUES.reset(token)
         return settings
-
-
-def render_settings_file(name: str, public_url: str | None) -> str:
-    """The documented settings file written by ``maillage init``."""
-    lines = [
-        "# Réglages du nœud Maillage.",
-        "# Chaque réglage peut aussi être donné par une variable d'environnement",
-        "# MAILLAGE_<NOM> (par exemple MAILLAGE_PORT=8081), qui l'emporte sur ce fichier.",
-        "",
-    ]
-    values: dict[str, Any] = {"name": name, "public_url": public_url}
-    for field_name, field in Settings.model_fields.items():
-        if field_name == "home":
-            continue
-        lines.append(f"# {field.description}")
-        value = values.get(field_name, field.default)
-        if value is None:
-            lines.append(f'# {field_name} = ""')
-        else:
-            lines.append(f"{field_name} = {_toml_value(value)}")
-        lines.append("")
-    return "\n".join(lines)
-
-
-def _toml_value(value: Any) -> str:
-    if isinstance(value, list | tuple):
-        return "[" + ", ".join(_toml_value(item) for item in value) + "]"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return repr(value)
-    text = str(value).replace("\\", "\\\\").replace('"', '\\"')
-    return f'"{text}"'

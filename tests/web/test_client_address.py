@@ -16,8 +16,8 @@ from aiohttp.test_utils import make_mocked_request
 
 from node.app import AccessLogger, create_app
 from node.client_address import forwarded_client
-from node.home import Node
-from node.settings import Settings, SettingsError, render_settings_file
+from node.home import Node, render_settings_file
+from node.settings import Settings, SettingsError
 from tests.support.http_servers import serve
 
 LOCAL = [ipaddress.ip_network("127.0.0.1/32"), ipaddress.ip_network("::1/128")]
