@@ -22,7 +22,6 @@ rendered once.
 
 from __future__ import annotations
 
-import hashlib
 import time
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -95,7 +94,7 @@ class AnswerCache:
         body = response.body
         if response.status != 200 or not isinstance(body, bytes):
             return None
-        etag = hashlib.blake2b(body, digest_size=12).hexdigest()
+        etag = conditional.body_etag(body)
         response.headers["ETag"] = f'"{etag}"'
         headers = tuple((k, v) for k, v in response.headers.items() if k.lower() not in NOT_KEPT)
         answer = Answer(body, response.status, headers, etag, generation, time.monotonic())

@@ -63,6 +63,11 @@ COMPRESSIBLE = ("text/", "application/json", "application/atom+xml", "applicatio
 COMPRESSIBLE_TYPES = frozenset({"application/opensearchdescription+xml", "image/svg+xml"})
 
 
+def body_etag(body: bytes) -> str:
+    """The strong validator (unquoted) of an answer's body, whoever sets it."""
+    return make_etag("body", hashlib.sha256(body).hexdigest())
+
+
 def cache_control(path: str) -> str | None:
     """The Cache-Control of a public answer at ``path``, or None when it is left alone."""
     if path.startswith(UNTOUCHED):
@@ -102,7 +107,7 @@ async def conditional_middleware(request: web.Request, handler: Handler) -> web.
     body = response.body
     compress = accepts_gzip(request) and _worth_compressing(response, body)
     weak, tag = _handler_tag(response)
-    tag = tag or make_etag("body", hashlib.sha256(body).hexdigest())
+    tag = tag or body_etag(body)
     if compress:
         tag += GZIP_SUFFIX
     headers = {
