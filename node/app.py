@@ -32,6 +32,7 @@ from node.web import admission, answer_cache, crawlers, openapi, pages, place_pa
 from node.web.answer_cache import cached
 from node.web.conditional import conditional_middleware
 from node.web.errors import cors_headers, error_middleware, with_expect_continue
+from node.web.match_api import handle_match
 from node.web.server import UNPARSED
 from node.writer import Writer
 from protocol.keys import load_key
@@ -55,6 +56,7 @@ def routes() -> list[web.RouteDef]:
         web.get("/inbox/callback/{token}", subscriptions.challenge),
         # the search API (node.web)
         web.get("/api/search", cached("api", search_api.handle_search)),
+        web.get("/api/match", cached("match", handle_match)),
         web.get("/api/openapi.json", openapi.openapi),
         # the public pages (node.web)
         web.get("/", cached("page", pages.index)),

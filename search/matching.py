@@ -11,7 +11,8 @@ same order). ``docs/matching.md`` explains each component with a worked example.
 
 Left out: an expired offer (``search.expiry``, unless ``include_expired``), a place whose
 profile says ``ferme``, a candidate with neither the need's category nor a word in common
-(the same group alone is not enough), the profile of a place that has a matching offer.
+(the same group alone is not enough), the profile of a place that has a matching offer,
+and whatever the need's own author publishes (it asks: others answer).
 An author in ``inactive`` (the node says « inactif ? ») is kept, ranked lower, and said so.
 ``Candidate.hops`` is the hook for the trust distance (issue 15): carried, not scored yet.
 """
@@ -182,8 +183,8 @@ def assess(
     """One candidate against one need: its match, or None when it is left out."""
     body = candidate.body if isinstance(candidate.body, Mapping) else {}
     col = candidate.col
-    if col not in OFFER_COLS | PLACE_COLS:
-        return None
+    if col not in OFFER_COLS | PLACE_COLS or candidate.author == need.author:
+        return None  # the need's own place does not serve it
     status = candidate.status or (mt.text(body.get("status"), 64) if col in PLACE_COLS else "")
     if status == "ferme":
         return None
@@ -269,21 +270,24 @@ def _capacity(
     wanted = mt.count(need.body.get("quantity")) or None
     unit = mt.text(need.body.get("unit"), 40)
     most = limits["max_quantity"]
+    upto = "jusqu'à {}"
     if mobile is not None:
         per_week, mobile_unit = mobile
-        reasons.append(f"répond aux appels : {mt.quantity(per_week, mobile_unit or unit)} par semaine")
+        reasons.append(
+            f"répond aux appels : {mt.quantity(per_week, mobile_unit or unit)} par semaine"
+        )
         if most is None and days_left is not None and days_left > 0:
-            most = per_week * days_left // 7
-            reasons.append(f"soit {mt.quantity(most, mobile_unit or unit)} d'ici l'échéance")
+            most, unit = per_week * days_left // 7, mobile_unit or unit
+            upto = "soit {} d'ici l'échéance"
     if most is None:
         value, covers = UNKNOWN, None
         reasons.append("capacité non précisée")
     elif wanted is None:
         value, covers = UNKNOWN, None
-        reasons.append(f"jusqu'à {mt.quantity(most, unit)}")
+        reasons.append(upto.format(mt.quantity(most, unit)))
     elif most >= wanted:
         value, covers = 1.0, True
-        reasons.append(f"jusqu'à {mt.quantity(most, unit)} (besoin : {mt.number(wanted)})")
+        reasons.append(upto.format(mt.quantity(most, unit)) + f" (besoin : {mt.number(wanted)})")
     else:
         value, covers = PART * most / wanted, False
         reasons.append(f"ne couvre que {mt.quantity(most, unit)} sur {mt.number(wanted)}")
