@@ -25,13 +25,14 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from protocol import vocabulary as vocab
+from search import match_components as mc
 from search import match_terms as mt
 from search.expiry import is_expired, last_day
 from search.query import haversine_km
 from search.searching import hit_url
 
-#: The weight of each component of the score (they sum to 100: a score is out of 100).
+#: The weight of each component of the score (they sum to 100: a score is out of 100); the
+#: components and their constants (TEXT_HALF, NEAR_KM…) are in ``search.match_components``.
 WEIGHTS: Mapping[str, int] = {
     "category": 25,  # 1 same code, 0.5 same group, 0 else
     "text": 15,  # overlap / (overlap + TEXT_HALF): words in common, title and tags weigh more
@@ -41,15 +42,6 @@ WEIGHTS: Mapping[str, int] = {
     "area": 5,  # 1 inside its area, 0 outside, 0.5 no area stated
     "active": 5,  # 0 when its node seems inactive, else 1
 }
-UNKNOWN = 0.5
-NEAR_KM = 25.0
-FAR_KM = 300.0
-#: The overlap that gives half the text component (one title word met in a title: 3 × 3).
-TEXT_HALF = 9.0
-#: A share of the need covered counts this much of covering it all.
-PART = 0.6
-#: The most a candidate whose minimum quantity is above the need gets for capacity.
-ABOVE_MINIMUM = 0.25
 OFFER_COLS = frozenset({"offer"})
 PLACE_COLS = frozenset({"profile", "listing"})
 #: Urgencies, most urgent first (an unknown one counts as « normale »).
@@ -142,6 +134,12 @@ def rank(
     return sorted(found, key=_order)
 
 
+def _distance(a: Spot, b: Spot) -> float | None:
+    if a.lat is None or a.lon is None or b.lat is None or b.lon is None:
+        return None
+    return haversine_km(a.lat, a.lon, b.lat, b.lon)
+
+
 def _order(m: Match) -> tuple[Any, ...]:
     far = math.inf if m.distance_km is None else m.distance_km
     return (m.tier, -m.score, far, m.author, m.col, m.rid)
@@ -193,13 +191,14 @@ def assess(
         return None
     parts: dict[str, float] = {}
     reasons: list[str] = []
-    parts["category"] = _category(need, body, col, reasons)
+    offered = mt.text(body.get("category"), 64) if col in OFFER_COLS else ""
+    parts["category"] = mc.category(mt.text(need.body.get("category"), 64), offered, reasons)
     terms = candidate.terms if candidate.terms is not None else mt.terms(col, dict(body))
     common = [t for t in words if t in terms]
     if not common and parts["category"] < 1:
         return None  # unrelated: neither its category nor a word of the need
     overlap = sum(words[t][0] * min(terms[t], mt.TITLE) for t in common)
-    parts["text"] = overlap / (overlap + TEXT_HALF)
+    parts["text"] = overlap / (overlap + mc.TEXT_HALF)
     if common:
         reasons.append("mots en commun : " + ", ".join(words[t][1] for t in common[:5]))
     due = mt.day(need.body.get("due_date"))
@@ -211,13 +210,15 @@ def assess(
         limits = mt.limits(dict(body))
         mobile = mt.mobilisable(dict(body))
         mobilisable = mobile is not None
-        parts["capacity"], covers = _capacity(need, limits, mobile, days_left, reasons)
-        parts["time"], in_time = _time(limits, due, days_left, reasons)
+        parts["capacity"], covers = mc.capacity(need.body, limits, mobile, days_left, reasons)
+        parts["time"], in_time = mc.lead_time(limits, due, days_left, reasons)
     else:
-        parts["capacity"] = parts["time"] = UNKNOWN
+        parts["capacity"] = parts["time"] = mc.UNKNOWN
         reasons.append("lieu sans offre publiée pour ce besoin : à contacter")
-    parts["distance"] = _nearness(km, reasons)
-    parts["area"] = _area(need.place, body, km, reasons) if col in OFFER_COLS else UNKNOWN
+    parts["distance"] = mc.nearness(km, reasons)
+    parts["area"] = (
+        mc.area(need.place.department, body, km, reasons) if col in OFFER_COLS else mc.UNKNOWN
+    )
     parts["active"] = 0.0 if candidate.author in inactive else 1.0
     if candidate.author in inactive:
         reasons.append("inactif ? son nœud ne publie plus et ne répond plus")
@@ -243,113 +244,3 @@ def assess(
         components=parts,
         tier=tier,
     )
-
-
-def _category(need: Need, body: Mapping[str, Any], col: str, reasons: list[str]) -> float:
-    wanted = mt.text(need.body.get("category"), 64)
-    offered = mt.text(body.get("category"), 64) if col in OFFER_COLS else ""
-    if not wanted or not offered:
-        return 0.0
-    if offered == wanted:
-        reasons.append(f"même catégorie : {vocab.CATEGORIES.label(offered)}")
-        return 1.0
-    group = vocab.category_group(offered)
-    if group == vocab.category_group(wanted):
-        reasons.append(f"même domaine : {vocab.CATEGORY_GROUPS.label(group)}")
-        return 0.5
-    return 0.0
-
-
-def _capacity(
-    need: Need,
-    limits: dict[str, int | None],
-    mobile: tuple[int, str] | None,
-    days_left: int | None,
-    reasons: list[str],
-) -> tuple[float, bool | None]:
-    wanted = mt.count(need.body.get("quantity")) or None
-    unit = mt.text(need.body.get("unit"), 40)
-    most = limits["max_quantity"]
-    upto = "jusqu'à {}"
-    if mobile is not None:
-        per_week, mobile_unit = mobile
-        reasons.append(
-            f"répond aux appels : {mt.quantity(per_week, mobile_unit or unit)} par semaine"
-        )
-        if most is None and days_left is not None and days_left > 0:
-            most, unit = per_week * days_left // 7, mobile_unit or unit
-            upto = "soit {} d'ici l'échéance"
-    if most is None:
-        value, covers = UNKNOWN, None
-        reasons.append("capacité non précisée")
-    elif wanted is None:
-        value, covers = UNKNOWN, None
-        reasons.append(upto.format(mt.quantity(most, unit)))
-    elif most >= wanted:
-        value, covers = 1.0, True
-        reasons.append(upto.format(mt.quantity(most, unit)) + f" (besoin : {mt.number(wanted)})")
-    else:
-        value, covers = PART * most / wanted, False
-        reasons.append(f"ne couvre que {mt.quantity(most, unit)} sur {mt.number(wanted)}")
-    least = limits["min_quantity"]
-    if wanted is not None and least is not None and least > wanted:
-        value = min(value, ABOVE_MINIMUM)
-        reasons.append(f"à partir de {mt.quantity(least, unit)} : plus que le besoin")
-    return value, covers
-
-
-def _time(
-    limits: dict[str, int | None],
-    due: datetime.date | None,
-    days_left: int | None,
-    reasons: list[str],
-) -> tuple[float, bool | None]:
-    lead, notice = limits["lead_time_days"], limits["notice_days"]
-    if lead is None and notice is None:
-        reasons.append("délai non précisé")
-        return UNKNOWN, None
-    total = (lead or 0) + (notice or 0)
-    if due is None or days_left is None:
-        reasons.append(f"délai {mt.days(total)}")
-        return UNKNOWN, None
-    if total <= days_left:
-        reasons.append(f"délai {mt.days(total)}, avant l'échéance du {mt.french_day(due)}")
-        return 1.0, True
-    reasons.append(f"délai {mt.days(total)} : trop tard pour l'échéance du {mt.french_day(due)}")
-    return 0.0, False
-
-
-def _distance(a: Spot, b: Spot) -> float | None:
-    if a.lat is None or a.lon is None or b.lat is None or b.lon is None:
-        return None
-    return haversine_km(a.lat, a.lon, b.lat, b.lon)
-
-
-def _nearness(km: float | None, reasons: list[str]) -> float:
-    if km is None:
-        reasons.append("distance inconnue")
-        return UNKNOWN
-    reasons.append("à moins d'1 km" if km < 1 else f"à {mt.number(round(km))} km")
-    if km <= NEAR_KM:
-        return 1.0
-    return max(0.0, 1 - (km - NEAR_KM) / (FAR_KM - NEAR_KM))
-
-
-def _area(place: Spot, body: Mapping[str, Any], km: float | None, reasons: list[str]) -> float:
-    """Whether the need's place is in the offer's ``area`` (its departments, or its radius
-    around the offer's place): 1 inside, 0 outside, 0.5 when no area is stated."""
-    area = body.get("area")
-    departments = mt.strings(mt.member(area, "departments"))
-    radius = mt.count(mt.member(area, "radius_km"))
-    verdicts = []
-    if departments and place.department:
-        verdicts.append(place.department in departments)
-    if radius and km is not None:
-        verdicts.append(km <= radius)
-    if not verdicts:
-        return UNKNOWN
-    if any(verdicts):
-        reasons.append("dans sa zone d'intervention")
-        return 1.0
-    reasons.append("hors de sa zone d'intervention")
-    return 0.0
