@@ -9,8 +9,13 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
+from aiohttp.test_utils import TestClient
+
+from node.appkeys import WRITER
+from node.home import Node
 from node.store.database import Store
 from protocol.keys import SigningKey
+from tests.support.http_servers import serve
 from tests.support.samples import key
 
 TODAY = datetime.date(2026, 12, 1)
@@ -128,3 +133,15 @@ def fill(store: Store, *, own: SigningKey | None = None) -> dict[str, SigningKey
     for place, rid, body in OFFERS:
         store.append_own(signers[place], col="offer", rid=rid, body=body, ts=TS)
     return signers
+
+
+async def serve_case(node: Node, monkeypatch: Any) -> tuple[TestClient, dict[str, SigningKey]]:
+    """``node`` (the town hall's own node) holding the case, served, its clock at ``TODAY``
+    (``node.web.match_api.today``, the one clock of the match routes); client and keys."""
+    from node.web import match_api
+
+    monkeypatch.setattr(match_api, "today", lambda: TODAY)
+    keys = fill(node.store, own=node.key)
+    client = await serve(node.settings)
+    await client.app[WRITER].catch_up()
+    return client, keys

@@ -6,17 +6,12 @@ import pytest
 
 from node.appkeys import WRITER
 from node.home import Node
-from node.web import match_api
 from tests.support import match_corpus as corpus
-from tests.support.http_servers import serve
 
 
 @pytest.fixture
 async def served(node: Node, monkeypatch):
-    monkeypatch.setattr(match_api, "today", lambda: corpus.TODAY)
-    keys = corpus.fill(node.store, own=node.key)
-    client = await serve(node.settings)
-    await client.app[WRITER].catch_up()
+    client, keys = await corpus.serve_case(node, monkeypatch)
     yield client, keys
     await client.close()
 
