@@ -12,7 +12,8 @@ same order). ``docs/matching.md`` explains each component with a worked example.
 Left out: an expired offer (``search.expiry``, unless ``include_expired``), a place whose
 profile says ``ferme``, a candidate with neither the need's category nor a word in common
 (the same group alone is not enough), the profile of a place that has a matching offer,
-and whatever the need's own author publishes (it asks: others answer).
+and the offers and profile of the need's own author (it asks: others answer; the places it
+lists, its listings, may serve).
 An author in ``inactive`` (the node says « inactif ? ») is kept, ranked lower, and said so.
 ``Candidate.hops`` is the hook for the trust distance (issue 15): carried, not scored yet.
 """
@@ -181,8 +182,10 @@ def assess(
     """One candidate against one need: its match, or None when it is left out."""
     body = candidate.body if isinstance(candidate.body, Mapping) else {}
     col = candidate.col
-    if col not in OFFER_COLS | PLACE_COLS or candidate.author == need.author:
-        return None  # the need's own place does not serve it
+    if col not in OFFER_COLS | PLACE_COLS:
+        return None
+    if candidate.author == need.author and col != "listing":
+        return None  # the need's own place does not serve it (the places it lists may)
     status = candidate.status or (mt.text(body.get("status"), 64) if col in PLACE_COLS else "")
     if status == "ferme":
         return None

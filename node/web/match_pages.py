@@ -67,8 +67,12 @@ def _matches(index: SearchIndex, did: str, rid: str, day: datetime.date, inactiv
 
 def need_context(index: SearchIndex, store: Any, did: str, rid: str) -> dict[str, Any]:
     """What a need's page shows of its matches (``matches`` None: the index is loading)."""
-    found = _matches(index, did, rid, today(), inactive_authors(store))
-    matches = None if found is None else found[1]
+    matches: list[Match] | None
+    try:
+        found = index.match(did, rid, today=today(), inactive=inactive_authors(store))
+        matches = [] if found is None else found[1]
+    except IndexNotReady:
+        matches = None
     return {
         "matches": None if matches is None else [_shown(m) for m in matches[:ON_PAGE]],
         "matches_total": 0 if matches is None else len(matches),
