@@ -13,6 +13,7 @@ from typing import Any
 
 from protocol import vocabulary as vocab
 from search.analysis import FastAnalyzer
+from search.expiry import day_of as day  # noqa: F401  (re-exported: one reading of a day)
 
 _FAST = FastAnalyzer()
 MONTHS = (
@@ -43,15 +44,6 @@ def count(value: Any) -> int | None:
     if type(value) is int and 0 <= value <= 2**53 - 1:
         return value
     return None
-
-
-def day(value: Any) -> datetime.date | None:
-    if not isinstance(value, str) or len(value) != 10:
-        return None
-    try:
-        return datetime.date.fromisoformat(value)
-    except ValueError:
-        return None
 
 
 def limits(body: dict[str, Any]) -> dict[str, int | None]:
