@@ -20,6 +20,7 @@ from whoosh import query as wq
 
 from search import bitsets
 from search import match_terms as mt
+from search.claims import SEPARATOR
 from search.engine import View
 from search.matching import Candidate, Match, Need, Served, Spot, needs_for, rank
 from search.schema import TEXT_FIELD, doc_key
@@ -105,15 +106,20 @@ def _gather(view: View, category: str, words: Iterable[str], col: str, cols) -> 
 
 
 class _Statuses:
-    """The ``status`` of each author's profile, read once per author."""
+    """The ``status`` of each author's profile, read once per author. Each profile's
+    document is found from the ``claim`` column (it ends with the author: one pass over the
+    profiles' column values, rather than a key lookup in every segment per author)."""
 
     def __init__(self, view: View) -> None:
         self.view = view
         self.known: dict[str, str] = {}
+        claims = view.values["claim"]
+        profiles = bitsets.to_ids(view.masks["col"].get("profile", 0) & view.live)
+        self.docs = {(claims[d] or "").rpartition(SEPARATOR)[2]: d for d in profiles}
 
     def __call__(self, author: str) -> str:
         if author not in self.known:
-            d = _doc(self.view, author, "profile", "profile")
+            d = self.docs.get(author)
             body = _stored(self.view, d)["body"] if d is not None else {}
             self.known[author] = mt.text(body.get("status"), 64)
         return self.known[author]
