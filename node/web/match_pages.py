@@ -22,8 +22,8 @@ from node.api_errors import ApiError
 from node.appkeys import SEARCH, STORE
 from node.display import record_text as views
 from node.federation.feed_routes import base_url
-from node.web import atom
-from node.web.match_api import inactive_authors, one_match_json, today
+from node.web import atom, match_api
+from node.web.match_api import inactive_authors, one_match_json
 from search.documents import ts_of_line
 from search.index import IndexNotReady, SearchIndex
 from search.matching import Match, Served
@@ -69,7 +69,8 @@ def need_context(index: SearchIndex, store: Any, did: str, rid: str) -> dict[str
     """What a need's page shows of its matches (``matches`` None: the index is loading)."""
     matches: list[Match] | None
     try:
-        found = index.match(did, rid, today=today(), inactive=inactive_authors(store))
+        inactive = inactive_authors(store)
+        found = index.match(did, rid, today=match_api.today(), inactive=inactive)
         matches = [] if found is None else found[1]
     except IndexNotReady:
         matches = None
@@ -98,14 +99,16 @@ def _served(served: Served) -> dict[str, Any]:
 
 def offer_context(index: SearchIndex, store: Any, did: str, rid: str) -> dict[str, Any]:
     """The open needs an offer's page shows, most urgent, soonest and nearest first."""
-    served = index.needs_for_offer(did, rid, today=today(), inactive=inactive_authors(store))
+    inactive = inactive_authors(store)
+    served = index.needs_for_offer(did, rid, today=match_api.today(), inactive=inactive)
     return {"needs_served": [_served(s) for s in served[:NEEDS_ON_PAGE]]}
 
 
 async def need_atom(request: web.Request) -> web.Response:
     did, rid = request.match_info["did"], request.match_info["rid"]
     index, store = request.app[SEARCH], request.app[STORE]
-    found = await asyncio.to_thread(_matches, index, did, rid, today(), inactive_authors(store))
+    inactive = inactive_authors(store)
+    found = await asyncio.to_thread(_matches, index, did, rid, match_api.today(), inactive)
     if found is None:
         if not index.ready:
             raise ApiError(503, "index-loading", "L'index de recherche est en construction.")

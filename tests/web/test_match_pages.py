@@ -36,6 +36,7 @@ async def test_a_needs_page_lists_its_candidates_with_reasons_and_links(served):
     assert links == expected
     assert "jusqu&#39;à 1\u202f000 pièces (besoin : 500)" in section
     assert "Répond aux appels" in section
+    assert "soit 571 visières d&#39;ici l&#39;échéance (besoin : 500)" in section  # 10 days left
 
 
 async def test_an_offers_page_lists_the_open_needs_it_could_serve(served):
