@@ -104,14 +104,9 @@ async def urgent_atom(request: web.Request) -> web.Response:
     needs = (await kept(request)).newest
     base, name = base_url(request), request.app[SETTINGS].name
     entries = [
-        {
-            "url": base + item["url"],
-            "title": f"{item['urgency']} : {item['title']}",
-            "updated": item["updated"],
-            "summary": atom.summary(item, place=item["place"], city=item["city"]),
-            "category": item["category"],
-            "category_label": item["category_label"],
-        }
+        atom.record_entry(
+            base, item, f"{item['urgency']} : {item['title']}", item["place"], item["city"]
+        )
         for item in needs
     ]
     body = atom.feed(

@@ -19,7 +19,7 @@ import aiohttp
 from node.appkeys import KEY, WRITER
 from node.federation.push_hub import PUSHER
 from node.scheduler import JOBS
-from tests.support.push import Peer, until
+from tests.support.push import in_a_row, until
 from tests.support.samples import OFFER
 
 #: Seconds within which C must show A's urgent need (push: ~1 s coalescing a hop at most).
@@ -54,17 +54,13 @@ async def found(session: aiohttp.ClientSession, url: str, words: str) -> list[st
 
 
 async def test_an_urgent_need_shows_two_hops_away_within_seconds(tmp_path: Path) -> None:
-    a, b, c = (Peer(tmp_path, name) for name in ("a", "b", "c"))
+    profile = {"name": "Fablab A", "address": {"city": "Nontron"}}
+    a, b, c = in_a_row(
+        tmp_path,
+        {"col": "profile", "rid": "profile", "body": profile},
+        {"col": "offer", "rid": "laser", "body": OFFER},
+    )
     try:
-        a.put(
-            col="profile", rid="profile", body={"name": "Fablab A", "address": {"city": "Nontron"}}
-        )
-        a.put(col="offer", rid="laser", body=OFFER)
-        b.follow(a)
-        b.copy_feed_of(a)
-        c.follow(b)
-        c.copy_feed_of(a)
-        c.copy_feed_of(b)
         apps = [await peer.start() for peer in (a, b, c)]
         for app in apps:  # polling off: no pull replication job at all
             assert {job.name for job in app[JOBS]} <= PUSH_JOBS

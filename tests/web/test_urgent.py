@@ -52,6 +52,13 @@ async def publish(client: TestClient, col: str, rid: str, body: dict[str, Any]) 
     await app[WRITER].append_own(app[KEY], col=col, rid=rid, body=body)
 
 
+async def publish_all(client: TestClient) -> None:
+    """The node's profile and :data:`NEEDS`."""
+    await publish(client, "profile", "profile", PROFILE)
+    for rid, body in NEEDS:
+        await publish(client, "need", rid, body)
+
+
 def banner(page: str) -> str:
     found = re.search(r'<section class="urgent".*?</section>', page, re.S)
     return found.group(0) if found else ""
@@ -60,9 +67,7 @@ def banner(page: str) -> str:
 async def test_the_banner_shows_urgent_needs_most_urgent_and_soonest_first(
     client: TestClient, node: Node
 ) -> None:
-    await publish(client, "profile", "profile", PROFILE)
-    for rid, body in NEEDS:
-        await publish(client, "need", rid, body)
+    await publish_all(client)
     neighbour = chain(
         key("un voisin"),
         [
@@ -141,9 +146,7 @@ async def test_the_list_is_read_once_per_generation(
 async def test_the_urgent_feed_lists_every_urgent_need_newest_first(
     client: TestClient, node: Node
 ) -> None:
-    await publish(client, "profile", "profile", PROFILE)
-    for rid, body in NEEDS:
-        await publish(client, "need", rid, body)
+    await publish_all(client)
     response = await client.get("/besoins-urgents.atom")
     assert response.status == 200
     assert response.headers["Content-Type"].startswith("application/atom+xml")
