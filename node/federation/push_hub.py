@@ -6,7 +6,10 @@ echoed (as in WebSub), then keeps the subscription for its lease. The :class:`Pu
 every write of the node (a :class:`~node.writer.Writer` listener: its own entries, copies
 pulled, pushes received) and POSTs the new lines as NDJSON to each subscriber of their feed:
 at most one push per subscriber per second (what accumulates meanwhile goes in the next),
-bounded retries with backoff, a timeout per request. Entries are signed, so a push proves
+bounded retries with backoff, a timeout per request. An urgent need (``search.urgency``)
+jumps that queue: it goes in a priority lane, drained first and sent after
+``URGENT_COALESCE_SECONDS``, with the lines of its feed queued before it
+(:meth:`Pusher.on_entries`). Entries are signed, so a push proves
 itself and a subscriber relays it onward to its own subscribers.
 
 A callback is a URL a stranger chose: the push session connects only where
