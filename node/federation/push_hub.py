@@ -281,7 +281,7 @@ class Pusher:
         """
         if self.closed:
             return
-        today = datetime.datetime.now(datetime.UTC).date()
+        today = datetime.date.today()
         for entry in entries:
             urgent = entry.op == "put" and is_urgent(entry.col, entry.body, today)
             for callback in self.callbacks(entry.author):

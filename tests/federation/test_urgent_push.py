@@ -78,7 +78,8 @@ async def test_an_urgent_need_goes_ahead_of_pending_pushes(
         key("un voisin"),
         [("offer", "o", OFFER), ("offer", "p", OFFER), ("need", "n", need(urgency))],
     )
-    node.store.append([busy[0], relayed[0]])  # the hub replicates both feeds
+    # the hub replicates both feeds (announced before anyone subscribes: not pushed)
+    await app[WRITER].append([busy[0], relayed[0]])
     feeds = [node.key.did, busy[0].author, relayed[0].author]
     async with SlowSubscriber() as fake:
         request = {"mode": "subscribe", "callback": fake.callback, "feeds": feeds}

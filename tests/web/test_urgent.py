@@ -99,6 +99,13 @@ async def test_the_banner_shows_urgent_needs_most_urgent_and_soonest_first(
     assert re.fullmatch(r"avant le (1er|\d+) \w+( \d{4})?", urgent.before(day(4), TODAY))
 
 
+async def test_the_banner_shows_on_a_search_with_a_bad_parameter_too(client: TestClient) -> None:
+    await publish(client, "need", "visieres", need("Visières", "critique", 3))
+    response = await client.get("/?page=zéro")
+    assert response.status == 400
+    assert "Visières" in banner(await response.text())
+
+
 def test_a_due_date_reads_in_french() -> None:
     today = datetime.date(2026, 12, 2)
     assert urgent.before("2026-12-11", today) == "avant le 11 décembre"
