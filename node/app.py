@@ -28,7 +28,16 @@ from node.federation import feed_routes, inbox, push_hub, subscriptions, sync
 from node.publishing.kinds import KINDS
 from node.settings import Settings
 from node.store.database import Store
-from node.web import admission, answer_cache, crawlers, openapi, pages, place_pages, search_api
+from node.web import (
+    admission,
+    answer_cache,
+    crawlers,
+    openapi,
+    pages,
+    place_pages,
+    search_api,
+    urgent,
+)
 from node.web.answer_cache import cached
 from node.web.conditional import conditional_middleware
 from node.web.errors import cors_headers, error_middleware, with_expect_continue
@@ -62,6 +71,7 @@ def routes() -> list[web.RouteDef]:
         # the public pages (node.web)
         web.get("/", cached("page", pages.index)),
         web.get("/search.atom", cached("atom", pages.search_atom)),
+        web.get(urgent.FEED_PATH, cached("urgent-atom", urgent.urgent_atom)),
         web.get("/opensearch.xml", pages.opensearch),
         web.get("/robots.txt", crawlers.robots),
         web.get("/sitemap.xml", crawlers.sitemap_index),

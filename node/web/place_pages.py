@@ -228,14 +228,9 @@ async def place_atom(request: web.Request) -> web.Response:
         raise ApiError(404, "not-found", "Cette page du flux n'existe pas.")
     shown = items[(number - 1) * ATOM_PAGE_SIZE : number * ATOM_PAGE_SIZE]
     entries = [
-        {
-            "url": base + item["url"],
-            "title": f"{item['col_label']} : {item['title']}",
-            "updated": item["updated"],
-            "summary": atom.summary(item, place=place["name"], city=place["city"]),
-            "category": item["category"],
-            "category_label": item["category_label"],
-        }
+        atom.record_entry(
+            base, item, f"{item['col_label']} : {item['title']}", place["name"], place["city"]
+        )
         for item in shown
     ]
 
