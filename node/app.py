@@ -28,6 +28,7 @@ from node.federation import feed_routes, inbox, push_hub, subscriptions, sync
 from node.publishing.kinds import KINDS
 from node.settings import Settings
 from node.store.database import Store
+from node.tasks import in_own_thread
 from node.web import (
     admission,
     answer_cache,
@@ -156,7 +157,7 @@ async def _search_index(app: web.Application) -> AsyncIterator[None]:
     writer = app[WRITER]
     writer.add_listener(lambda entries: asyncio.to_thread(index.add_entries, entries))
     writer.add_fork_listener(lambda dids: asyncio.to_thread(index.remove_authors, dids))
-    loading = asyncio.ensure_future(asyncio.to_thread(index.run))  # the index thread
+    loading = in_own_thread(index.run, "maillage-index")  # the index thread, for good
     opened = asyncio.ensure_future(asyncio.to_thread(index.opened.wait))
     try:  # stopped while waiting too (Ctrl-C at start-up): the thread is stopped and joined
         await asyncio.wait(
