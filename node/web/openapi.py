@@ -232,7 +232,8 @@ def document(base: str, version: str, settings: Settings, did: str, line: str | 
                 "expired=1. 404 : besoin inconnu ici.",
                 {"200": _json(ref("MatchResult"), "Propositions", ETag=ETAG),
                  "304": NOT_MODIFIED},
-                ("400", "404"), parameters=[p.openapi() for p in MATCH_PARAMS],
+                ("400", "404"), parameters=[MATCH_PARAMS[0].openapi(example=did),
+                                       *(p.openapi() for p in MATCH_PARAMS[1:])],
             )
         },
         "/api/openapi.json": {

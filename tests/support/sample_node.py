@@ -86,7 +86,9 @@ def fill(home: Path) -> Settings:
             body = offer_body(title, category, pricing, price)
             node.store.append_own(node.key, col="offer", rid=rid, body=body)
         need = {"title": "Élastique pour 500 visières", "category": "production.petite-serie"}
-        node.store.append_own(node.key, col="need", rid="elastique", body=need)
+        node.store.append_own(
+            node.key, col="need", rid="visieres", body=need
+        )  # the example of /api/match
     # A fuzzer posts to /inbox far faster than a peer: the rate limit would answer every case.
     return Settings.load(home, polling=False, inbox_per_minute=100_000, inbox_burst=100_000)
 
