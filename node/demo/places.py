@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import json
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,10 @@ def _example(name: str) -> dict[str, Any]:
     return json.loads((EXAMPLES / name).read_text(encoding="utf-8"))
 
 
+def _in_days(days: int) -> str:
+    return (datetime.date.today() + datetime.timedelta(days=days)).isoformat()
+
+
 def _offer(title: str, category: str, description: str, **extra: Any) -> dict[str, Any]:
     return {"title": title, "category": category, "description": description, **extra}
 
@@ -24,7 +29,8 @@ PLACES: list[dict[str, Any]] = [
         "profile": lambda: json.loads((HERE / "perigord-profil.json").read_text("utf-8")),
         "records": lambda: [
             ("offer", _example("offre.json")),
-            ("need", _example("besoin.json")),
+            # due in two weeks whenever the demo runs: its banner and matches always show
+            ("need", {**_example("besoin.json"), "due_date": _in_days(14)}),
             (
                 "offer",
                 _offer(
