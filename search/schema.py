@@ -97,7 +97,7 @@ def build_schema() -> Schema:
         # as one set of documents per day, so hiding the expired is a few set unions
         expires=ID(stored=True, sortable=True),
         # a need's due date (AAAA-MM-JJ) or "": the order « échéance » reads the column
-        due=ID(stored=True, sortable=True),
+        due=ID(sortable=True),
         # "did you mean" vocabulary: the distinct folded words, not stemmed (documents.py)
         words=KEYWORD(lowercase=False, commas=False, scorable=False),
         body=STORED(),

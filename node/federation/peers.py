@@ -262,8 +262,12 @@ def inactive_places(store: Store, today: datetime.date) -> set[str]:
     verdicts: dict[str, bool] = {}
     for did, failures, last_success, failing_since in store.peer_reachability():
         verdicts[did] = verdicts.get(did, True) and gone(failures, last_success, failing_since)
-    published = {feed.author for feed in store.feeds() if feed.updated_at >= cutoff}
-    return {did for did, away in verdicts.items() if away and did not in published}
+    inactive = set()
+    for did in (did for did, away in verdicts.items() if away):  # few: read their feeds only
+        head = store.feed(did)
+        if head is None or head.updated_at < cutoff:
+            inactive.add(did)
+    return inactive
 
 
 def due(peer: Peer | None, now: float) -> bool:

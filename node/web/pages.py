@@ -148,10 +148,13 @@ SORT_LABELS = {
 
 def _tabs(params: SearchParams) -> list[dict[str, Any]]:
     """« Tout » and « Besoins » (needs only, soonest due date first) above the results."""
-    needs = params.col == "need" and params.sort == "due"
     return [
         {"label": "Tout", "url": link(params, col=None, sort=None), "active": not params.col},
-        {"label": "Besoins", "url": link(params, col="need", sort="due"), "active": needs},
+        {
+            "label": "Besoins",
+            "url": link(params, col="need", sort="due"),
+            "active": params.col == "need",
+        },
     ]
 
 

@@ -123,3 +123,17 @@ async def test_an_offer_answers_calls_for_mobilisation(
     assert response.status == 303
     assert "mobilisable" not in node.store.record(node.key.did, "offer", "visieres-petg").body
     assert "Répond aux appels" not in await read(await client.get(item))
+
+
+async def test_the_dashboard_hides_the_expired_unless_asked(
+    client: TestClient, node: Node, admin: str
+) -> None:
+    base = {"category": "production.petite-serie"}
+    node.store.append_own(node.key, col="need", rid="past", body={**base, "title": "Passé",
+                          "due_date": "2001-01-01"})  # fmt: skip
+    node.store.append_own(node.key, col="offer", rid="now", body={**base, "title": "Courante"})
+    page = await read(await client.get("/admin"))
+    assert "Courante" in page and "Passé" not in page
+    assert "1 offre ou besoin expiré est caché" in page
+    shown = await read(await client.get("/admin", params={"expired": "1"}))
+    assert "Passé" in shown and "expiré</span>" in shown
