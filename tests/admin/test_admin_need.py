@@ -8,19 +8,7 @@ from aiohttp.test_utils import TestClient
 
 from node.admin.fields import fields
 from node.home import Node
-from tests.admin.test_admin import log_in, problems, read, seq
-from tests.support.cli import clean_environment
-
-
-@pytest.fixture(autouse=True)
-def _clean_environment(monkeypatch) -> None:
-    clean_environment(monkeypatch)
-
-
-@pytest.fixture
-async def admin(client: TestClient, node: Node) -> str:
-    return await log_in(client, node.settings)
-
+from tests.admin.test_admin import problems, read, seq
 
 NEED = {
     "title": "500 visières de protection",
