@@ -28,10 +28,21 @@ from node.federation import feed_routes, inbox, push_hub, subscriptions, sync
 from node.publishing.kinds import KINDS
 from node.settings import Settings
 from node.store.database import Store
-from node.web import admission, answer_cache, crawlers, openapi, pages, place_pages, search_api
+from node.web import (
+    admission,
+    answer_cache,
+    crawlers,
+    openapi,
+    pages,
+    place_pages,
+    search_api,
+    urgent,
+)
 from node.web.answer_cache import cached
 from node.web.conditional import conditional_middleware
 from node.web.errors import cors_headers, error_middleware, with_expect_continue
+from node.web.match_api import handle_match
+from node.web.match_pages import FEED_ROUTE, need_atom
 from node.web.server import UNPARSED
 from node.writer import Writer
 from protocol.keys import load_key
@@ -55,10 +66,12 @@ def routes() -> list[web.RouteDef]:
         web.get("/inbox/callback/{token}", subscriptions.challenge),
         # the search API (node.web)
         web.get("/api/search", cached("api", search_api.handle_search)),
+        web.get("/api/match", cached("match", handle_match)),
         web.get("/api/openapi.json", openapi.openapi),
         # the public pages (node.web)
         web.get("/", cached("page", pages.index)),
         web.get("/search.atom", cached("atom", pages.search_atom)),
+        web.get(urgent.FEED_PATH, cached("urgent-atom", urgent.urgent_atom)),
         web.get("/opensearch.xml", pages.opensearch),
         web.get("/robots.txt", crawlers.robots),
         web.get("/sitemap.xml", crawlers.sitemap_index),
@@ -69,6 +82,7 @@ def routes() -> list[web.RouteDef]:
         web.get("/lieux/{did}.atom", cached("place-atom", place_pages.place_atom)),  # first
         web.get("/lieux/{did}", cached("place", place_pages.place_page)),
         web.get("/lieux/{did}/{col}/{rid}", cached("listing", place_pages.listing_page)),
+        web.get(FEED_ROUTE, cached("need-atom", need_atom)),
         # the admin area (node.admin): every page but the login behind protected()
         web.get(LOGIN_PATH, admin.login_page),
         web.post(LOGIN_PATH, admin.login),

@@ -16,7 +16,7 @@ from typing import Any
 EXPIRING_COLS = frozenset({"offer", "need"})
 
 
-def _day(value: Any) -> datetime.date | None:
+def day_of(value: Any) -> datetime.date | None:
     if not isinstance(value, str) or len(value) != 10:
         return None
     try:
@@ -29,9 +29,9 @@ def last_day(col: str, body: Any) -> datetime.date | None:
     """The last day ``body`` is current (None: it does not expire)."""
     if col not in EXPIRING_COLS or not isinstance(body, dict):
         return None
-    days = [_day(body.get("valid_until"))]
+    days = [day_of(body.get("valid_until"))]
     if col == "need":
-        days.append(_day(body.get("due_date")))
+        days.append(day_of(body.get("due_date")))
     known = [day for day in days if day is not None]
     return min(known) if known else None
 
@@ -51,5 +51,5 @@ def is_expired(col: str, body: Any, today: datetime.date) -> bool:
 def due_day_text(col: str, body: Any) -> str:
     """A need's ``due_date`` as ``AAAA-MM-JJ``, or "" (none, not a real day, not a need):
     the order « échéance » of a search."""
-    day = _day(body.get("due_date")) if col == "need" and isinstance(body, dict) else None
+    day = day_of(body.get("due_date")) if col == "need" and isinstance(body, dict) else None
     return "" if day is None else day.isoformat()

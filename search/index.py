@@ -19,6 +19,7 @@ what to do); a file where its folder should be raises :class:`IndexNotADirectory
 
 from __future__ import annotations
 
+import datetime
 import threading
 from collections.abc import Callable
 from dataclasses import replace
@@ -30,6 +31,8 @@ from search.catchup import BATCH, IndexCatchUp
 from search.engine import View
 from search.faults import IndexBusy, IndexFault, IndexNotADirectory, IndexWriteError
 from search.locking import OwnerLock
+from search.match_candidates import find_need, match_need, needs_of_offer
+from search.matching import Match, Need, Served
 from search.model import SearchParams, SearchResult
 from search.opening import IndexOpening, log
 from search.schema import PLACE_COLS
@@ -224,3 +227,45 @@ class SearchIndex(IndexOpening, IndexCatchUp, IndexWriting):
             except Exception:
                 log.exception("recherche impossible : %r", params)
                 return SearchResult(0, params.page, params.per_page, [], {}, None)
+
+    def match(
+        self,
+        author: str,
+        rid: str,
+        *,
+        today: datetime.date,
+        inactive: frozenset[str] | set[str] = frozenset(),
+        include_expired: bool = False,
+    ) -> tuple[Need, list[Match]] | None:
+        """The need ``rid`` of ``author`` and who may serve it, best first
+        (``search.match_candidates``, ``search.matching``); None when this index holds no
+        such need; :class:`IndexNotReady` while it loads."""
+        if not self.ready:
+            raise IndexNotReady(self.progress, self.failed)
+        with self._search_lock:
+            assert self._view is not None
+            need = find_need(self._view, author, rid)
+            if need is None:
+                return None
+            found = match_need(
+                self._view, need, today=today, inactive=inactive, include_expired=include_expired
+            )
+            return need, found
+
+    def needs_for_offer(
+        self,
+        author: str,
+        rid: str,
+        *,
+        today: datetime.date,
+        inactive: frozenset[str] | set[str] = frozenset(),
+    ) -> list[Served]:
+        """The open needs the offer ``rid`` of ``author`` could serve, most urgent first
+        (none while the index loads, or for an offer it does not hold)."""
+        if not self.ready:
+            return []
+        with self._search_lock:
+            if self._view is None:
+                return []
+            found = needs_of_offer(self._view, author, rid, today=today, inactive=inactive)
+            return found or []

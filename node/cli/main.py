@@ -8,9 +8,22 @@ from collections.abc import Sequence
 
 from node.cli import admin, export, follow, imports, init, records, recover, search, serve, verify
 from node.cli import french as cli_french
+from node.cli import match as cli_match
 from node.cli.common import CommandError, fail
 
-COMMANDS = (init, records, serve, verify, follow, search, imports, export, admin, recover)
+COMMANDS = (
+    init,
+    records,
+    serve,
+    verify,
+    follow,
+    search,
+    cli_match,
+    imports,
+    export,
+    admin,
+    recover,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -61,11 +61,15 @@ async def did_of(app: web.Application, url: str) -> str | None:
     return did if isinstance(did, str) else None
 
 
-def take_batch(lines: deque[bytes], limit: int) -> bytes:
+#: A line waiting to be pushed, with the feed (author) it belongs to.
+Pending = tuple[str, bytes]
+
+
+def take_batch(lines: deque[Pending], limit: int) -> bytes:
     """The next batch: lines from the front, at least one, at most limit in all."""
-    batch = [lines.popleft()]
+    batch = [lines.popleft()[1]]
     size = len(batch[0]) + 1
-    while lines and size + len(lines[0]) + 1 <= limit:
-        size += len(lines[0]) + 1
-        batch.append(lines.popleft())
+    while lines and size + len(lines[0][1]) + 1 <= limit:
+        size += len(lines[0][1]) + 1
+        batch.append(lines.popleft()[1])
     return b"\n".join(batch) + b"\n"

@@ -6,7 +6,10 @@ echoed (as in WebSub), then keeps the subscription for its lease. The :class:`Pu
 every write of the node (a :class:`~node.writer.Writer` listener: its own entries, copies
 pulled, pushes received) and POSTs the new lines as NDJSON to each subscriber of their feed:
 at most one push per subscriber per second (what accumulates meanwhile goes in the next),
-bounded retries with backoff, a timeout per request. Entries are signed, so a push proves
+bounded retries with backoff, a timeout per request. An urgent need (``search.urgency``)
+jumps that queue: it goes in a priority lane, drained first and sent after
+``URGENT_COALESCE_SECONDS``, with the lines of its feed queued before it
+(:meth:`Pusher.on_entries`). Entries are signed, so a push proves
 itself and a subscriber relays it onward to its own subscribers.
 
 A callback is a URL a stranger chose: the push session connects only where
@@ -20,6 +23,8 @@ requesting address (an IPv6 /64 counts as one): ``push_max_subscribers`` and
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import datetime
 import ipaddress
 import logging
 import secrets
@@ -40,6 +45,7 @@ from node.federation.push_client import PUSH_SESSION
 from node.federation.subscriptions import SUBSCRIBER
 from node.tasks import BackgroundTasks
 from protocol.entries import Entry
+from search.urgency import is_urgent
 
 log = logging.getLogger("maillage.push")
 
@@ -49,6 +55,8 @@ NDJSON = "application/x-ndjson"
 COALESCE_SECONDS = 1.0
 #: At most this many bytes of lines in one POST (a receiver takes 1 MiB by default).
 PUSH_MAX_BYTES = 256 * 1024
+#: Seconds between two pushes to one subscriber when the next one holds an urgent need.
+URGENT_COALESCE_SECONDS = 0.2
 #: Lines waiting for one subscriber; beyond, the oldest are dropped (polling fills the gap).
 MAX_QUEUED_LINES = 10_000
 #: A subscriber's delivery task ends after this long without anything to send.
@@ -59,12 +67,34 @@ CHALLENGE_MAX_BYTES = 1024
 
 
 class _Outbox:
-    __slots__ = ("lines", "next_at", "wake")
+    """What waits for one subscriber: two lanes of ``(author, line)``, the urgent one
+    drained first (see :meth:`Pusher.on_entries` for why a feed's lines stay in order)."""
+
+    __slots__ = ("hurry", "last_post", "lines", "urgent", "wake")
 
     def __init__(self) -> None:
-        self.lines: deque[bytes] = deque()
-        self.wake = asyncio.Event()
-        self.next_at = 0.0  # loop time before which no new push starts
+        self.lines: deque[pushclient.Pending] = deque()
+        self.urgent: deque[pushclient.Pending] = deque()
+        self.wake = asyncio.Event()  # something was queued
+        self.hurry = asyncio.Event()  # something urgent was queued
+        self.last_post = -COALESCE_SECONDS  # loop time when the last push started
+
+    def __len__(self) -> int:
+        return len(self.lines) + len(self.urgent)
+
+    def queue(self, author: str, line: bytes, urgent: bool) -> None:
+        if urgent:  # the lines of this feed queued before it go first, with it, in order
+            moved = [item for item in self.lines if item[0] == author]
+            if moved:
+                self.urgent.extend(moved)
+                self.lines = deque(item for item in self.lines if item[0] != author)
+            self.urgent.append((author, line))
+            self.hurry.set()
+        else:
+            self.lines.append((author, line))
+        if len(self) > MAX_QUEUED_LINES:
+            (self.lines or self.urgent).popleft()
+        self.wake.set()
 
 
 @dataclass(frozen=True, slots=True)
@@ -236,37 +266,56 @@ class Pusher:
     # -- delivery ---------------------------------------------------------------------
 
     def on_entries(self, entries: list[Entry]) -> None:
-        """Writer listener: queue each new entry for every subscriber of its feed."""
+        """Writer listener: queue each new entry for every subscriber of its feed.
+
+        An urgent need (:func:`search.urgency.is_urgent`: ``haute`` or ``critique``, still
+        current), the node's own or one it relays, goes in the urgent lane of each outbox,
+        drained before the ordinary one and sent after a shorter wait
+        (``URGENT_COALESCE_SECONDS``). A receiver's store grows a feed only by its next
+        entry (``Store.append``): a line whose predecessor it lacks is refused, and only a
+        node that subscribed through a callback token then asks its source for the gap. So
+        the urgent lane never reorders a feed: the lines of the same feed queued before the
+        urgent one move with it, in order, and those queued after it follow it. Only whole
+        feeds overtake one another, and the lines of different feeds do not depend on each
+        other. Priority is local: nothing changes on the wire.
+        """
         if self.closed:
             return
+        today = datetime.date.today()
         for entry in entries:
+            urgent = entry.op == "put" and is_urgent(entry.col, entry.body, today)
             for callback in self.callbacks(entry.author):
                 outbox = self._outboxes.get(callback)
                 if outbox is None:
                     outbox = self._outboxes[callback] = _Outbox()
                     self._background.spawn(self._deliver(callback, outbox))
-                outbox.lines.append(entry.line)
-                if len(outbox.lines) > MAX_QUEUED_LINES:
-                    outbox.lines.popleft()
-                outbox.wake.set()
+                outbox.queue(entry.author, entry.line, urgent)
 
     async def _deliver(self, callback: str, outbox: _Outbox) -> None:
         loop = asyncio.get_running_loop()
         try:
             while not self.closed:
-                if not outbox.lines:
+                if not outbox:
                     outbox.wake.clear()
                     try:
                         await asyncio.wait_for(outbox.wake.wait(), IDLE_SECONDS)
                     except TimeoutError:
-                        if not outbox.lines:
+                        if not outbox:
                             return
                     continue
-                delay = outbox.next_at - loop.time()
-                if delay > 0:
-                    await asyncio.sleep(delay)  # coalescing: let a batch accumulate
-                body = pushclient.take_batch(outbox.lines, PUSH_MAX_BYTES)
-                outbox.next_at = loop.time() + COALESCE_SECONDS
+                lane = outbox.urgent or outbox.lines
+                gap = URGENT_COALESCE_SECONDS if outbox.urgent else COALESCE_SECONDS
+                delay = outbox.last_post + gap - loop.time()
+                if delay > 0:  # coalescing: let a batch accumulate, unless urgent comes
+                    if outbox.urgent:
+                        await asyncio.sleep(delay)
+                    else:
+                        outbox.hurry.clear()
+                        with contextlib.suppress(TimeoutError):
+                            await asyncio.wait_for(outbox.hurry.wait(), delay)
+                    continue
+                body = pushclient.take_batch(lane, PUSH_MAX_BYTES)
+                outbox.last_post = loop.time()
                 await self._post(callback, body)
         finally:
             if self._outboxes.get(callback) is outbox:

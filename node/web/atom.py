@@ -104,6 +104,21 @@ def summary(item: dict[str, Any], *, place: str = "", city: str = "", excerpt: s
     return " — ".join(x for x in parts if x)
 
 
+def record_entry(
+    base: str, item: dict[str, Any], title: str, place: str, city: str
+) -> dict[str, Any]:
+    """The :func:`feed` entry of an offer or a need (``item``: a ``record_text.listing``
+    view with its ``url`` and ``updated``), titled ``title``, its summary naming the place."""
+    return {
+        "url": base + item["url"],
+        "title": title,
+        "updated": item["updated"],
+        "summary": summary(item, place=place, city=city),
+        "category": item["category"],
+        "category_label": item["category_label"],
+    }
+
+
 def _cut(text: str) -> str:
     text = " ".join(text.split())
     if len(text) <= DESCRIPTION_CHARS:

@@ -20,6 +20,7 @@ from node.appkeys import KEY, SETTINGS, STORE, VERSION
 from node.federation import api_params
 from node.federation.feed_routes import base_url
 from node.settings import Settings
+from node.web.match_api import MATCH_PARAMS
 from node.web.openapi_schemas import SCHEMAS, ref
 from search.model import SEARCH_PARAMS
 
@@ -219,6 +220,19 @@ def document(base: str, version: str, settings: Settings, did: str, line: str | 
                 "(aucun autre nœud n'est interrogé). Une valeur vide vaut une absence.",
                 {"200": _json(ref("SearchResult"), "Résultats", ETag=ETAG), "304": NOT_MODIFIED},
                 ("400",), parameters=[p.openapi() for p in SEARCH_PARAMS],
+            )
+        },
+        "/api/match": {
+            "get": _operation(
+                "matchNeed", "recherche", "Qui peut répondre à un besoin",
+                "Pour un besoin que ce nœud détient : les offres (puis les lieux sans offre "
+                "correspondante) qui peuvent y répondre, les meilleures d'abord, chacune avec "
+                "son score sur 100, sa distance et ses raisons en français (catégorie, mots, "
+                "capacité, délai, distance, zone). Les offres expirées sont écartées sauf "
+                "expired=1. 404 : besoin inconnu ici.",
+                {"200": _json(ref("MatchResult"), "Propositions", ETag=ETAG),
+                 "304": NOT_MODIFIED},
+                ("400", "404"), parameters=[p.openapi() for p in MATCH_PARAMS],
             )
         },
         "/api/openapi.json": {

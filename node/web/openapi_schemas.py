@@ -1,6 +1,7 @@
 """The response shapes of the JSON API, as JSON Schemas (the ``components`` of the document
 ``node/web/openapi.py`` writes). Each one is the exact shape its handler answers: the feed
-API (``node.federation.feed_routes``), push (``inbox``) and search (``search_api``)."""
+API (``node.federation.feed_routes``), push (``inbox``), search (``search_api``) and match
+(``match_api``)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from node.federation.api_params import DID_PATTERN, form_subscription_schema, su
 STR = {"type": "string"}
 INT = {"type": "integer"}
 NULLABLE_STR = {"type": ["string", "null"]}
+NULLABLE_INT = {"type": ["integer", "null"]}
 DID = {"type": "string", "pattern": f"^(?:{DID_PATTERN})$"}
 ENTRY_ID = {"type": "string", "pattern": "^sha256-[A-Za-z0-9_-]{43}$"}
 
@@ -119,6 +121,61 @@ SCHEMAS: dict[str, Any] = {
         },
         "Un résultat",
         optional=("distance_km",),
+    ),
+    "MatchNeed": _object(
+        {
+            "author": DID,
+            "rid": STR,
+            "title": STR,
+            "url": STR,
+            "place": ref("Place"),
+            "category": NULLABLE_STR,
+            "category_label": NULLABLE_STR,
+            "quantity": NULLABLE_INT,
+            "unit": NULLABLE_STR,
+            "due_date": NULLABLE_STR,
+            "urgency": NULLABLE_STR,
+            "urgency_label": NULLABLE_STR,
+        },
+        "Le besoin auquel les propositions répondent",
+    ),
+    "Match": _object(
+        {
+            "author": DID,
+            "col": {"enum": ["offer", "profile", "listing"]},
+            "rid": STR,
+            "title": STR,
+            "place": ref("Place"),
+            "url": STR,
+            "score": {
+                "type": "number",
+                "minimum": 0,
+                "maximum": 100,
+                "description": "Somme pondérée des critères, sur 100 (docs/matching.md)",
+            },
+            "distance_km": {"type": ["number", "null"], "description": "Distance au besoin"},
+            "covers": {
+                "type": ["boolean", "null"],
+                "description": "Couvre la quantité demandée (null : capacité inconnue)",
+            },
+            "in_time": {
+                "type": ["boolean", "null"],
+                "description": "Tient l'échéance (null : délai ou échéance inconnus)",
+            },
+            "mobilisable": {"type": "boolean", "description": "Répond aux appels"},
+            "reasons": {"type": "array", "items": STR, "description": "Pourquoi, en français"},
+        },
+        "Une proposition pour le besoin",
+    ),
+    "MatchResult": _object(
+        {
+            "need": ref("MatchNeed"),
+            "matches": {"type": "array", "items": ref("Match")},
+            "total": INT,
+            "page": INT,
+            "per_page": INT,
+        },
+        "Les propositions pour un besoin, les meilleures d'abord, par pages",
     ),
     "Facet": _object({"code": STR, "label": STR, "count": INT}, "Une valeur d'une facette"),
     "SearchResult": _object(

@@ -27,7 +27,7 @@ from node.display.html import STYLESHEET
 from node.federation import peers
 from node.federation.feed_routes import base_url
 from node.store.database import Store
-from node.web import atom, meta
+from node.web import atom, meta, urgent
 from node.web.admission import run_search
 from node.web.answer_cache import ANSWERS, generation
 from protocol import geography
@@ -45,13 +45,16 @@ async def index(request: web.Request) -> web.Response:
     store, did = request.app[STORE], request.app[KEY].did
     about = dict(await _about_kept(request, store, did))
     about["name"] = request.app[SETTINGS].name
+    banner = await urgent.banner(request)  # « Besoins urgents », kept per generation
     try:
         params = parse_params(request.query)
     except ParamError as exc:
         context = {"form": dict(request.query), "error": f"{exc.param} : {exc.message}"}
+        context["urgent"] = banner
         context["meta"] = meta.search_page(request, request.query.get("q", ""), None)
         return html.render(request, "search.html", {**context, "about": about, "result": None}, 400)
     context: dict[str, Any] = {"form": dict(request.query), "error": None, "about": about}
+    context["urgent"] = banner
     context["meta"] = meta.search_page(request, params.q, None)
     try:
         result: SearchResult = await run_search(request, request.app[SEARCH].search, params)

@@ -19,13 +19,15 @@ from node.display import record_text as views
 from node.federation import peers
 from node.federation.feed_routes import base_url
 from node.store.database import Store
-from node.web import atom, errors, meta
+from node.web import atom, errors, match_pages, meta
 from node.web.conditional import http_date
 from protocol.state import Record
 from search.documents import ts_of_line
 from search.index import SearchIndex
 
 PROVENANCE = ("source", "licence", "date", "source_id")
+#: What an offer's or a need's page adds of the matches (``node.web.match_pages``).
+MATCHED = {"need": match_pages.need_context, "offer": match_pages.offer_context}
 
 
 def _updated(store: Store, record: Record) -> str | None:
@@ -169,6 +171,11 @@ async def listing_page(request: web.Request) -> web.Response:
     )
     data["canonical"] = identity.own_url(base, data["item"]["url"], data["place"])
     context = {**data, "ld": jsonld.dumps(ld), "alternate": f"/lieux/{did}.atom"}
+    if col in MATCHED:  # who may serve a need; the needs an offer could serve
+        index, store = request.app[SEARCH], request.app[STORE]
+        context.update(await asyncio.to_thread(MATCHED[col], index, store, did, rid))
+    if col == "need":
+        context["alternate"] = match_pages.feed_url(did, rid)  # follow the need's proposals
     context["meta"] = meta.listing_page(request, data["item"], data["place"])
     return _dated(html.render(request, "listing.html", context), data["stored_at"])
 
@@ -225,14 +232,9 @@ async def place_atom(request: web.Request) -> web.Response:
         raise ApiError(404, "not-found", "Cette page du flux n'existe pas.")
     shown = items[(number - 1) * ATOM_PAGE_SIZE : number * ATOM_PAGE_SIZE]
     entries = [
-        {
-            "url": base + item["url"],
-            "title": f"{item['col_label']} : {item['title']}",
-            "updated": item["updated"],
-            "summary": atom.summary(item, place=place["name"], city=place["city"]),
-            "category": item["category"],
-            "category_label": item["category_label"],
-        }
+        atom.record_entry(
+            base, item, f"{item['col_label']} : {item['title']}", place["name"], place["city"]
+        )
         for item in shown
     ]
 

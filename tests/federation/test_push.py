@@ -20,7 +20,7 @@ from node.scheduler import JOBS
 from node.settings import Settings
 from protocol.entries import Entry
 from tests.support.http_servers import assert_error, serve
-from tests.support.push import FakeSubscriber, Peer, until
+from tests.support.push import FakeSubscriber, Peer, in_a_row, until
 from tests.support.samples import OFFER, chain, key
 
 NDJSON = {"Content-Type": "application/x-ndjson"}
@@ -49,14 +49,8 @@ _JSON = {"Content-Type": "application/json"}
 
 
 async def test_an_entry_reaches_two_hops_by_push_with_polling_off(tmp_path: Path) -> None:
-    a, b, c = (Peer(tmp_path, name) for name in ("a", "b", "c"))
+    a, b, c = in_a_row(tmp_path, {"col": "offer", "rid": "laser", "body": OFFER})
     try:
-        a.put(col="offer", rid="laser", body=OFFER)
-        b.follow(a)
-        b.copy_feed_of(a)
-        c.follow(b)
-        c.copy_feed_of(a)
-        c.copy_feed_of(b)
         apps = [await peer.start() for peer in (a, b, c)]
         # B asks A for A's feed; C asks B for B's feed and A's (which C holds too).
         await until(lambda: apps[0][PUSHER].callbacks(a.did))

@@ -90,6 +90,12 @@ class FakeIndex:
     def claimants(self, author: str) -> dict[str, tuple[str, str]]:
         return {}
 
+    def match(self, author: str, rid: str, **_: object) -> None:
+        return None  # no need is matched here (tests/web/test_match_*.py use a real index)
+
+    def needs_for_offer(self, author: str, rid: str, **_: object) -> list:
+        return []
+
     def search(self, params: SearchParams) -> SearchResult:
         self.calls.append(params)
         words = params.q.casefold().split()

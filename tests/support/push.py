@@ -70,6 +70,20 @@ class Peer:
         self.node.close()
 
 
+def in_a_row(root: Path, *records: dict[str, Any]) -> tuple[Peer, Peer, Peer]:
+    """Homes A → B → C, not served yet: A holds ``records``; B follows A and holds its feed;
+    C follows B and holds both feeds (so that, through B, it wants A's)."""
+    a, b, c = (Peer(root, name) for name in ("a", "b", "c"))
+    for record in records:
+        a.put(**record)
+    b.follow(a)
+    b.copy_feed_of(a)
+    c.follow(b)
+    c.copy_feed_of(a)
+    c.copy_feed_of(b)
+    return a, b, c
+
+
 class FakeSubscriber:
     """A callback server: answers the intent check (echo or not) and records pushes."""
 

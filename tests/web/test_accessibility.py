@@ -78,6 +78,8 @@ async def test_every_kind_of_page_has_no_axe_violation(tmp_path: Path) -> None:
             await node.put(rid, offer_body(title, category, pricing, price))
         await node.put("visieres-ehpad", NEED, col="need")
         await node.put("grange", LISTING, col="listing")
+        # a place this node lists that may serve its need: the need's page lists a match
+        await node.put("atelier", {**LISTING, "name": "Atelier des visières"}, col="listing")
         did, base = quote(node.did, safe=":"), node.url
         public = [
             "/",
