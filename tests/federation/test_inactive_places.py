@@ -9,6 +9,7 @@ import pytest
 
 from node.federation import peers
 from node.home import Node
+from node.web.match_api import inactive_authors
 from node.web.place_pages import freshness
 from protocol.keys import SigningKey
 from tests.support.http_servers import serve
@@ -109,3 +110,10 @@ async def until_text(client, path: str) -> str:
         return text if '<article class="card">' in text else None
 
     return await until(found, what="search indexed")
+
+
+def test_the_matches_rank_by_the_same_rule(node: Node, clock) -> None:
+    clock["value"] = "2000-01-01T00:00:00Z"  # the match routes' day is the wall clock's
+    did = place(node, "https://parti.example").did
+    fail(node, "https://parti.example")
+    assert inactive_authors(node.store) == {did}
