@@ -307,6 +307,14 @@ class Conditions(RecordPart):
         return None if self.channel is None else vocab.CHANNELS.label(self.channel)
 
 
+class Mobilisable(RecordPart):
+    """An offer's answer to calls for mobilisation (its presence means yes): how much the
+    place can make a week, and of what (« 300 pièces »). Both are optional."""
+
+    capacity_per_week: integer(1) | None = None
+    unit: text(40) | None = None
+
+
 class Area(RecordPart):
     """Where an offer or need applies: departments, and/or a radius around the place."""
 

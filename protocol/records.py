@@ -32,6 +32,7 @@ from protocol.record_parts import (
     DepartmentCode,
     Equipment,
     Geo,
+    Mobilisable,
     RecordPart,
     RegionCode,
     Url,
@@ -149,7 +150,10 @@ class OfferShape(RecordPart):
 
 
 class Offer(OfferShape):
-    """What a place offers (collection ``offer``)."""
+    """What a place offers (collection ``offer``). ``mobilisable``: the place answers calls
+    for mobilisation (an urgent need), with its capacity per week if it says one."""
+
+    mobilisable: Mobilisable | None = None
 
 
 class Need(OfferShape):

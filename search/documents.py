@@ -19,6 +19,7 @@ from protocol.geography import DEPARTMENTS, REGIONS
 from protocol.state import Record
 from search.analysis import STOP_WORDS, fold
 from search.claims import claim_value
+from search.expiry import due_day_text, last_day_text
 from search.schema import PLACE_COLS, TEXT_FIELD, TEXT_PARTS, doc_key
 
 
@@ -139,6 +140,8 @@ def make_document(record: Record, ts: str, place: PlaceInfo) -> dict[str, Any]:
         "geo": geo,
         "updated": ts,
         "valid_until": _str(body.get("valid_until"), 10),
+        "expires": last_day_text(record.col, body),
+        "due": due_day_text(record.col, body),
         "words": words,
         "body": orjson.dumps(body),
     }

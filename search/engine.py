@@ -81,6 +81,7 @@ class View:
                 self.cells[cell] = self.cells.get(cell, 0) | bits << offset
             lengths.extend(bytes(4 * (offset - len(lengths))))
             lengths.extend(data.lengths)
+        self._expired: tuple[str, int] | None = None
         self.claims = self._claims()
         self.claimed = bitsets.from_ids(sorted(self.claims), self.size) & self.live
         average = (sum(lengths) / len(lengths)) if lengths else 1.0
@@ -166,6 +167,18 @@ class View:
             chains = [d for d in docs if _follows([where[w].get(d, ()) for w in words])]
             found |= bitsets.from_ids(chains, data.size) << offset
         return found
+
+    def expired(self, today: str) -> int:
+        """The documents whose last day (``expires``, ``AAAA-MM-JJ``) is before ``today``:
+        the union of the sets of the days before it (a few hundred days, not a body read),
+        kept for the view's next searches of the same day."""
+        if self._expired is None or self._expired[0] != today:
+            bits = 0
+            for day, mask in self.masks["expires"].items():
+                if day < today:
+                    bits |= mask
+            self._expired = (today, bits)
+        return self._expired[1]
 
     def near(self, bits: int, lat: float, lon: float, radius: float) -> int:
         """The documents of ``bits`` that may lie within ``radius`` km (whole 0.5° cells)."""

@@ -46,3 +46,10 @@ def is_expired(col: str, body: Any, today: datetime.date) -> bool:
     """True when ``body`` (of collection ``col``) is no longer current on ``today``."""
     day = last_day(col, body)
     return day is not None and day < today
+
+
+def due_day_text(col: str, body: Any) -> str:
+    """A need's ``due_date`` as ``AAAA-MM-JJ``, or "" (none, not a real day, not a need):
+    the order « échéance » of a search."""
+    day = day_of(body.get("due_date")) if col == "need" and isinstance(body, dict) else None
+    return "" if day is None else day.isoformat()

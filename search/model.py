@@ -8,6 +8,7 @@ French; :meth:`SearchIndex.search` (in
 
 from __future__ import annotations
 
+import datetime
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -15,8 +16,9 @@ from typing import Any, Literal
 
 from search.params import NO_CONTROLS, Param, ParamError  # noqa: F401 - ParamError: re-exported
 
-Sort = Literal["relevance", "distance", "recent"]
-SORTS: tuple[str, ...] = ("relevance", "distance", "recent")
+Sort = Literal["relevance", "distance", "recent", "due"]
+#: « due » (« échéance »): the needs' due dates, soonest first; records without one last.
+SORTS: tuple[str, ...] = ("relevance", "distance", "recent", "due")
 MAX_PER_PAGE = 100
 MAX_QUERY_CHARS = 500
 #: The end of a search that names where: « … près de Périgueux », « autour de Nontron »
@@ -62,8 +64,12 @@ SEARCH_PARAMS: tuple[Param, ...] = (
           "longitude entre -180 et 180), par exemple 45.18,0.72"),
     Param("radius_km", f"Rayon en km autour de near {_PLACE}", pattern=_RADIUS,
           max_length=8, example="30", expected="distance en km attendue, par exemple 30"),
-    Param("sort", f"Ordre ; distance demande near {_PLACE}", enum=SORTS,
+    Param("sort", f"Ordre ; distance demande near {_PLACE} ; due : échéance des besoins, "
+          "la plus proche d'abord (sans échéance à la fin)", enum=SORTS,
           example="relevance", default="relevance"),
+    Param("expired", "1 : inclure les offres et besoins expirés (date de validité ou "
+          "échéance passée), cachés sinon", pattern="|0|1", max_length=1, example="1",
+          expected="attendu 1 (inclure les expirés) ou 0"),
     Param("page", "Page", type="integer", minimum=1, maximum=10_000, default=1),
     Param("per_page", "Résultats par page", type="integer", minimum=1, maximum=MAX_PER_PAGE,
           default=20),
@@ -85,6 +91,11 @@ class SearchParams:
     sort: Sort = "relevance"
     page: int = 1
     per_page: int = 20
+    expired: bool = False  # include the records past their last day (search.expiry)
+    #: The day records are current on: those whose last day is before it are hidden (unless
+    #: ``expired``). None: nothing is hidden (a caller that knows no date). Set by
+    #: :func:`parse_params`, hence part of the answer cache's key: a new day, new answers.
+    today: datetime.date | None = None
 
     def to_query(self) -> dict[str, str]:
         """The same search as query-string parameters (for links: pages, Atom, next page)."""
@@ -105,6 +116,8 @@ class SearchParams:
             query["page"] = str(self.page)
         if self.per_page != 20:
             query["per_page"] = str(self.per_page)
+        if self.expired:
+            query["expired"] = "1"
         return query
 
 
@@ -132,6 +145,7 @@ class Hit:
     url: str = ""  # path of the result's page on this node
     updated: str | None = None  # ts of the entry that set the record
     valid_until: str | None = None
+    expired: bool = False  # past its last day (listed only with ``expired=1``)
     body: dict[str, Any] = field(default_factory=dict)
 
 
@@ -165,10 +179,13 @@ class SearchResult:
     unknown_town: str | None = None  # near=<town> names no town of the places held
 
 
-def parse_params(query: Mapping[str, str]) -> SearchParams:
+def parse_params(query: Mapping[str, str], today: datetime.date | None = None) -> SearchParams:
     """Validate query-string parameters (one value each; the first one counts) with the
     rules of :data:`SEARCH_PARAMS`; unknown ones are ignored. An empty value is an absent
-    one; a radius without a place, or a sort by distance without one, is simply unused."""
+    one; a radius without a place, or a sort by distance without one, is simply unused.
+
+    ``today`` is the day records must be current on (tests fix it); by default the day of
+    the request, read here once for every handler of a search (page, API, Atom, cache)."""
 
     def value(name: str) -> str | int | None:
         raw = query.get(name)
@@ -206,6 +223,8 @@ def parse_params(query: Mapping[str, str]) -> SearchParams:
         sort=sort,  # type: ignore[arg-type]
         page=page if isinstance(page, int) else 1,
         per_page=per_page if isinstance(per_page, int) else 20,
+        expired=value("expired") == "1",
+        today=today or datetime.date.today(),
     )
 
 

@@ -93,6 +93,11 @@ def build_schema() -> Schema:
         geo=ID(sortable=True),  # "lat,lon" or "": exact distances, read from the column
         updated=ID(stored=True, sortable=True),
         valid_until=ID(stored=True),
+        # the last day the record is current, "" if it never expires (search.expiry): kept
+        # as one set of documents per day, so hiding the expired is a few set unions
+        expires=ID(stored=True, sortable=True),
+        # a need's due date (AAAA-MM-JJ) or "": the order « échéance » reads the column
+        due=ID(sortable=True),
         # "did you mean" vocabulary: the distinct folded words, not stemmed (documents.py)
         words=KEYWORD(lowercase=False, commas=False, scorable=False),
         body=STORED(),

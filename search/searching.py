@@ -34,12 +34,21 @@ _DISTANCES_FOR_ALL = 20_000
 MAX_DEPTH = 5000
 
 
-def _matching(view: View, text: wq.Query, filters: wq.Query | None) -> int:
-    """The documents matching, without the listings claimed by a place's own profile."""
-    bits = view.evaluate(text) & ~view.claimed
+def _matching(view: View, text: wq.Query, filters: wq.Query | None, hidden: int) -> int:
+    """The documents matching, without the listings claimed by a place's own profile and
+    the ``hidden`` ones (the expired, see :func:`_hidden`)."""
+    bits = view.evaluate(text) & ~view.claimed & ~hidden
     if filters is not None and bits:
         bits &= view.evaluate(filters)
     return bits
+
+
+def _hidden(view: View, params: SearchParams) -> int:
+    """The documents not listed by default: those past their last day (``search.expiry``),
+    unless ``expired=1`` or no day is known."""
+    if params.expired or params.today is None:
+        return 0
+    return view.expired(params.today.isoformat())
 
 
 def run_search(view: View, params: SearchParams) -> SearchResult:
@@ -47,14 +56,15 @@ def run_search(view: View, params: SearchParams) -> SearchResult:
     q = params.q.strip()
     text = text_query(schema, q) if q else wq.Every()
     filters = filter_query(params)
-    matched = _matching(view, text, filters)
+    hidden = _hidden(view, params)
+    matched = _matching(view, text, filters, hidden)
     suggestion = None
     any_word = False
     if not matched and q:
-        suggestion = _suggest(view, q, filters)
+        suggestion = _suggest(view, q, filters, hidden)
         if suggestion is None and not has_operators(q) and len(_WORD.findall(q)) > 1:
             text = text_query(schema, q, any_word=True)  # no page holds every word: any
-            matched = _matching(view, text, filters)
+            matched = _matching(view, text, filters, hidden)
             any_word = bool(matched)
     distances: dict[int, float] = {}
     if params.near is not None:
@@ -71,7 +81,10 @@ def run_search(view: View, params: SearchParams) -> SearchResult:
     page_docs = _ordered(view, terms, matched, params, distances, start)
     if params.near is not None and not distances:
         distances = _distances(view, bitsets.from_ids(page_docs, view.size), *params.near, None)
-    hits = [_hit(view.searcher.stored_fields(d), distances.get(d), set(terms)) for d in page_docs]
+    today = "" if params.today is None else params.today.isoformat()
+    hits = [
+        _hit(view.searcher.stored_fields(d), distances.get(d), set(terms), today) for d in page_docs
+    ]
     return SearchResult(
         matched.bit_count(), params.page, params.per_page, hits, facets, suggestion, any_word
     )
@@ -143,6 +156,15 @@ def _ordered(
     if sort == "distance":
         far = float("inf")
         return heapq.nsmallest(end, docs, key=lambda d: (distances.get(d, far), d))[start:end]
+    if sort == "due":  # soonest first, then the records without a due date, newest first
+        due, updated = view.values["due"], view.values["updated"]
+        dated = [d for d in docs if due[d]]
+        first = heapq.nsmallest(end, dated, key=lambda d: (due[d], d))
+        if len(first) >= end:
+            return first[start:end]
+        undated = [d for d in docs if not due[d]]
+        rest = heapq.nlargest(end - len(first), undated, key=lambda d: (updated[d] or "", -d))
+        return (first + rest)[start:end]
     updated = view.values["updated"]
     return heapq.nlargest(end, docs, key=lambda d: (updated[d] or "", -d))[start:end]
 
@@ -166,7 +188,7 @@ def hit_url(author: str, col: str, rid: str) -> str:
     return f"/lieux/{author}/{col}/{rid}"
 
 
-def _hit(stored: dict[str, Any], distance: float | None, terms: set[str]) -> Hit:
+def _hit(stored: dict[str, Any], distance: float | None, terms: set[str], today: str) -> Hit:
     author, col, rid = stored["author"], stored["col"], stored["rid"]
     text = stored.get("description") or ("" if col in PLACE_COLS else stored.get("title") or "")
     return Hit(
@@ -187,11 +209,12 @@ def _hit(stored: dict[str, Any], distance: float | None, terms: set[str]) -> Hit
         url=hit_url(author, col, rid),
         updated=stored.get("updated") or None,
         valid_until=stored.get("valid_until") or None,
+        expired=bool(today and stored.get("expires") and stored["expires"] < today),
         body=orjson.loads(stored["body"]) if stored.get("body") else {},
     )
 
 
-def _suggest(view: View, q: str, filters: wq.Query | None) -> str | None:
+def _suggest(view: View, q: str, filters: wq.Query | None, hidden: int) -> str | None:
     """A corrected query, word by word, when it finds something; else None."""
     searcher = view.searcher
     reader = searcher.reader()
@@ -213,4 +236,4 @@ def _suggest(view: View, q: str, filters: wq.Query | None) -> str | None:
         return None
     suggestion = " ".join(out)
     text = text_query(searcher.schema, suggestion)
-    return suggestion if _matching(view, text, filters) else None
+    return suggestion if _matching(view, text, filters, hidden) else None

@@ -24,10 +24,11 @@ from whoosh.util.numeric import byte_to_length
 from search import bitsets
 from search.schema import TEXT_FIELD
 
-#: Filterable fields (kept as sets of documents per value), and the fields whose values
-#: are kept per document (distances, the "recent" order, claims).
-FILTER_FIELDS = ("col", "category", "enjeux", "department", "region")
-VALUE_FIELDS = ("geo", "updated", "claim")
+#: Filterable fields (kept as sets of documents per value: per last day for ``expires``),
+#: and the fields whose values are kept per document (distances, the "recent" and
+#: « échéance » orders, claims).
+FILTER_FIELDS = ("col", "category", "enjeux", "department", "region", "expires")
+VALUE_FIELDS = ("geo", "updated", "due", "claim")
 #: A term of the text field in at least this share of a segment's documents (and at least
 #: ``MIN_FREQUENT`` of them) is read at load time; rarer terms are read when searched.
 FREQUENT_SHARE = 1 / 400

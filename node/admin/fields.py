@@ -29,7 +29,8 @@ def field_id(path: str) -> str:
 class Field:
     path: str
     label: str
-    #: text, textarea, int, decimal, date, url, email, tel, select, checks, words, lines
+    #: text, textarea, int, decimal, date, url, email, tel, select, checks, words, lines;
+    #: flag: one checkbox whose ticking puts an object at ``path`` (its presence means yes)
     kind: str = "text"
     vocab: vocab.Vocabulary | None = None
     hint: str = ""
@@ -67,6 +68,32 @@ class Field:
         return list(groups.items())
 
 
+#: An offer's answer to calls for mobilisation (``mobilisable``: its presence means yes).
+MOBILISABLE_GROUP = (
+    "Mobilisation",
+    [
+        Field(
+            "mobilisable",
+            "Répond aux appels à mobilisation",
+            "flag",
+            hint="cochez si le lieu peut produire pour un besoin urgent du réseau (comme les "
+            "visières de 2020) : l'offre est alors signalée dans les correspondances",
+        ),
+        Field(
+            "mobilisable.capacity_per_week",
+            "Capacité par semaine",
+            "int",
+            hint="combien le lieu peut en faire par semaine, un nombre entier ; laissez vide "
+            "si vous ne savez pas",
+        ),
+        Field(
+            "mobilisable.unit",
+            "Unité de la capacité",
+            hint="ce que la capacité compte : pièces, mètres, repas…",
+            max_length=40,
+        ),
+    ],
+)
 OFFER_GROUPS: list[tuple[str, list[Field]]] = [
     (
         "L'essentiel",
@@ -121,17 +148,109 @@ OFFER_GROUPS: list[tuple[str, list[Field]]] = [
             Field("area.radius_km", "Rayon autour du lieu (km)", "int"),
         ],
     ),
+    MOBILISABLE_GROUP,
 ]
 
-NEED_FIELDS = [
-    Field("quantity", "Quantité", "int"),
-    Field("unit", "Unité de la quantité", hint="pièces, mètres, heures…", max_length=40),
-    Field("due_date", "Pour le", "date"),
-    Field("urgency", "Urgence", "select", vocab.URGENCIES),
-]
-NEED_GROUPS = [
-    (OFFER_GROUPS[0][0], OFFER_GROUPS[0][1] + NEED_FIELDS),
-    *OFFER_GROUPS[1:],
+
+#: The need form, in the order one thinks of a need: what, how many, by when, how urgent,
+#: where, until when; each field says what it is for (the operator publishes a need in a
+#: minute, often in a hurry).
+NEED_GROUPS: list[tuple[str, list[Field]]] = [
+    (
+        "Ce qu'il vous faut",
+        [
+            Field(
+                "title",
+                "Titre",
+                required=True,
+                max_length=200,
+                hint="ce qu'il faut, en quelques mots : « 500 visières de protection »",
+            ),
+            Field(
+                "category",
+                "Catégorie",
+                "select",
+                vocab.CATEGORIES,
+                hint="le type de service cherché, dans le socle commun : il sert à trouver "
+                "les lieux qui le proposent",
+                required=True,
+            ),
+            Field(
+                "description",
+                "Description",
+                "textarea",
+                max_length=20_000,
+                hint="le détail : matière, dimensions, usage, livraison. Laissez vide si le "
+                "titre suffit.",
+            ),
+        ],
+    ),
+    (
+        "Combien, pour quand",
+        [
+            Field(
+                "quantity",
+                "Quantité",
+                "int",
+                hint="combien il en faut, un nombre entier : il sert à trouver les lieux qui "
+                "peuvent tout fournir. Laissez vide si ce n'est pas une quantité.",
+            ),
+            Field(
+                "unit",
+                "Unité de la quantité",
+                hint="ce que la quantité compte : pièces, mètres, heures…",
+                max_length=40,
+            ),
+            Field(
+                "due_date",
+                "Pour le",
+                "date",
+                hint="la date à laquelle il vous le faut (AAAA-MM-JJ ou JJ/MM/AAAA) ; après "
+                "elle, le besoin est clos. Laissez vide s'il n'y a pas d'échéance.",
+            ),
+            Field(
+                "urgency",
+                "Urgence",
+                "select",
+                vocab.URGENCIES,
+                hint="haute ou critique : le besoin est poussé en priorité à tout le réseau "
+                "et s'affiche en bandeau ; faible ou normale : il paraît dans les recherches",
+            ),
+        ],
+    ),
+    (
+        "Où",
+        [
+            Field(
+                "area.departments",
+                "Départements",
+                "words",
+                hint="où le besoin doit être servi, numéros séparés par des virgules : 24, 33. "
+                "Laissez vide pour ne pas limiter.",
+            ),
+            Field(
+                "area.radius_km",
+                "Rayon autour du lieu (km)",
+                "int",
+                hint="ou jusqu'à quelle distance de votre lieu. Laissez vide pour ne pas limiter.",
+            ),
+        ],
+    ),
+    (
+        "Validité et mots-clés",
+        [
+            Field(
+                "valid_until",
+                "Valable jusqu'au",
+                "date",
+                hint="après cette date, le besoin n'apparaît plus dans les recherches. "
+                "Laissez vide : il vaut jusqu'à l'échéance.",
+            ),
+            Field("tags", "Mots-clés", "words", hint="séparés par des virgules : visière, PETG"),
+            Field("enjeux", "Enjeux territoriaux servis", "checks", vocab.ENJEUX),
+        ],
+    ),
+    ("Conditions (facultatif)", OFFER_GROUPS[1][1]),
 ]
 
 PROFILE_GROUPS: list[tuple[str, list[Field]]] = [

@@ -23,6 +23,8 @@ _INTEGER = re.compile(r"-?[0-9]{1,16}")
 _DECIMAL = re.compile(r"-?[0-9]{1,15}(?:\.[0-9]{1,15})?")
 _INDEX = re.compile(r"\[[0-9]+\]")
 _BARE_SITE = re.compile(r"[^\s/:@]+\.[^\s/:@]+(?:/\S*)?")
+#: A day as French people write it (« 11/12/2026 », « 11-12-2026 »): read as AAAA-MM-JJ.
+_FRENCH_DAY = re.compile(r"([0-9]{1,2})[/.-]([0-9]{1,2})[/.-]([0-9]{4})")
 #: A problem found on a whole object is shown next to the field it is about.
 _OBJECT_FIELDS = {"conditions.limits": "conditions.limits.max_quantity"}
 
@@ -44,6 +46,8 @@ def values_of(col: str, body: dict[str, Any] | None) -> Values:
         value = _get(body, field.path)
         if field.kind == "checks":
             values[field.path] = [v for v in value if isinstance(v, str)] if value else []
+        elif field.kind == "flag":
+            values[field.path] = "1" if isinstance(value, dict) else ""
         elif field.kind in ("words", "lines"):
             items = [str(v) for v in value] if isinstance(value, list) else []
             values[field.path] = (", " if field.kind == "words" else "\n").join(items)
@@ -89,6 +93,10 @@ def _convert(field: Field, raw: str) -> tuple[Any, str | None]:
         if not _DECIMAL.fullmatch(compact):
             return None, "doit être un nombre, par exemple 25,50"
         return compact, None
+    french_day = _FRENCH_DAY.fullmatch(text) if field.kind == "date" else None
+    if french_day:
+        day, month, year = french_day.groups()
+        return f"{year}-{int(month):02d}-{int(day):02d}", None
     if field.kind == "url" and not re.match(r"(?i)https?://", text) and _BARE_SITE.fullmatch(text):
         return "https://" + text, None  # "fablab.fr" means https://fablab.fr
     if field.kind in ("words", "lines"):
@@ -148,6 +156,20 @@ def _equipment(
     return items or None, origin
 
 
+def _flag(body: dict[str, Any], field: Field, values: Values, problems: Problems) -> None:
+    """A ticked flag puts an object at its path (kept as it is if there is one); an unticked
+    one removes it, unless the fields inside it were filled: then it says so, nothing lost."""
+    if values[field.path]:
+        if not isinstance(_get(body, field.path), dict):
+            _put(body, field.path, {})
+        return
+    inside = [name for name, value in values.items() if name.startswith(field.path + ".")]
+    if any(str(values[name]).strip() for name in inside):
+        problems[field.path] = "cochez cette case pour donner la capacité, ou videz les champs"
+        return
+    _put(body, field.path, None)
+
+
 def parse(
     col: str, form: Mapping[str, Any], base: dict[str, Any] | None
 ) -> tuple[dict[str, Any] | None, Values, Problems]:
@@ -159,7 +181,12 @@ def parse(
     body: dict[str, Any] = copy.deepcopy(base) if base else {}
     values: Values = {}
     problems: Problems = {}
+    flags: list[Field] = []
     for field in fields(col):
+        if field.kind == "flag":
+            values[field.path] = "1" if str(form.get(field.path, "")) == "1" else ""
+            flags.append(field)
+            continue
         if field.kind == "checks":
             getall = getattr(form, "getall", None)
             raw = [str(v) for v in (getall(field.path, []) if getall else [])]
@@ -172,6 +199,8 @@ def parse(
             if problem:
                 problems[field.path] = problem
         _put(body, field.path, value)
+    for field in flags:
+        _flag(body, field, values, problems)
     origin: list[int] = []
     if col == "profile":
         equipment, origin = _equipment(form, base or {}, values, problems)

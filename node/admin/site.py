@@ -14,6 +14,7 @@ place's records are in :mod:`node.admin.records`, the peers' page in :mod:`node.
 from __future__ import annotations
 
 import asyncio
+import datetime
 import functools
 import logging
 import sqlite3
@@ -32,6 +33,7 @@ from node.display import html
 from node.display import record_text as views
 from node.publishing.kinds import KINDS
 from node.store.faults import StoreError
+from search.expiry import is_expired
 
 log = logging.getLogger("maillage.admin")
 MAX_FLASH_SESSIONS = 1000
@@ -216,9 +218,16 @@ async def dashboard(request: web.Request, admin: Admin) -> web.Response:
     records = await asyncio.to_thread(store.records, None, did)
     profile = next((r.body for r in records if r.col == "profile" and r.body), None)
     lists: dict[str, list[dict[str, Any]]] = {"offer": [], "need": []}
+    # the expired ones (search.expiry) are hidden as in the search, shown on request
+    today, with_expired = datetime.date.today(), request.query.get("expired") == "1"
+    hidden = 0
     for record in records:
         if record.col in lists and record.body:
-            lists[record.col].append(views.listing(did, record.col, record.rid, record.body))
+            expired = is_expired(record.col, record.body, today)
+            hidden += expired
+            if with_expired or not expired:
+                item = views.listing(did, record.col, record.rid, record.body)
+                lists[record.col].append({**item, "past": expired})
     for items in lists.values():
         items.sort(key=lambda item: item["title"].casefold())
     context = {
@@ -227,5 +236,6 @@ async def dashboard(request: web.Request, admin: Admin) -> web.Response:
         "did": did,
         "kinds": [(kind, lists[kind.col]) for kind in KINDS.values()],
         "follows": len([r for r in records if r.col == "follow"]),
+        "expired": {"count": hidden, "shown": with_expired},
     }
     return page(request, admin, "admin/dashboard.html", context)

@@ -184,9 +184,24 @@ def conditions_full(body: dict[str, Any]) -> list[tuple[str, str]]:
     return rows
 
 
+def mobilisation(body: dict[str, Any]) -> str:
+    """An offer's ``mobilisable`` in French (« Répond aux appels à mobilisation : jusqu'à
+    300 pièces par semaine »), or "" when it does not say it (or says it with a wrong type)."""
+    if not isinstance(body.get("mobilisable"), dict):
+        return ""
+    said = body["mobilisable"]
+    capacity = whole(said.get("capacity_per_week"))
+    if capacity is None or capacity < 1:
+        return "Répond aux appels à mobilisation"
+    unit = text(said.get("unit"))[:40]
+    amount = f"{number(capacity)} {unit}" if unit else number(capacity)
+    return f"Répond aux appels à mobilisation : jusqu'à {amount} par semaine"
+
+
 def listing(author: str, col: str, rid: str, body: dict[str, Any] | None) -> dict[str, Any]:
     """An offer, a need or a listing, ready for a template."""
     body = body or {}
+    mobilisable = mobilisation(body) if col == "offer" else ""
     category = text(body.get("category"))
     quantity = whole(body.get("quantity"))
     urgency = text(body.get("urgency"))
@@ -202,8 +217,10 @@ def listing(author: str, col: str, rid: str, body: dict[str, Any] | None) -> dic
         "category_label": vocab.CATEGORIES.label(category) if category else "",
         "tags": texts(body.get("tags")),
         "enjeux": vocab.ENJEUX.labels(texts(body.get("enjeux"))),
-        "short": conditions_short(body),
-        "conditions": conditions_full(body),
+        "short": conditions_short(body) + ([mobilisable] if mobilisable else []),
+        "conditions": conditions_full(body)
+        + ([("Mobilisation", mobilisable)] if mobilisable else []),
+        "mobilisable": mobilisable,
         "valid_until": french_date(body.get("valid_until")),
         "expired": expired(body.get("valid_until")),
         "quantity": f"{quantity} {text(body.get('unit'))}".strip() if quantity else "",

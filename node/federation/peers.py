@@ -17,6 +17,7 @@ meant to run on the writer thread (``writer.run``) or, in the command line, in a
 from __future__ import annotations
 
 import asyncio
+import datetime
 import random
 import time
 from collections.abc import Callable, Sequence
@@ -240,6 +241,33 @@ def silent_places(store: Store) -> set[str]:
     return {
         did for did, own in by_did.items() if all(p.failures >= SILENT_AFTER_FAILURES for p in own)
     }
+
+
+#: Days without a new entry and without an answer after which a place is « inactif ? ».
+INACTIVE_AFTER_DAYS = 30
+
+
+def inactive_places(store: Store, today: datetime.date) -> set[str]:
+    """The places that look gone (the stale-directory lesson): their own node, a peer of
+    this one, has been unreachable for :data:`INACTIVE_AFTER_DAYS` days (its last success
+    is older, or it never answered and has failed since then) and this node has stored
+    nothing new of their feed for as long. Their pages say « inactif ? » and the matches
+    rank them lower. One address of the place that answers keeps it active."""
+    cutoff = f"{today - datetime.timedelta(days=INACTIVE_AFTER_DAYS)}T00:00:00Z"
+
+    def gone(failures: int, last_success: str | None, failing_since: str | None) -> bool:
+        since = last_success or failing_since
+        return failures > 0 and since is not None and since < cutoff
+
+    verdicts: dict[str, bool] = {}
+    for did, failures, last_success, failing_since in store.peer_reachability():
+        verdicts[did] = verdicts.get(did, True) and gone(failures, last_success, failing_since)
+    inactive = set()
+    for did in (did for did, away in verdicts.items() if away):  # few: read their feeds only
+        head = store.feed(did)
+        if head is None or head.updated_at < cutoff:
+            inactive.add(did)
+    return inactive
 
 
 def due(peer: Peer | None, now: float) -> bool:

@@ -114,4 +114,12 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
         ALTER TABLE push_subscribers ADD COLUMN requested_by TEXT NOT NULL DEFAULT ''
         """,
     ),
+    (
+        6,
+        """
+        -- Since when a peer fails (its first failure in a row, NULL once it answers): a node
+        -- that never answered is unreachable since then (node.federation.peers, inactive).
+        ALTER TABLE peers ADD COLUMN failing_since TEXT
+        """,
+    ),
 )

@@ -40,8 +40,9 @@ class PeerTables(Tables):
             _ensure(conn, url)
             conn.execute(
                 "UPDATE peers SET status = ?, failures = 0, next_poll = ?, last_attempt = ?, "
-                "last_success = ?, did = COALESCE(?, did), feeds_etag = COALESCE(?, feeds_etag), "
-                "feeds_body = COALESCE(?, feeds_body) WHERE url = ?",
+                "last_success = ?, failing_since = NULL, did = COALESCE(?, did), "
+                "feeds_etag = COALESCE(?, feeds_etag), feeds_body = COALESCE(?, feeds_body) "
+                "WHERE url = ?",
                 (status, next_poll, now, now, did, etag, body, url),
             )
 
@@ -55,12 +56,24 @@ class PeerTables(Tables):
             previous, failures = conn.execute(
                 "SELECT status, failures FROM peers WHERE url = ?", (url,)
             ).fetchone()
+            now = utc_now()
             conn.execute(
-                "UPDATE peers SET status = ?, failures = ?, next_poll = ?, last_attempt = ? "
-                "WHERE url = ?",
-                (status[:300], failures + 1, next_poll_after(failures + 1), utc_now(), url),
+                "UPDATE peers SET status = ?, failures = ?, next_poll = ?, last_attempt = ?, "
+                "failing_since = COALESCE(failing_since, ?) WHERE url = ?",
+                (status[:300], failures + 1, next_poll_after(failures + 1), now, now, url),
             )
         return previous, failures
+
+    def peer_reachability(self) -> list[tuple[str, int, str | None, str | None]]:
+        """``(did, failures, last_success, failing_since)`` of each peer whose did is known
+        (the rule of an unreachable place is :mod:`node.federation.peers`'s)."""
+        return (
+            self._conn()
+            .execute(
+                "SELECT did, failures, last_success, failing_since FROM peers WHERE did IS NOT NULL"
+            )
+            .fetchall()
+        )
 
     def remember_peer(self, url: str, did: str | None) -> None:
         """Add ``url`` (due at once), or make it due at once."""

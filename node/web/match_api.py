@@ -19,6 +19,7 @@ from aiohttp import web
 
 from node.api_errors import ApiError, bad_parameter, index_not_ready, json_response
 from node.appkeys import SEARCH, STORE
+from node.federation import peers
 from node.federation.api_params import DID_PATTERN
 from node.store.database import Store
 from node.web.admission import run_search
@@ -81,8 +82,7 @@ def _listed(query: Mapping[str, Any], name: str) -> list[str]:
 
 def inactive_authors(store: Store) -> set[str]:
     """The authors the node says « inactif ? » (ranked lower, with a reason)."""
-    # wired to peers.inactive_places at merge
-    return set()
+    return peers.inactive_places(store, today())
 
 
 def today() -> datetime.date:

@@ -9,6 +9,7 @@ in a worker thread; the places' pages are in :mod:`node.web.place_pages`.
 from __future__ import annotations
 
 import asyncio
+import datetime
 import logging
 import math
 from email.utils import formatdate
@@ -32,7 +33,7 @@ from node.web.answer_cache import ANSWERS, generation
 from protocol import geography
 from protocol import vocabulary as vocab
 from search.index import IndexNotReady
-from search.model import Hit, ParamError, SearchParams, SearchResult, parse_params
+from search.model import SORTS, Hit, ParamError, SearchParams, SearchResult, parse_params
 from search.schema import PLACE_COLS
 
 log = logging.getLogger("maillage.http")
@@ -63,10 +64,11 @@ async def index(request: web.Request) -> web.Response:
         response = html.render(request, "search.html", context, 503)
         response.headers.update(waiting.headers)
         return response
-    cards = [card(hit) for hit in result.hits]
-    silent = await asyncio.to_thread(peers.silent_places, store) if cards else set()
+    cards = [card(hit, params.today) for hit in result.hits]
+    silent, inactive = await asyncio.to_thread(_stale, store, params) if cards else (set(), set())
     for item, hit in zip(cards, result.hits, strict=True):
         item["silent"] = hit.author in silent
+        item["inactive"] = hit.author in inactive
     pages = max(1, math.ceil(result.total / params.per_page))
     first = (result.page - 1) * params.per_page + 1
     query = params.to_query()
@@ -78,6 +80,8 @@ async def index(request: web.Request) -> web.Response:
         params=params,
         facets=_facets(params, result),
         active=_active(params),
+        tabs=_tabs(params),
+        sorts=[(code, SORT_LABELS[code]) for code in SORTS],
         pages=pages,
         first=first,
         prev_url=link(params, page=result.page - 1) if result.page > 1 else None,
@@ -87,6 +91,12 @@ async def index(request: web.Request) -> web.Response:
         ld=jsonld.dumps(jsonld.item_list(cards, base_url(request), first, result.total)),
     )
     return html.render(request, "search.html", context)
+
+
+def _stale(store: Store, params: SearchParams) -> tuple[set[str], set[str]]:
+    """The places of the hits to mark: silent nodes, and the « inactif ? » ones."""
+    today = params.today or datetime.date.today()
+    return peers.silent_places(store), peers.inactive_places(store, today)
 
 
 def link(params: SearchParams, **changes: Any) -> str:
@@ -101,7 +111,8 @@ def link(params: SearchParams, **changes: Any) -> str:
     return "/?" + urlencode(query) if query else "/"
 
 
-def card(hit: Hit) -> dict[str, Any]:
+def card(hit: Hit, today: datetime.date | None = None) -> dict[str, Any]:
+    """A search hit ready for the card macro (``today``: the search's day, for the dates)."""
     body = hit.body if isinstance(hit.body, dict) else {}
     view = views.listing(hit.author, hit.col, hit.rid, body)
     distance = None
@@ -123,8 +134,31 @@ def card(hit: Hit) -> dict[str, Any]:
         "department": hit.place.department or "",
         "distance": distance,
         "valid_until": views.french_date(hit.valid_until or body.get("valid_until")),
-        "expired": views.expired(hit.valid_until or body.get("valid_until")),
+        "valid_past": views.expired(hit.valid_until or body.get("valid_until"), today),
+        "expired": hit.expired,  # listed with « inclure les expirés » only
+        "inactive": False,  # set by the search page (peers.inactive_places)
     }
+
+
+#: The orders of the search page's form (``search.model.SORTS``).
+SORT_LABELS = {
+    "relevance": "Pertinence",
+    "distance": "Distance (avec « près de »)",
+    "recent": "Les plus récents",
+    "due": "Échéance (besoins)",
+}
+
+
+def _tabs(params: SearchParams) -> list[dict[str, Any]]:
+    """« Tout » and « Besoins » (needs only, soonest due date first) above the results."""
+    return [
+        {"label": "Tout", "url": link(params, col=None, sort=None), "active": not params.col},
+        {
+            "label": "Besoins",
+            "url": link(params, col="need", sort="due"),
+            "active": params.col == "need",
+        },
+    ]
 
 
 #: Values shown at once in a facet group (the most frequent, and the one chosen); the
@@ -216,7 +250,7 @@ async def search_atom(request: web.Request) -> web.Response:
     words += [a["label"] for a in _active(params)]
     entries = []
     for hit in result.hits:
-        item = card(hit)
+        item = card(hit, params.today)
         entries.append(
             {
                 "url": base + item["url"],

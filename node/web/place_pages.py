@@ -45,8 +45,10 @@ QUIET_DAYS = 365
 
 
 def freshness(store: Store, did: str, me: str, today: datetime.date | None = None) -> dict:
-    """When the place last published, and whether its own node stopped answering: what a
-    reader needs to trust a copy (directories go stale; a silent node must show it)."""
+    """When the place last published, and whether its own node stopped answering (for 30
+    days and nothing new: « inactif ? », ``peers.inactive_places``): what a reader needs
+    to trust a copy (directories go stale; a silent node must show it)."""
+    today = today or datetime.date.today()
     head = store.feed(did)
     line = store.line(did, head.seq) if head is not None else None
     published = ts_of_line(line)[:10]
@@ -54,9 +56,7 @@ def freshness(store: Store, did: str, me: str, today: datetime.date | None = Non
         day = datetime.date.fromisoformat(published)
     except ValueError:
         day = None
-    quiet = day is not None and (today or datetime.date.today()) - day > datetime.timedelta(
-        days=QUIET_DAYS
-    )
+    quiet = day is not None and today - day > datetime.timedelta(days=QUIET_DAYS)
     silent = None  # its own node, followed by this one, does not answer: since when
     if did != me and did in peers.silent_places(store):
         own = [p for p in peers.peers(store).values() if p.did == did]
@@ -67,6 +67,7 @@ def freshness(store: Store, did: str, me: str, today: datetime.date | None = Non
         "published": views.french_date(published) if day else "",
         "quiet": quiet,
         "silent": silent,
+        "inactive": did != me and did in peers.inactive_places(store, today),
     }
 
 
@@ -165,6 +166,9 @@ async def listing_page(request: web.Request) -> web.Response:
     if col == "listing":  # a place listed by this feed's node: shown as a place
         return _dated(_listed_place(request, data, base), data["stored_at"])
     ld = jsonld.listing(data["item"], data["body"], data["place"], base)
+    data["fresh"] = await asyncio.to_thread(
+        freshness, request.app[STORE], did, request.app[KEY].did
+    )
     data["canonical"] = identity.own_url(base, data["item"]["url"], data["place"])
     context = {**data, "ld": jsonld.dumps(ld), "alternate": f"/lieux/{did}.atom"}
     if col in MATCHED:  # who may serve a need; the needs an offer could serve

@@ -16,7 +16,6 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import aiohttp
-import pytest
 from aiohttp.test_utils import TestClient
 
 from node.admin import auth as admin_auth
@@ -26,7 +25,7 @@ from node.home import Node, create_home
 from node.settings import Settings
 from node.store.admin_sessions import AdminSessions as AdminAuth
 from search.model import parse_params
-from tests.support.cli import clean_environment, run
+from tests.support.cli import run
 from tests.support.http_servers import serve
 from tests.support.polling import until
 
@@ -65,16 +64,6 @@ def seq(node: Node) -> int:
 
 def problems(page: str) -> list[str]:
     return [html.unescape(p) for p in re.findall(r'class="field-error"[^>]*>([^<]*)<', page)]
-
-
-@pytest.fixture(autouse=True)
-def _clean_environment(monkeypatch) -> None:
-    clean_environment(monkeypatch)
-
-
-@pytest.fixture
-async def admin(client: TestClient, node: Node) -> str:
-    return await log_in(client, node.settings)
 
 
 # -- access ---------------------------------------------------------------------------------

@@ -26,7 +26,12 @@ def test_the_date_of_the_last_publication(node: Node) -> None:
         place, col="profile", rid="profile", body=PROFILE, ts="2026-03-01T09:00:00Z"
     )
     fresh = freshness(node.store, place.did, node.key.did, today=TODAY)
-    assert fresh == {"published": "1er mars 2026", "quiet": False, "silent": None}
+    assert fresh == {
+        "published": "1er mars 2026",
+        "quiet": False,
+        "silent": None,
+        "inactive": False,
+    }
     old = SigningKey.generate()
     node.store.append_own(
         old, col="profile", rid="profile", body=PROFILE, ts="2025-06-30T09:00:00Z"
