@@ -14,13 +14,16 @@ SERVER = """
 import asyncio, sys
 from pathlib import Path
 from aiohttp import web
-from node.appkeys import SEARCH
-from node.web import search_api as api
+from node.appkeys import SEARCH, SETTINGS
+from node.settings import Settings
+from node.web import admission, search_api as api
 from search.index import SearchIndex
 
 async def main():
     app = web.Application()
-    api.setup(app)
+    app[SETTINGS] = Settings(home=Path(sys.argv[1]).parent)
+    admission.setup(app)  # the search threads, as a serving node runs searches
+    app.router.add_get("/api/search", api.handle_search)  # not cached: every search runs
     app[SEARCH] = SearchIndex(Path(sys.argv[1]))
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
