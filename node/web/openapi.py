@@ -20,6 +20,7 @@ from node.appkeys import KEY, SETTINGS, STORE, VERSION
 from node.federation import api_params
 from node.federation.feed_routes import base_url
 from node.settings import Settings
+from node.web.geojson import GEOJSON, MAP_PARAMS
 from node.web.match_api import MATCH_PARAMS
 from node.web.openapi_schemas import SCHEMAS, ref
 from search.model import SEARCH_PARAMS
@@ -220,6 +221,19 @@ def document(base: str, version: str, settings: Settings, did: str, line: str | 
                 "(aucun autre nœud n'est interrogé). Une valeur vide vaut une absence.",
                 {"200": _json(ref("SearchResult"), "Résultats", ETag=ETAG), "304": NOT_MODIFIED},
                 ("400",), parameters=[p.openapi() for p in SEARCH_PARAMS],
+            )
+        },
+        "/api/places.geojson": {
+            "get": _operation(
+                "placesGeojson", "recherche", "Les résultats d'une recherche sur une carte",
+                "Les lieux, offres et besoins que liste la même recherche que /api/search "
+                "(mêmes filtres), avec leur position, en GeoJSON (RFC 7946) : au plus 5 000, "
+                "dans l'ordre de la recherche ; sans position, ils sont comptés dans total "
+                "mais pas sur la carte. Les marqueurs de /carte viennent d'ici.",
+                {"200": {**_json(ref("PlaceCollection"), "Collection GeoJSON", ETag=ETAG),
+                         "content": {GEOJSON: {"schema": ref("PlaceCollection")}}},
+                 "304": NOT_MODIFIED},
+                ("400",), parameters=[p.openapi() for p in MAP_PARAMS],
             )
         },
         "/api/match": {
