@@ -150,7 +150,7 @@ def readme(manifest: dict[str, dict[str, object]]) -> str:
     for package in PACKAGES:
         files = manifest[package.folder]["files"]
         assert isinstance(files, dict)
-        for name, digest in files.items():
+        for name, digest in sorted(files.items()):
             rows.append(
                 f"| `{package.folder}/` | `{package.name}` ({package.author}) | "
                 f"{package.version} | {package.licence} (`{package.licence_file}`) | "

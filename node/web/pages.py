@@ -90,7 +90,7 @@ async def index(request: web.Request) -> web.Response:
         alternate="/search.atom" + (f"?{urlencode(query)}" if query else ""),
         ld=jsonld.dumps(jsonld.item_list(cards, base_url(request), first, result.total)),
     )
-    if result.hits:  # the results on a map beside them (node.web.map_page)
+    if any(hit.lat is not None for hit in result.hits):  # on a map beside them (map_page)
         label = f"Carte des résultats de cette page : {result.total} au total"
         context["map_panel"] = map_page.map_panel(
             request, params, result.hits, compact=True, label=label

@@ -122,6 +122,10 @@ async def test_the_search_page_shows_its_hits_on_a_map(node):
     assert status == 200 and page.count("<circle") == 2  # the offer and its fablab
     assert 'data-map="' in page and "/api/places.geojson?q=laser" in page
     assert "script-src 'self'" in headers["Content-Security-Policy"]
+    # no inline script: JSON-LD (data), and the node's own files
+    sources = re.findall(r'<script src="([^"]+)" defer></script>', page)
+    assert len(sources) == 3 and all(src.startswith("/static/") for src in sources)
+    assert page.count("<script") == page.count('<script type="application/ld+json">') + 3
     _, headers, body = await get(f"{node.url}/?q=introuvablissime")
     assert "dot-map" not in body.decode()
     assert headers["Content-Security-Policy"] == CONTENT_SECURITY_POLICY  # no map, no script

@@ -61,7 +61,7 @@
     var map = L.map(live, {
       crs: simple ? L.CRS.Simple : L.CRS.EPSG3857,
       keyboard: true,
-      minZoom: simple ? -1 : 3,
+      minZoom: simple ? -3 : 3,
       maxZoom: simple ? 6 : 18,
       zoomSnap: 0.25,
       attributionControl: true,

@@ -1,0 +1,85 @@
+"""The map in a real browser (Debian's headless Chromium, Playwright): the markers of the
+places with coordinates, clustered, over the bundled departments; popups that lead to the
+place's page, from the keyboard too; the search page's map of its results. Every request
+is recorded: none may leave the node, and no console or script error may occur."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from tests.support.browser import ARGS, CHROMIUM, playwright_or_skip
+from tests.support.map_node import LOCATED, ON_MAP, map_node
+
+async_api = playwright_or_skip()
+
+
+async def markers_shown(page: Any) -> int:
+    """What the map counts: its single markers plus the number in each cluster."""
+    return await page.evaluate(
+        """() => {
+          const live = document.querySelector('.map-panel .map-live');
+          const clusters = [...live.querySelectorAll('.marker-cluster span')]
+            .reduce((n, span) => n + Number(span.textContent), 0);
+          const single = live.querySelectorAll(
+            '.leaflet-marker-icon:not(.marker-cluster)').length;
+          return clusters + single;
+        }"""
+    )
+
+
+async def test_the_map_shows_the_places_and_nothing_leaves_the_node(tmp_path: Path):
+    node = await map_node(tmp_path)
+    shots = Path(os.environ.get("MAILLAGE_MAP_SHOTS") or tmp_path)  # to look at them
+    base = node.url
+    problems: list[str] = []
+    requests: list[str] = []
+    try:
+        async with async_api.async_playwright() as pw:
+            browser = await pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+            try:
+                page = await browser.new_page(viewport={"width": 1100, "height": 900})
+                page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+                page.on("pageerror", lambda e: problems.append(str(e)))
+                page.on("request", lambda r: requests.append(r.url))
+                await page.goto(base + "/carte")
+                panel = page.locator(".map-panel")
+                await page.wait_for_selector(".map-panel[data-state=ready]")
+                assert await panel.get_attribute("data-markers") == str(ON_MAP)
+                assert await page.locator(".map-static").is_hidden()
+                assert await markers_shown(page) == ON_MAP  # La Réunion is off this map
+                await page.screenshot(path=str(shots / "carte.png"), full_page=True)
+                # zoomed in until the Grange (near the fablab) has a marker of its own
+                marker = page.locator(".leaflet-marker-icon[title='La Grange numérique']")
+                for _ in range(8):
+                    if await marker.count():
+                        break
+                    await page.locator(".leaflet-control-zoom-in").click()
+                    await page.locator(".leaflet-marker-icon").first.wait_for()
+                # the keyboard: a marker takes the focus, Enter opens its popup
+                await marker.focus()
+                await page.keyboard.press("Enter")
+                link = page.locator(".leaflet-popup-content a")
+                await link.wait_for()
+                assert await link.inner_text() == "La Grange numérique"
+                assert await link.get_attribute("href") == f"/lieux/{node.did}/listing/grange"
+                await page.keyboard.press("Enter")  # the popup's link has the focus
+                await page.wait_for_url(f"**/lieux/{node.did}/listing/grange")
+
+                # the search page: its results on a map beside them
+                await page.goto(base + "/?q=laser")
+                await page.wait_for_selector(".map-panel[data-state=ready]")
+                assert await page.locator(".map-panel").get_attribute("data-markers") == "2"
+                assert await markers_shown(page) == 2
+                await page.screenshot(path=str(shots / "recherche-carte.png"), full_page=True)
+            finally:
+                await browser.close()
+    finally:
+        await node.stop()
+    outside = [url for url in requests if not url.startswith(base + "/")]
+    assert not outside, outside
+    assert any("/api/places.geojson" in url for url in requests)
+    assert any("carte-departements.svg" in url for url in requests)
+    assert not problems, problems  # no CSP violation, no script error
+    assert LOCATED == ON_MAP + 1
