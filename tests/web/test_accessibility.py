@@ -5,7 +5,8 @@ it. It is installed from the npm registry into ``.clients/`` by ``make clients``
 test`` runs it when npm is there); the test skips, saying so, when it or the browser is
 absent. The pages are those a citizen, a town hall or an operator meets: the search page
 (empty, with results and their map, with none), a place, an offer, a need, a listing, the
-map (``/carte``, as Leaflet draws it), the error page, and the admin area (login, dashboard, the forms, the peers).
+map (``/carte``, as Leaflet draws it), the error page, and the admin area (login,
+dashboard, the forms, the peers).
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from tests.support.browser import ARGS, CHROMIUM, playwright_or_skip
+from tests.support.browser import chromium, playwright_or_skip, record_problems
 from tests.support.map_node import LOCATED, ON_MAP, map_node
 
 async_api = playwright_or_skip()
@@ -36,45 +36,39 @@ async def test_the_map_shows_the_places_and_nothing_leaves_the_node(tmp_path: Pa
     problems: list[str] = []
     requests: list[str] = []
     try:
-        async with async_api.async_playwright() as pw:
-            browser = await pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-            try:
-                page = await browser.new_page(viewport={"width": 1100, "height": 900})
-                page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
-                page.on("pageerror", lambda e: problems.append(str(e)))
-                page.on("request", lambda r: requests.append(r.url))
-                await page.goto(base + "/carte")
-                panel = page.locator(".map-panel")
-                await page.wait_for_selector(".map-panel[data-state=ready]")
-                assert await panel.get_attribute("data-markers") == str(ON_MAP)
-                assert await page.locator(".map-static").is_hidden()
-                assert await markers_shown(page) == ON_MAP  # La Réunion is off this map
-                await page.screenshot(path=str(shots / "carte.png"), full_page=True)
-                # zoomed in until the Grange (near the fablab) has a marker of its own
-                marker = page.locator(".leaflet-marker-icon[title='La Grange numérique']")
-                for _ in range(8):
-                    if await marker.count():
-                        break
-                    await page.locator(".leaflet-control-zoom-in").click()
-                    await page.locator(".leaflet-marker-icon").first.wait_for()
-                # the keyboard: a marker takes the focus, Enter opens its popup
-                await marker.focus()
-                await page.keyboard.press("Enter")
-                link = page.locator(".leaflet-popup-content a")
-                await link.wait_for()
-                assert await link.inner_text() == "La Grange numérique"
-                assert await link.get_attribute("href") == f"/lieux/{node.did}/listing/grange"
-                await page.keyboard.press("Enter")  # the popup's link has the focus
-                await page.wait_for_url(f"**/lieux/{node.did}/listing/grange")
+        async with chromium(async_api) as browser:
+            page = await browser.new_page(viewport={"width": 1100, "height": 900})
+            record_problems(page, problems, requests)
+            await page.goto(base + "/carte")
+            panel = page.locator(".map-panel")
+            await page.wait_for_selector(".map-panel[data-state=ready]")
+            assert await panel.get_attribute("data-markers") == str(ON_MAP)
+            assert await page.locator(".map-static").is_hidden()
+            assert await markers_shown(page) == ON_MAP  # La Réunion is off this map
+            await page.screenshot(path=str(shots / "carte.png"), full_page=True)
+            # zoomed in until the Grange (near the fablab) has a marker of its own
+            marker = page.locator(".leaflet-marker-icon[title='La Grange numérique']")
+            for _ in range(8):
+                if await marker.count():
+                    break
+                await page.locator(".leaflet-control-zoom-in").click()
+                await page.locator(".leaflet-marker-icon").first.wait_for()
+            # the keyboard: a marker takes the focus, Enter opens its popup
+            await marker.focus()
+            await page.keyboard.press("Enter")
+            link = page.locator(".leaflet-popup-content a")
+            await link.wait_for()
+            assert await link.inner_text() == "La Grange numérique"
+            assert await link.get_attribute("href") == f"/lieux/{node.did}/listing/grange"
+            await page.keyboard.press("Enter")  # the popup's link has the focus
+            await page.wait_for_url(f"**/lieux/{node.did}/listing/grange")
 
-                # the search page: its results on a map beside them
-                await page.goto(base + "/?q=laser")
-                await page.wait_for_selector(".map-panel[data-state=ready]")
-                assert await page.locator(".map-panel").get_attribute("data-markers") == "2"
-                assert await markers_shown(page) == 2
-                await page.screenshot(path=str(shots / "recherche-carte.png"), full_page=True)
-            finally:
-                await browser.close()
+            # the search page: its results on a map beside them
+            await page.goto(base + "/?q=laser")
+            await page.wait_for_selector(".map-panel[data-state=ready]")
+            assert await page.locator(".map-panel").get_attribute("data-markers") == "2"
+            assert await markers_shown(page) == 2
+            await page.screenshot(path=str(shots / "recherche-carte.png"), full_page=True)
     finally:
         await node.stop()
     outside = [url for url in requests if not url.startswith(base + "/")]
