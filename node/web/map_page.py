@@ -8,8 +8,9 @@ server drew (:mod:`node.display.dot_map`). Both use the projection of
 is the bundled map of departments, so no request leaves the node; an operator's tile server
 (``map_tiles_url``) replaces it, and only then may the page's CSP name that host.
 
-:func:`map_panel` is the include ``map_panel.html`` of any page (the search page's compact
-map, the dashboard); a page that includes it renders with :func:`map_policy`.
+:func:`map_panel` is the context of the include ``map_panel.html`` for any page (the search
+page's compact map from its hits; :func:`search_panel` for a page with none, such as the
+dashboard); a page that includes it renders with :func:`map_policy`.
 """
 
 from __future__ import annotations
@@ -91,6 +92,16 @@ def map_panel(
         "full_url": "/carte" + (f"?{urlencode(query)}" if query else ""),
         "search_url": "/" + (f"?{urlencode(query)}" if query else ""),
     }
+
+
+async def search_panel(
+    request: web.Request, params: SearchParams, *, label: str, compact: bool = True
+) -> dict[str, Any]:
+    """:func:`map_panel` of everything ``params`` finds (up to ``MAX_FEATURES``), for a page
+    that has no hits of its own to draw (the dashboard); :class:`IndexNotReady` while the
+    index loads. Render the page with :func:`map_policy`."""
+    found = await search_located(request, params)
+    return map_panel(request, params, found.hits, compact=compact, label=label)
 
 
 def _groups(hits: Sequence[Hit]) -> list[dict[str, Any]]:

@@ -11,12 +11,13 @@ from xml.etree import ElementTree
 
 import aiohttp
 import pytest
+from aiohttp.test_utils import make_mocked_request
 from yarl import URL
 
 from node.display import dot_map, france_map, vendor
 from node.display.html import CONTENT_SECURITY_POLICY, map_policy, tiles_origin
-from node.web import geojson
-from search.model import Hit, Place, SearchResult
+from node.web import geojson, map_page
+from search.model import Hit, Place, SearchResult, parse_params
 from tests.support.map_node import LOCATED, ON_MAP, TOTAL, map_node
 from tests.support.pages import PROFILE
 
@@ -190,3 +191,11 @@ def test_the_dot_map_projects_with_france_map():
     x, y = france_map.project(45.1846, 0.7214)  # type: ignore[misc]
     assert f'cx="{x:.1f}" cy="{y:.1f}"' in drawn.svg
     assert france_map.departments()["24"].contains(x, y)
+
+
+async def test_a_page_without_hits_of_its_own_gets_the_map_of_a_search(node):
+    request = make_mocked_request("GET", "/tableau-de-bord", app=node.app)
+    panel = await map_page.search_panel(request, parse_params({"department": "24"}), label="24")
+    assert (panel["on_map"], panel["located"], panel["compact"]) == (6, 6, True)
+    assert panel["svg"].count("<circle") == 6
+    assert json.loads(panel["config"])["geojson"] == "/api/places.geojson?department=24"

@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from node.display import vendor
 from tests.support.browser import chromium, playwright_or_skip, record_problems
 from tests.support.map_node import LOCATED, ON_MAP, map_node
 
@@ -77,3 +78,34 @@ async def test_the_map_shows_the_places_and_nothing_leaves_the_node(tmp_path: Pa
     assert any("carte-departements.svg" in url for url in requests)
     assert not problems, problems  # no CSP violation, no script error
     assert LOCATED == ON_MAP + 1
+
+
+async def test_with_an_operators_tile_server_the_map_uses_it_and_nothing_else(tmp_path: Path):
+    tiles = "https://tuiles.exemple.fr/{z}/{x}/{y}.png"
+    node = await map_node(tmp_path, map_tiles_url=tiles, map_tiles_attribution="© Test")
+    tile = (vendor.VENDOR / "leaflet" / "images" / "marker-icon.png").read_bytes()
+    problems: list[str] = []
+    requests: list[str] = []
+    served: list[str] = []
+
+    async def fake_tile(route: Any) -> None:  # answered in the browser: nothing leaves
+        served.append(route.request.url)
+        await route.fulfill(body=tile, content_type="image/png")
+
+    try:
+        async with chromium(async_api) as browser:
+            page = await browser.new_page(viewport={"width": 1100, "height": 900})
+            record_problems(page, problems, requests)
+            await page.route("https://tuiles.exemple.fr/**", fake_tile)
+            await page.goto(node.url + "/carte")
+            await page.wait_for_selector(".map-panel[data-state=ready]")
+            # on the world's map, La Réunion has its marker too
+            assert await page.locator(".map-panel").get_attribute("data-markers") == str(LOCATED)
+            assert await markers_shown(page) == LOCATED
+            assert "© Test" in await page.locator(".leaflet-control-attribution").inner_text()
+    finally:
+        await node.stop()
+    elsewhere = [url for url in requests if not url.startswith(node.url + "/")]
+    assert served and set(elsewhere) <= set(served), elsewhere  # the tile server only
+    assert all(url.startswith("https://tuiles.exemple.fr/") for url in served)
+    assert not problems, problems
