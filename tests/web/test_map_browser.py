@@ -5,6 +5,7 @@ is recorded: none may leave the node, and no console or script error may occur."
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 from typing import Any
@@ -12,12 +13,24 @@ from typing import Any
 from node.display import vendor
 from tests.support.browser import chromium, playwright_or_skip, record_problems
 from tests.support.map_node import LOCATED, ON_MAP, map_node
+from tests.support.polling import until
 
 async_api = playwright_or_skip()
 
 
-async def markers_shown(page: Any) -> int:
-    """What the map counts: its single markers plus the number in each cluster."""
+async def markers_shown(page: Any, expected: int) -> int:
+    """What the map counts, its single markers plus the number in each cluster, once it is
+    ``expected`` (a zoom's animation shows the clusters before and after for a moment)."""
+    with contextlib.suppress(AssertionError):  # then the test says what it counted
+        await until(lambda: _counted(page, expected), timeout=5, what="the markers")
+    return await _count(page)
+
+
+async def _counted(page: Any, expected: int) -> bool:
+    return await _count(page) == expected
+
+
+async def _count(page: Any) -> int:
     return await page.evaluate(
         """() => {
           const live = document.querySelector('.map-panel .map-live');
@@ -45,7 +58,7 @@ async def test_the_map_shows_the_places_and_nothing_leaves_the_node(tmp_path: Pa
             await page.wait_for_selector(".map-panel[data-state=ready]")
             assert await panel.get_attribute("data-markers") == str(ON_MAP)
             assert await page.locator(".map-static").is_hidden()
-            assert await markers_shown(page) == ON_MAP  # La Réunion is off this map
+            assert await markers_shown(page, ON_MAP) == ON_MAP  # La Réunion is off this map
             await page.screenshot(path=str(shots / "carte.png"), full_page=True)
             # zoomed in until the Grange (near the fablab) has a marker of its own
             marker = page.locator(".leaflet-marker-icon[title='La Grange numérique']")
@@ -68,7 +81,7 @@ async def test_the_map_shows_the_places_and_nothing_leaves_the_node(tmp_path: Pa
             await page.goto(base + "/?q=laser")
             await page.wait_for_selector(".map-panel[data-state=ready]")
             assert await page.locator(".map-panel").get_attribute("data-markers") == "2"
-            assert await markers_shown(page) == 2
+            assert await markers_shown(page, 2) == 2
             await page.screenshot(path=str(shots / "recherche-carte.png"), full_page=True)
     finally:
         await node.stop()
@@ -101,7 +114,7 @@ async def test_with_an_operators_tile_server_the_map_uses_it_and_nothing_else(tm
             await page.wait_for_selector(".map-panel[data-state=ready]")
             # on the world's map, La Réunion has its marker too
             assert await page.locator(".map-panel").get_attribute("data-markers") == str(LOCATED)
-            assert await markers_shown(page) == LOCATED
+            assert await markers_shown(page, LOCATED) == LOCATED
             assert "© Test" in await page.locator(".leaflet-control-attribution").inner_text()
     finally:
         await node.stop()

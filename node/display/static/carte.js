@@ -107,7 +107,9 @@
           markers.push(marker);
         });
         clusters.addLayers(markers);
-        if (markers.length && !simple) map.fitBounds(clusters.getBounds(), { maxZoom: 12 });
+        if (markers.length && !simple) {
+          map.fitBounds(clusters.getBounds(), { maxZoom: 12, animate: false }); // settled when ready
+        }
         panel.setAttribute("data-markers", String(markers.length));
         panel.setAttribute("data-state", "ready");
         still.hidden = true;
