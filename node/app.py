@@ -33,6 +33,7 @@ from node.web import (
     admission,
     answer_cache,
     crawlers,
+    dashboard,
     openapi,
     pages,
     place_pages,
@@ -72,6 +73,7 @@ def routes() -> list[web.RouteDef]:
         # the public pages (node.web)
         web.get("/", cached("page", pages.index)),
         web.get("/search.atom", cached("atom", pages.search_atom)),
+        web.get("/tableau-de-bord", cached("dashboard", dashboard.page)),
         web.get(urgent.FEED_PATH, cached("urgent-atom", urgent.urgent_atom)),
         web.get("/opensearch.xml", pages.opensearch),
         web.get("/robots.txt", crawlers.robots),
