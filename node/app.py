@@ -38,6 +38,7 @@ from node.web import (
     pages,
     place_pages,
     search_api,
+    stats_api,
     urgent,
 )
 from node.web.answer_cache import cached
@@ -69,6 +70,8 @@ def routes() -> list[web.RouteDef]:
         # the search API (node.web)
         web.get("/api/search", cached("api", search_api.handle_search)),
         web.get("/api/match", cached("match", handle_match)),
+        web.get("/api/stats", cached("stats", stats_api.handle_stats)),
+        web.get("/api/stats.csv", cached("stats-csv", stats_api.handle_stats_csv)),
         web.get("/api/openapi.json", openapi.openapi),
         # the public pages (node.web)
         web.get("/", cached("page", pages.index)),

@@ -100,7 +100,7 @@ class Stats:
     def rows(self, table: str) -> tuple[list[str], list[list[Any]]]:
         """The header (French) and rows of one breakdown: code, label, then each count."""
         member, kinds, title = TABLES[table]
-        header = [f"{title} (code)", title, *(COUNT_NAMES[k] for k in kinds)]
+        header = ["Code", title, *(COUNT_NAMES[k] for k in kinds)]
         labels = self.labels.get(table, {})
         counts: Breakdown = getattr(self, member)
         rows = [
