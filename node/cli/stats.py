@@ -13,7 +13,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from node.cli.common import CommandError, add_home_argument, open_node
+from node.cli.common import CommandError, add_home_argument, open_index
 from node.cli.terminal import shown
 
 #: Each filter option, and the parameter of the API it is.
@@ -54,10 +54,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run_stats(args: argparse.Namespace) -> int:
     import orjson
 
-    from node.store.faults import StoreError
     from node.web.stats_api import parse_filters, today
-    from search.faults import IndexFault
-    from search.index import SearchIndex, index_path
     from search.params import ParamError
     from search.stats import compute
 
@@ -66,15 +63,8 @@ def run_stats(args: argparse.Namespace) -> int:
         filters = parse_filters(query)
     except ParamError as exc:
         raise CommandError(f"{FILTERS[exc.param][0]} : {exc.message}") from None
-    with open_node(args) as node:
-        try:
-            index = SearchIndex(index_path(node.settings.home), node.store)
-            try:
-                stats = compute(node.store, index, filters, today())
-            finally:
-                index.close()
-        except (IndexFault, StoreError) as exc:
-            raise CommandError(str(exc)) from None
+    with open_index(args) as (node, index):
+        stats = compute(node.store, index, filters, today())
     if args.json:
         sys.stdout.write(orjson.dumps(stats.to_json(), option=orjson.OPT_INDENT_2).decode())
         sys.stdout.write("\n")
