@@ -1,10 +1,11 @@
 """``GET /tableau-de-bord``: the dashboard of enjeux, what this node knows, drawn on the server.
 
 A thin handler: it reads the filters (a GET form: department, region, category, enjeu,
-network), counts with ``search.stats.compute`` on the search threads (admission), turns the
-counts into charts and tables (:mod:`node.web.dashboard_view`) and renders
-``dashboard.html``. No JavaScript: the charts are inline SVG. Its answers are kept per index
-generation (``node.app`` wraps it in ``answer_cache.cached``).
+network) with the rules of ``/api/stats`` (``node.web.stats_api.parse_filters``), counts
+with ``search.stats.compute`` on the search threads (admission), turns the counts into
+charts and tables (:mod:`node.web.dashboard_view`) and renders ``dashboard.html``. No
+JavaScript: the charts are inline SVG. Its answers are kept per index generation
+(``node.app`` wraps it in ``answer_cache.cached``).
 
 A network is a node that follows its members: the networks offered in the form are the held
 profiles whose families include ``reseau``, and this node itself. A node whose own profile
@@ -14,7 +15,6 @@ is a network's titles the page with that name.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Mapping
 from typing import Any
 
 from aiohttp import web
@@ -23,42 +23,16 @@ from node.api_errors import bad_parameter, index_not_ready
 from node.appkeys import KEY, SEARCH, SETTINGS, STORE
 from node.display import html
 from node.display import record_text as views
-from node.federation.api_params import DID_PATTERN
 from node.store.database import Store
 from node.web.admission import run_search
 from node.web.dashboard_view import view
+from node.web.stats_api import parse_filters, today
 from protocol import geography
 from search.index import IndexNotReady
-from search.model import PARAMS as SEARCH_PARAMS
-from search.params import Param, ParamError
+from search.params import ParamError
 from search.stats import StatsFilters, compute
 
 NETWORK_FAMILY = "reseau"
-#: The dashboard's filters: those of the search, and the network (a node's did).
-FILTERS: tuple[Param, ...] = (
-    SEARCH_PARAMS["department"],
-    SEARCH_PARAMS["region"],
-    SEARCH_PARAMS["category"],
-    SEARCH_PARAMS["enjeu"],
-    Param(
-        "reseau",
-        "Réseau : le did:key du nœud du réseau (les lieux qu'il suit)",
-        pattern=f"|{DID_PATTERN}",
-        max_length=64,
-        expected="réseau inconnu : attendu l'identifiant d'un nœud (did:key:z6Mk…)",
-    ),
-)
-
-
-def read_filters(query: Mapping[str, str]) -> dict[str, str]:
-    """The filters given (an empty value is absent); ParamError names a bad one in French."""
-    out = {}
-    for param in FILTERS:
-        raw = query.get(param.name)
-        value = param.read(raw.strip()) if raw is not None else ""
-        if isinstance(value, str) and value:
-            out[param.name] = value
-    return out
 
 
 def networks(store: Store, did: str, own_name: str) -> list[tuple[str, str]]:
@@ -84,10 +58,10 @@ def own_network_name(store: Store, did: str) -> str | None:
 
 
 def _gather(
-    store: Store, index: Any, did: str, name: str, filters: dict[str, str], today: datetime.date
+    store: Store, index: Any, did: str, name: str, filters: StatsFilters, day: datetime.date
 ) -> dict[str, Any]:
     """What the page needs from the store and the index (on a search thread)."""
-    stats = compute(store, index, StatsFilters(**filters), today).to_json()
+    stats = compute(store, index, filters, day).to_json()
     return {
         "stats": stats,
         "networks": networks(store, did, name),
@@ -97,14 +71,14 @@ def _gather(
 
 async def page(request: web.Request) -> web.Response:
     try:
-        filters = read_filters(request.query)
+        filters = parse_filters(request.query)  # the rules of /api/stats
     except ParamError as exc:
         raise bad_parameter(f"{exc.param} : {exc.message}") from None
-    today = datetime.date.today()
+    day = today()  # the one reading of the clock, as /api/stats
     name, did = request.app[SETTINGS].name, request.app[KEY].did
     store, index = request.app[STORE], request.app[SEARCH]
     try:
-        got = await run_search(request, _gather, store, index, did, name, filters, today)
+        got = await run_search(request, _gather, store, index, did, name, filters, day)
     except IndexNotReady as exc:
         raise index_not_ready(exc.percent, exc.failed) from None
     network_name = got["network_name"]
@@ -114,9 +88,9 @@ async def page(request: web.Request) -> web.Response:
         else f"Tableau de bord des enjeux : {name}"
     )
     context = {
-        **view(got["stats"], filters, today),
+        **view(got["stats"], filters.applied(), day),
         "page_title": title,
-        "form": filters,
+        "form": filters.applied(),
         "networks": got["networks"],
         "regions": sorted(geography.REGIONS.items(), key=lambda item: item[1]),
     }

@@ -122,6 +122,13 @@ async def test_the_dashboard_draws_every_chart_with_its_table_links_and_csv(
             "category", "department", "enjeu", "month"
         ]  # fmt: skip
         assert 'style="' not in html  # the CSP forbids inline styles
+        async with aiohttp.ClientSession() as session:
+            for link in csv:
+                async with session.get(node.url + link.replace("&amp;", "&")) as answer:
+                    assert answer.status == 200 and answer.content_type == "text/csv"
+                    if "table=enjeu" in link:
+                        text = (await answer.read()).decode("utf-8-sig")
+                        assert "transition-ecologique;Transition écologique;2;0" in text
     finally:
         await node.stop()
 
