@@ -85,4 +85,5 @@ def serve_and_time(path: Path, queries: list[dict], rounds: int) -> tuple[list[f
     finally:
         if child.poll() is None:
             child.kill()
+        child.__exit__(None, None, None)  # its pipes closed, the process waited for
     return times, round(rss_kb / 1024, 1)

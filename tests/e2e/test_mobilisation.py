@@ -199,8 +199,14 @@ async def test_500_visors_within_10_days_in_dordogne(tmp_path: Path) -> None:
 def check_matches(matches: list[dict[str, Any]], nodes: dict[str, Peer]) -> None:
     by_did = {peer.did: name for name, peer in nodes.items()}
     order = [(by_did.get(m["author"], m["author"]), m["rid"]) for m in matches]
-    offered = [pair for pair in order if pair[1] == "visieres"]
-    assert offered[0] == ("marsac", "visieres"), order
+    # next door and able first; then, in time, the far one that covers it all and the near
+    # one that covers part; the one too slow after every offer in time (docs/matching.md)
+    assert order == [
+        ("marsac", "visieres"),
+        ("roubaix", "visieres"),
+        ("lempzours", "visieres"),
+        ("bergerac", "visieres"),
+    ], order
     assert ("marsac", "visieres-2020") not in order  # expired
     assert all(name != "escale" for name, _ in order)  # unrelated
     first = matches[0]
