@@ -1,6 +1,6 @@
 """``/tableau-de-bord`` on real nodes: the figures, the charts (well-formed SVG with their
 tables), French names, the links to the searches and to the CSVs, the filters, the
-network's title and choice, bad filters."""
+network's title and choice, bad filters, an index still loading, names from peers."""
 
 from __future__ import annotations
 
@@ -12,8 +12,10 @@ from urllib.parse import parse_qs, urlsplit
 
 import aiohttp
 
+from node.home import Node
+from search.index import IndexNotReady
 from tests.support.live_nodes import LiveNode
-from tests.support.pages import PROFILE, offer_body
+from tests.support.pages import HOSTILE, PROFILE, offer_body, serve_with_index
 from tests.support.polling import until
 from tests.web.test_pages import Page
 
@@ -185,3 +187,34 @@ async def test_a_network_node_titles_the_page_and_is_offered_as_a_filter(tmp_pat
     finally:
         await other.stop()
         await net.stop()
+
+
+class LoadingIndex:
+    """An index still being built: every read says so."""
+
+    generation = 0
+
+    def read_view(self, work: Any) -> Any:
+        raise IndexNotReady((1, 4))
+
+
+async def test_while_the_index_loads_the_page_says_so_in_French(node: Node) -> None:
+    client = await serve_with_index(node.settings, lambda app: LoadingIndex())
+    try:
+        answer = await client.get("/tableau-de-bord", headers=HTML)
+        assert answer.status == 503 and "Retry-After" in answer.headers
+        assert "en construction (25 %)" in await answer.text()
+    finally:
+        await client.close()
+
+
+async def test_names_from_peers_are_escaped(tmp_path: Path) -> None:
+    hostile = LiveNode(tmp_path, "Hostile")
+    await hostile.start()
+    try:
+        body = {"name": HOSTILE, "families": ["reseau"], "department": "24"}
+        await hostile.put("profile", body, col="profile")
+        html = await shown(hostile, "1 lieu suivi ou copié")
+        assert HOSTILE not in html and "&lt;script&gt;" in html
+    finally:
+        await hostile.stop()
