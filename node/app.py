@@ -42,6 +42,7 @@ from node.web import (
 )
 from node.web.answer_cache import cached
 from node.web.conditional import conditional_middleware
+from node.web.dashboard import page as dashboard_page
 from node.web.errors import cors_headers, error_middleware, with_expect_continue
 from node.web.match_api import handle_match
 from node.web.match_pages import FEED_ROUTE, need_atom
@@ -75,6 +76,7 @@ def routes() -> list[web.RouteDef]:
         # the public pages (node.web)
         web.get("/", cached("page", pages.index)),
         web.get("/search.atom", cached("atom", pages.search_atom)),
+        web.get("/tableau-de-bord", cached("dashboard", dashboard_page)),
         web.get(urgent.FEED_PATH, cached("urgent-atom", urgent.urgent_atom)),
         web.get("/opensearch.xml", pages.opensearch),
         web.get("/robots.txt", crawlers.robots),
