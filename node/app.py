@@ -40,10 +40,12 @@ from node.web import (
     pages,
     place_pages,
     search_api,
+    stats_api,
     urgent,
 )
 from node.web.answer_cache import cached
 from node.web.conditional import conditional_middleware
+from node.web.dashboard import page as dashboard_page
 from node.web.errors import cors_headers, error_middleware, with_expect_continue
 from node.web.match_api import handle_match
 from node.web.match_pages import FEED_ROUTE, need_atom
@@ -72,10 +74,13 @@ def routes() -> list[web.RouteDef]:
         web.get("/api/search", cached("api", search_api.handle_search)),
         web.get("/api/match", cached("match", handle_match)),
         web.get("/api/places.geojson", cached("geojson", geojson.places_geojson)),
+        web.get("/api/stats", cached("stats", stats_api.handle_stats)),
+        web.get("/api/stats.csv", cached("stats-csv", stats_api.handle_stats_csv)),
         web.get("/api/openapi.json", openapi.openapi),
         # the public pages (node.web)
         web.get("/", cached("page", pages.index)),
         web.get("/search.atom", cached("atom", pages.search_atom)),
+        web.get("/tableau-de-bord", cached("dashboard", dashboard_page)),
         web.get(urgent.FEED_PATH, cached("urgent-atom", urgent.urgent_atom)),
         web.get("/opensearch.xml", pages.opensearch),
         web.get("/robots.txt", crawlers.robots),

@@ -88,6 +88,7 @@ def make_document(record: Record, ts: str, place: PlaceInfo) -> dict[str, Any]:
             part for part in (_str(body.get("summary")), _str(body.get("description"))) if part
         )
         category = ""
+        families = [f for f in _strings(body.get("families")) if "," not in f and f]
         extra = vocab.FAMILIES.labels(_strings(body.get("families")))
         extra += [f"{e.get('type', '')} {e.get('make', '')}" for e in _equipment(body)]
         tags: list[str] = []
@@ -95,6 +96,7 @@ def make_document(record: Record, ts: str, place: PlaceInfo) -> dict[str, Any]:
         pricing = ""
     else:
         title = _str(body.get("title"), 200) or record.rid
+        families = []
         description = _str(body.get("description"))
         category = _str(body.get("category"), 64)
         tags = _strings(body.get("tags"))
@@ -132,6 +134,7 @@ def make_document(record: Record, ts: str, place: PlaceInfo) -> dict[str, Any]:
         "category": category,
         "category_label": category_label,
         "enjeux": ",".join(enjeux),
+        "families": ",".join(families),
         "place_name": place.name,
         "city": place.city,
         "department": place.department,

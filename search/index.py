@@ -204,6 +204,15 @@ class SearchIndex(IndexOpening, IndexCatchUp, IndexWriting):
                     out[stored["rid"]] = (place.author, name)
         return out
 
+    def read_view(self, work: Callable[[View], Any]) -> Any:
+        """``work(view)`` on the view searches read now (``search.stats``);
+        :class:`IndexNotReady` while the index loads."""
+        if not self.ready:
+            raise IndexNotReady(self.progress, self.failed)
+        with self._search_lock:
+            assert self._view is not None
+            return work(self._view)
+
     def search(self, params: SearchParams) -> SearchResult:
         """Answer ``params`` (never raises for any parameters :func:`parse_params` accepts,
         but :class:`IndexNotReady` while the index is loading)."""

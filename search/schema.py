@@ -74,7 +74,7 @@ FIRST_ONLY = frozenset({"words"})
 def build_schema() -> Schema:
     return Schema(
         key=ID(unique=True, stored=True),
-        author=ID(stored=True),
+        author=ID(stored=True, sortable=True),  # a column: the statistics' places by network
         col=ID(stored=True, sortable=True),
         rid=ID(stored=True),
         all=CombinedText(analyzer=french_analyzer()),
@@ -83,6 +83,8 @@ def build_schema() -> Schema:
         category=ID(stored=True, sortable=True),
         category_label=STORED(),
         enjeux=KEYWORD(stored=True, commas=True, sortable=True),
+        # profiles and listings: their families of place, the statistics' by_family
+        families=KEYWORD(stored=True, commas=True, sortable=True),
         place_name=STORED(),
         city=STORED(),
         department=ID(stored=True, sortable=True),

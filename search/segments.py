@@ -2,11 +2,11 @@
 
 For each segment of the whoosh index, :class:`SegmentData` holds, as sets of its documents
 (``search.bitsets``): the documents of each filter value (collection, category, enjeu,
-department, region), of each 0.5° cell of latitude and longitude, and of each frequent
-term of the text field, with that term's postings (document numbers and weights) for
-scoring. It also keeps the per-document values searches read (coordinates, date, claim)
-and the text length of each document. Only the deletions of a segment can change; they are
-applied at search time (:meth:`SegmentData.live`).
+department, region, family of place), of each 0.5° cell of latitude and longitude, and of
+each frequent term of the text field, with that term's postings (document numbers and
+weights) for scoring. It also keeps the per-document values searches read (coordinates,
+date, claim, author) and the text length of each document. Only the deletions of a segment
+can change; they are applied at search time (:meth:`SegmentData.live`).
 """
 
 from __future__ import annotations
@@ -27,8 +27,10 @@ from search.schema import TEXT_FIELD
 #: Filterable fields (kept as sets of documents per value: per last day for ``expires``),
 #: and the fields whose values are kept per document (distances, the "recent" and
 #: « échéance » orders, claims).
-FILTER_FIELDS = ("col", "category", "enjeux", "department", "region", "expires")
-VALUE_FIELDS = ("geo", "updated", "due", "claim")
+FILTER_FIELDS = ("col", "category", "enjeux", "department", "region", "expires", "families")
+VALUE_FIELDS = ("geo", "updated", "due", "claim", "author")
+#: Filter fields holding several codes, comma-separated (a set per code).
+LIST_FIELDS = frozenset({"enjeux", "families"})
 #: A term of the text field in at least this share of a segment's documents (and at least
 #: ``MIN_FREQUENT`` of them) is read at load time; rarer terms are read when searched.
 FREQUENT_SHARE = 1 / 400
@@ -152,7 +154,7 @@ class SegmentData:
         for name in FILTER_FIELDS:
             groups: dict[str, list[int]] = {}
             for d, value in enumerate(column_values(reader, name)):
-                for code in value.split(",") if name == "enjeux" else (value,):
+                for code in value.split(",") if name in LIST_FIELDS else (value,):
                     if code:
                         groups.setdefault(code, []).append(d)
             self.masks[name] = {v: bitsets.from_ids(ids, size) for v, ids in groups.items()}

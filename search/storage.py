@@ -18,7 +18,9 @@ HEADS_FILE = "heads.json"
 #: How documents are made from records (``search.documents``, the analysis, the schema).
 #: Raise it when that changes: an index built by an earlier version is then rebuilt at the
 #: next start, instead of missing what the new version indexes.
-DOCUMENTS_VERSION = 3  # 3: expires and due (hiding the expired, the order by due date)
+# 3: expires and due (hiding the expired, the order by due date); 4: families, and author
+# as a column (search.stats)
+DOCUMENTS_VERSION = 4
 VERSION_FILE = "documents-version"
 
 

@@ -9,12 +9,15 @@ runs (``tests/test_cli_imports.py``).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from node.home import Node
+    from search.index import SearchIndex
 
 
 class CommandError(Exception):
@@ -44,6 +47,25 @@ def open_node(args: argparse.Namespace, **overrides: object) -> Node:
         return open_home(home_of(args), **overrides)
     except HomeError as exc:
         raise CommandError(str(exc)) from None
+
+
+@contextlib.contextmanager
+def open_index(args: argparse.Namespace) -> Iterator[tuple[Node, SearchIndex]]:
+    """The node of ``args`` and its search index (opened, caught up), closed after the
+    block; a damaged database or index, a full disk… is a :class:`CommandError` (French)."""
+    from node.store.faults import StoreError
+    from search.faults import IndexFault
+    from search.index import SearchIndex, index_path
+
+    with open_node(args) as node:
+        try:
+            index = SearchIndex(index_path(node.settings.home), node.store)
+            try:
+                yield node, index
+            finally:
+                index.close()
+        except (IndexFault, StoreError) as exc:
+            raise CommandError(str(exc)) from None
 
 
 def fail(message: str) -> int:

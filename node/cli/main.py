@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from node.cli import admin, export, follow, imports, init, records, recover, search, serve, verify
 from node.cli import french as cli_french
 from node.cli import match as cli_match
+from node.cli import stats as cli_stats
 from node.cli.common import CommandError, fail
 
 COMMANDS = (
@@ -19,6 +20,7 @@ COMMANDS = (
     follow,
     search,
     cli_match,
+    cli_stats,
     imports,
     export,
     admin,

@@ -11,7 +11,7 @@ import argparse
 import sys
 from typing import Any
 
-from node.cli.common import CommandError, add_home_argument, open_node
+from node.cli.common import CommandError, add_home_argument, open_index
 from node.cli.terminal import shown
 
 
@@ -35,10 +35,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run_match(args: argparse.Namespace) -> int:
     import orjson
 
-    from node.store.faults import StoreError
     from node.web.match_api import inactive_authors, match_json, parse_match, today
-    from search.faults import IndexFault
-    from search.index import SearchIndex, index_path
     from search.params import ParamError
 
     query = {"author": args.author, "rid": args.rid, "expired": "1" if args.expired else "0"}
@@ -51,21 +48,14 @@ def run_match(args: argparse.Namespace) -> int:
     except ParamError as exc:
         names = {"author": "AUTEUR", "rid": "IDENTIFIANT", "per_page": "--per-page"}
         raise CommandError(f"{names.get(exc.param, '--page')} : {exc.message}") from None
-    with open_node(args) as node:
-        try:
-            index = SearchIndex(index_path(node.settings.home), node.store)
-            try:
-                found = index.match(
-                    asked.author,
-                    asked.rid,
-                    today=today(),
-                    inactive=inactive_authors(node.store),
-                    include_expired=asked.include_expired,
-                )
-            finally:
-                index.close()
-        except (IndexFault, StoreError) as exc:
-            raise CommandError(str(exc)) from None
+    with open_index(args) as (node, index):
+        found = index.match(
+            asked.author,
+            asked.rid,
+            today=today(),
+            inactive=inactive_authors(node.store),
+            include_expired=asked.include_expired,
+        )
     if found is None:
         raise CommandError(
             f"ce nœud ne détient pas de besoin « {shown(asked.rid)} » de {shown(asked.author)} "

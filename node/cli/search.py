@@ -10,7 +10,7 @@ import argparse
 import sys
 from typing import TYPE_CHECKING, Any
 
-from node.cli.common import CommandError, add_home_argument, open_node
+from node.cli.common import CommandError, add_home_argument, open_index, open_node
 from node.cli.terminal import shown
 
 if TYPE_CHECKING:
@@ -63,10 +63,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run_search(args: argparse.Namespace) -> int:
     import orjson
 
-    from node.store.faults import StoreError
     from node.web.search_api import result_json
-    from search.faults import IndexFault
-    from search.index import SearchIndex, index_path
     from search.model import ParamError, parse_params
 
     query = {"q": args.query}
@@ -81,15 +78,8 @@ def run_search(args: argparse.Namespace) -> int:
         params = parse_params(query)
     except ParamError as exc:
         raise CommandError(f"--{exc.param.replace('_', '-')} : {exc.message}") from None
-    with open_node(args) as node:
-        try:
-            index = SearchIndex(index_path(node.settings.home), node.store)
-            try:
-                result = index.search(params)
-            finally:
-                index.close()
-        except (IndexFault, StoreError) as exc:  # a damaged database, a full disk…
-            raise CommandError(str(exc)) from None
+    with open_index(args) as (_node, index):
+        result = index.search(params)
     if args.json:
         sys.stdout.write(orjson.dumps(result_json(result), option=orjson.OPT_INDENT_2).decode())
         sys.stdout.write("\n")

@@ -20,8 +20,12 @@ from node.appkeys import KEY, SETTINGS, STORE, VERSION
 from node.federation import api_params
 from node.federation.feed_routes import base_url
 from node.settings import Settings
+from node.web import openapi_stats
 from node.web.geojson import GEOJSON, MAP_PARAMS
 from node.web.match_api import MATCH_PARAMS
+from node.web.openapi_parts import ETAG, NOT_MODIFIED, POST_ERRORS
+from node.web.openapi_parts import json_body as _json
+from node.web.openapi_parts import operation as _operation
 from node.web.openapi_schemas import SCHEMAS, ref
 from search.model import SEARCH_PARAMS
 
@@ -32,6 +36,7 @@ TAGS = [
     {"name": "flux", "description": "Lire et copier les flux signés que détient ce nœud"},
     {"name": "envois", "description": "Abonnements et envois d'entrées entre nœuds (push)"},
     {"name": "recherche", "description": "Recherche dans l'index local de ce nœud"},
+    {"name": "statistiques", "description": "Ce que compte ce nœud : lieux, offres, besoins"},
     {"name": "description", "description": "Ce nœud et cette description"},
 ]
 
@@ -45,70 +50,6 @@ PAGES = (
     "304). Quand le nœud envoie déjà autant de pages qu'il le peut, il répond 503 avec "
     "Retry-After."
 )
-RETRY_AFTER = {
-    "description": "Secondes à attendre avant de réessayer",
-    "schema": {"type": "integer", "minimum": 0},
-}
-ETAG = {
-    "description": "Validateur de la réponse (If-None-Match : 304)",
-    "schema": {"type": "string"},
-}
-
-
-def _json(schema: dict[str, Any], description: str, **headers: Any) -> dict[str, Any]:
-    response: dict[str, Any] = {
-        "description": description,
-        "content": {"application/json": {"schema": schema}},
-    }
-    if headers:
-        response["headers"] = {name.replace("_", "-"): value for name, value in headers.items()}
-    return response
-
-
-def _error(description: str, **headers: Any) -> dict[str, Any]:
-    return _json(ref("Error"), description, **headers)
-
-
-#: The errors an operation may answer, by status.
-ERRORS: dict[str, dict[str, Any]] = {
-    "400": _error("Paramètre ou corps invalide (le message dit lequel, en français)"),
-    "403": _error("Refusé : adresse de rappel interdite, ou flux que ce nœud ne réplique pas"),
-    "404": _error("Inconnu ici : flux non détenu, abonnement non demandé"),
-    "408": _error("Corps de la requête trop lent à arriver"),
-    "413": _error("Corps trop volumineux (réglage max_request_bytes du nœud)"),
-    "415": _error("Type de contenu non pris en charge"),
-    "417": _error("Seule l'attente « Expect: 100-continue » est comprise"),
-    "429": _error(
-        "Trop de requêtes ou d'abonnements : réessayer plus tard", Retry_After=RETRY_AFTER
-    ),
-}
-NOT_MODIFIED = {"description": "Inchangé depuis l'ETag donné (If-None-Match)"}
-BUSY = _error(
-    "Nœud occupé (trop de pages envoyées à la fois, trop de requêtes) ou index de recherche "
-    "en construction : réessayer après Retry-After secondes",
-    Retry_After=RETRY_AFTER,
-)
-POST_ERRORS = ("400", "403", "408", "413", "415", "417", "429")
-
-
-def _operation(
-    operation_id: str,
-    tag: str,
-    summary: str,
-    description: str,
-    responses: dict[str, Any],
-    errors: tuple[str, ...] = (),
-    **more: Any,
-) -> dict[str, Any]:
-    """One operation: every status it may answer, 503 (with Retry-After) included."""
-    return {
-        "operationId": operation_id,
-        "tags": [tag],
-        "summary": summary,
-        "description": description,
-        **more,
-        "responses": {**responses, **{code: ERRORS[code] for code in errors}, "503": BUSY},
-    }
 
 
 def _ndjson(example: str | None, description: str) -> dict[str, Any]:
@@ -250,6 +191,7 @@ def document(base: str, version: str, settings: Settings, did: str, line: str | 
                                        *(p.openapi() for p in MATCH_PARAMS[1:])],
             )
         },
+        **openapi_stats.paths(),
         "/api/openapi.json": {
             "get": _operation(
                 "getOpenApi", "description", "Cette description",
@@ -271,7 +213,7 @@ def document(base: str, version: str, settings: Settings, did: str, line: str | 
         "servers": [{"url": base, "description": "Ce nœud"}],
         "tags": TAGS,
         "paths": paths,
-        "components": {"schemas": SCHEMAS},
+        "components": {"schemas": {**SCHEMAS, **openapi_stats.SCHEMAS}},
     }
 
 

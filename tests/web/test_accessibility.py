@@ -89,6 +89,8 @@ async def test_every_kind_of_page_has_no_axe_violation(tmp_path: Path) -> None:
             "/?q=d%C3%A9coupe+laser",
             "/?q=introuvablissime",
             "/?q=atelier&department=24&category=production.prototypage",
+            "/tableau-de-bord",  # the dashboard of enjeux, without and with filters
+            "/tableau-de-bord?department=24&enjeu=transition-ecologique",
             f"/lieux/{did}",
             f"/lieux/{did}/offer/laser",
             f"/lieux/{did}/need/visieres-ehpad",
