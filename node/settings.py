@@ -7,12 +7,13 @@ example ``MAILLAGE_PORT=8081``) overrides the file.
 
 from __future__ import annotations
 
+import re
 import tomllib
 from contextvars import ContextVar
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import AnyHttpUrl, Field, IPvAnyNetwork, ValidationError
+from pydantic import AnyHttpUrl, Field, IPvAnyNetwork, ValidationError, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 SETTINGS_FILE = "maillage.toml"
@@ -37,6 +38,14 @@ class _SettingsFile(PydanticBaseSettingsSource):
 
 class SettingsError(Exception):
     """The settings file or environment holds something unusable; the message says what."""
+
+
+#: A tile server's URL: https (or http), a host (``{s}`` for a sub-domain), a path with
+#: ``{z}``, ``{x}`` and ``{y}`` (checked by :meth:`Settings._tiles_url`), or "" (no tiles).
+TILES_URL = re.compile(
+    r"https?://(?:\{s\}\.)?[A-Za-z0-9.-]+(?::[0-9]{1,5})?/[A-Za-z0-9/{}._~%@-]*"
+    r"(?:\?[A-Za-z0-9=&{}._~%-]*)?"
+)
 
 
 class Settings(BaseSettings):
@@ -318,6 +327,35 @@ class Settings(BaseSettings):
         description="Adresses par fichier du plan du site (sitemap-….xml) ; au plus 50 000, "
         "la limite de sitemaps.org.",
     )
+    map_tiles_url: str = Field(
+        "",
+        max_length=500,
+        description="Serveur de tuiles du fond de carte (/carte), par exemple "
+        "https://tuiles.exemple.fr/{z}/{x}/{y}.png ({s} pour un sous-domaine). Vide : le "
+        "fond est la carte des départements fournie avec le nœud, sans aucune requête vers "
+        "un autre serveur. Rempli : les navigateurs des visiteurs demandent les tuiles à ce "
+        "serveur (qui voit leur adresse) ; la politique de sécurité des pages de carte "
+        "l'autorise, lui seul.",
+    )
+    map_tiles_attribution: str = Field(
+        "",
+        max_length=300,
+        description="Mention des sources des tuiles, affichée sous la carte (texte seul), par "
+        "exemple « © les contributeurs d'OpenStreetMap » : la licence des tuiles l'exige "
+        "en général.",
+    )
+
+    @field_validator("map_tiles_url")
+    @classmethod
+    def _tiles_url(cls, value: str) -> str:
+        if value and not (
+            TILES_URL.fullmatch(value) and all(part in value for part in ("{z}", "{x}", "{y}"))
+        ):
+            raise ValueError(
+                "adresse de tuiles attendue en http(s), avec {z}, {x} et {y}, par exemple "
+                "https://tuiles.exemple.fr/{z}/{x}/{y}.png"
+            )
+        return value
 
     @classmethod
     def settings_customise_sources(

@@ -147,6 +147,10 @@ class Hit:
     valid_until: str | None = None
     expired: bool = False  # past its last day (listed only with ``expired=1``)
     body: dict[str, Any] = field(default_factory=dict)
+    #: Where it is (degrees): a place's own position, an offer's or need's place's; None
+    #: when unknown (the map, ``node.web.geojson``).
+    lat: float | None = None
+    lon: float | None = None
 
 
 @dataclass(frozen=True)

@@ -211,6 +211,8 @@ def _hit(stored: dict[str, Any], distance: float | None, terms: set[str], today:
         valid_until=stored.get("valid_until") or None,
         expired=bool(today and stored.get("expires") and stored["expires"] < today),
         body=orjson.loads(stored["body"]) if stored.get("body") else {},
+        lat=stored.get("lat"),
+        lon=stored.get("lon"),
     )
 
 

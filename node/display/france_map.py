@@ -124,3 +124,9 @@ def project(lat: float, lon: float) -> tuple[float, float] | None:
         _X[0] * lon + _X[1] * merc + _X[2],
         _Y[0] * lon + _Y[1] * merc + _Y[2],
     )
+
+
+def projection() -> dict[str, object]:
+    """The constants of :func:`project`, for the browser map's script (``static/carte.js``
+    computes the same formula from them: never copied by hand)."""
+    return {"x": list(_X), "y": list(_Y), "bounds": list(_BOUNDS), "width": WIDTH, "height": HEIGHT}

@@ -286,10 +286,20 @@ def feature(item: Item, places: dict[str, dict[str, Any]], base: str = "") -> di
     properties: dict[str, Any] = row(item, places, base)
     properties["body"] = item.record.body
     record = item.record
+    return point_feature(
+        f"{record.author}/{record.col}/{record.rid}", float(point[0]), float(point[1]), properties
+    )
+
+
+def point_feature(
+    feature_id: str, lat: float, lon: float, properties: dict[str, Any]
+) -> dict[str, Any]:
+    """An RFC 7946 Point Feature: coordinates are ``[longitude, latitude]``, as numbers (the
+    export and the map's ``/api/places.geojson`` write the same shape)."""
     return {
         "type": "Feature",
-        "id": f"{record.author}/{record.col}/{record.rid}",
-        "geometry": {"type": "Point", "coordinates": [float(point[1]), float(point[0])]},
+        "id": feature_id,
+        "geometry": {"type": "Point", "coordinates": [lon, lat]},
         "properties": properties,
     }
 

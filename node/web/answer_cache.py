@@ -44,7 +44,7 @@ OVERHEAD = 512
 #: Headers not kept with an answer (recomputed when it is sent).
 NOT_KEPT = frozenset({"content-length", "date", "server", "transfer-encoding"})
 #: The routes whose query is search parameters (the key is them, parsed).
-SEARCH_ROUTES = frozenset({"page", "api", "atom"})
+SEARCH_ROUTES = frozenset({"page", "api", "atom", "geojson", "map"})
 
 
 @dataclass(frozen=True)

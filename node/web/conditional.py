@@ -60,7 +60,9 @@ GZIP_MIN_BYTES = 256
 #: Bodies larger than this are compressed in a worker thread (the loop keeps serving).
 THREAD_BYTES = 64 * 1024
 COMPRESSIBLE = ("text/", "application/json", "application/atom+xml", "application/xml")
-COMPRESSIBLE_TYPES = frozenset({"application/opensearchdescription+xml", "image/svg+xml"})
+COMPRESSIBLE_TYPES = frozenset(
+    {"application/opensearchdescription+xml", "image/svg+xml", "application/geo+json"}
+)
 
 
 def body_etag(body: bytes) -> str:
@@ -72,6 +74,8 @@ def cache_control(path: str) -> str | None:
     """The Cache-Control of a public answer at ``path``, or None when it is left alone."""
     if path.startswith(UNTOUCHED):
         return None
+    if path.startswith("/static/vendor/"):  # the version is in the URL (node.web.map_assets)
+        return "public, max-age=31536000, immutable"
     if path.startswith("/static/") or path == "/favicon.ico":
         return "public, max-age=3600"  # not versioned in its URL: an upgrade shows in an hour
     if path in ("/robots.txt", "/opensearch.xml", "/api/openapi.json"):

@@ -21,6 +21,7 @@ from node.federation import api_params
 from node.federation.feed_routes import base_url
 from node.settings import Settings
 from node.web import openapi_stats
+from node.web.geojson import GEOJSON, MAP_PARAMS
 from node.web.match_api import MATCH_PARAMS
 from node.web.openapi_parts import ETAG, NOT_MODIFIED, POST_ERRORS
 from node.web.openapi_parts import json_body as _json
@@ -161,6 +162,19 @@ def document(base: str, version: str, settings: Settings, did: str, line: str | 
                 "(aucun autre nœud n'est interrogé). Une valeur vide vaut une absence.",
                 {"200": _json(ref("SearchResult"), "Résultats", ETag=ETAG), "304": NOT_MODIFIED},
                 ("400",), parameters=[p.openapi() for p in SEARCH_PARAMS],
+            )
+        },
+        "/api/places.geojson": {
+            "get": _operation(
+                "placesGeojson", "recherche", "Les résultats d'une recherche sur une carte",
+                "Les lieux, offres et besoins que liste la même recherche que /api/search "
+                "(mêmes filtres), avec leur position, en GeoJSON (RFC 7946) : au plus 5 000, "
+                "dans l'ordre de la recherche ; sans position, ils sont comptés dans total "
+                "mais pas sur la carte. Les marqueurs de /carte viennent d'ici.",
+                {"200": {**_json(ref("PlaceCollection"), "Collection GeoJSON", ETag=ETAG),
+                         "content": {GEOJSON: {"schema": ref("PlaceCollection")}}},
+                 "304": NOT_MODIFIED},
+                ("400",), parameters=[p.openapi() for p in MAP_PARAMS],
             )
         },
         "/api/match": {

@@ -178,6 +178,49 @@ SCHEMAS: dict[str, Any] = {
         "Les propositions pour un besoin, les meilleures d'abord, par pages",
     ),
     "Facet": _object({"code": STR, "label": STR, "count": INT}, "Une valeur d'une facette"),
+    "PlaceFeature": _object(
+        {
+            "type": {"const": "Feature"},
+            "id": STR,
+            "geometry": _object(
+                {
+                    "type": {"const": "Point"},
+                    "coordinates": {
+                        "type": "array",
+                        "items": {"type": "number"},
+                        "minItems": 2,
+                        "maxItems": 2,
+                        "description": "[longitude, latitude] en degrés (RFC 7946)",
+                    },
+                },
+                "Où il est",
+            ),
+            "properties": _object(
+                {
+                    "title": STR,
+                    "col": STR,
+                    "col_label": STR,
+                    "place": {**STR, "description": "Nom du lieu"},
+                    "city": STR,
+                    "url": {**STR, "description": "Chemin de sa page sur ce nœud"},
+                    "category_label": STR,
+                },
+                "Ce que montre son marqueur",
+            ),
+        },
+        "Un lieu, une offre ou un besoin sur la carte",
+    ),
+    "PlaceCollection": _object(
+        {
+            "type": {"const": "FeatureCollection"},
+            "features": {"type": "array", "items": ref("PlaceFeature")},
+            "total": {**INT, "description": "Résultats de la recherche, situés ou non"},
+            "located": {**INT, "description": "Résultats situés, sur la carte"},
+            "truncated": {"type": "boolean", "description": "Carte limitée à 5 000 résultats"},
+            "message": {**NULLABLE_STR, "description": "Pourquoi la carte est incomplète"},
+        },
+        "Les résultats situés d'une recherche, en GeoJSON (RFC 7946)",
+    ),
     "SearchResult": _object(
         {
             "total": INT,

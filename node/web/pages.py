@@ -27,7 +27,7 @@ from node.display.html import STYLESHEET
 from node.federation import peers
 from node.federation.feed_routes import base_url
 from node.store.database import Store
-from node.web import atom, meta, urgent
+from node.web import atom, map_page, meta, urgent
 from node.web.admission import run_search
 from node.web.answer_cache import ANSWERS, generation
 from protocol import geography
@@ -90,6 +90,12 @@ async def index(request: web.Request) -> web.Response:
         alternate="/search.atom" + (f"?{urlencode(query)}" if query else ""),
         ld=jsonld.dumps(jsonld.item_list(cards, base_url(request), first, result.total)),
     )
+    if any(hit.lat is not None for hit in result.hits):  # on a map beside them (map_page)
+        label = f"Carte des résultats de cette page : {result.total} au total"
+        context["map_panel"] = map_page.map_panel(
+            request, params, result.hits, compact=True, label=label
+        )
+        return html.render(request, "search.html", context, policy=map_page.map_policy(request))
     return html.render(request, "search.html", context)
 
 

@@ -4,8 +4,9 @@ axe-core is the accessibility engine that Lighthouse and most audits use; nobody
 it. It is installed from the npm registry into ``.clients/`` by ``make clients`` (``make
 test`` runs it when npm is there); the test skips, saying so, when it or the browser is
 absent. The pages are those a citizen, a town hall or an operator meets: the search page
-(empty, with results, with none), a place, an offer, a need, a listing, the error page, and
-the admin area (login, dashboard, the forms, the peers).
+(empty, with results and their map, with none), a place, an offer, a need, a listing, the
+map (``/carte``, as Leaflet draws it), the error page, and the admin area (login,
+dashboard, the forms, the peers).
 """
 
 from __future__ import annotations
@@ -63,6 +64,8 @@ async def audit(page: Any, url: str) -> list[str]:
     response = await page.goto(url)
     assert response is not None
     assert response.status == (404 if url.endswith("/inconnu") else 200), url
+    if await page.locator(".map-panel").count():  # audited as drawn by Leaflet
+        await page.wait_for_selector(".map-panel[data-state=ready]")
     await page.add_script_tag(path=str(AXE))
     options = json.dumps({"runOnly": {"type": "tag", "values": TAGS}})
     result = await page.evaluate(f"axe.run(document, {options})")
@@ -93,6 +96,8 @@ async def test_every_kind_of_page_has_no_axe_violation(tmp_path: Path) -> None:
             f"/lieux/{did}/need/visieres-ehpad",
             f"/lieux/{did}/listing/grange",
             "/lieux/inconnu",
+            "/carte",
+            "/carte?col=offer",
         ]
         admin = [
             "/admin",

@@ -14,7 +14,7 @@ from pathlib import Path
 from node.appkeys import KEY
 from node.home import Node
 from tests.conftest import ROOT
-from tests.support.browser import ARGS, CHROMIUM, playwright_or_skip
+from tests.support.browser import ARGS, CHROMIUM, playwright_or_skip, record_problems
 from tests.support.pages import OFFERS, PROFILE, FakeIndex, offer_body, serve_with_index
 
 async_api = playwright_or_skip()
@@ -28,17 +28,13 @@ async def test_search_page_in_headless_chromium(node: Node, tmp_path: Path):
     client = await serve_with_index(node.settings, lambda app: FakeIndex(app[KEY].did))
     base = str(client.make_url("")).rstrip("/")
     problems: list[str] = []
+    requests: list[str] = []
     try:
         async with async_api.async_playwright() as pw:
             browser = await pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
             try:
                 page = await browser.new_page(viewport={"width": 1100, "height": 900})
-                page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
-                page.on("pageerror", lambda e: problems.append(str(e)))
-                page.on(
-                    "request",
-                    lambda r: None if r.url.startswith(base) else problems.append(r.url),
-                )
+                record_problems(page, problems, requests)
                 await page.goto(base + "/")
                 assert await page.title() == "Rechercher · Maillage"
                 await page.get_by_label("Que cherchez-vous ?").fill("découpe laser")
@@ -70,4 +66,5 @@ async def test_search_page_in_headless_chromium(node: Node, tmp_path: Path):
         shutil.copy(shot, target / "recherche.png")
         shutil.copy(tmp_path / "recherche-mobile.png", target / "recherche-mobile.png")
         print(f"copiée dans {target}")
+    problems += [url for url in requests if not url.startswith(base)]
     assert not problems, problems  # no CSP violation, no script error, nothing external
