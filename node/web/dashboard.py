@@ -24,11 +24,13 @@ from node.appkeys import KEY, SEARCH, SETTINGS, STORE
 from node.display import html
 from node.display import record_text as views
 from node.store.database import Store
+from node.web import map_page
 from node.web.admission import run_search
 from node.web.dashboard_view import view
 from node.web.stats_api import parse_filters, today
 from protocol import geography
 from search.index import IndexNotReady
+from search.model import SearchParams
 from search.params import ParamError
 from search.stats import StatsFilters, compute
 
@@ -87,11 +89,31 @@ async def page(request: web.Request) -> web.Response:
         if network_name
         else f"Tableau de bord des enjeux : {name}"
     )
+    try:  # the places and offers of the same territory, on the map (Leaflet where it runs)
+        panel = await map_page.search_panel(
+            request, _map_search(filters, day), label="Les lieux et les offres du tableau"
+        )
+    except IndexNotReady as exc:
+        raise index_not_ready(exc.percent, exc.failed) from None
     context = {
         **view(got["stats"], filters.applied(), day),
+        "map_panel": panel,
         "page_title": title,
         "form": filters.applied(),
         "networks": got["networks"],
         "regions": sorted(geography.REGIONS.items(), key=lambda item: item[1]),
     }
-    return html.render(request, "dashboard.html", context)
+    return html.render(request, "dashboard.html", context, policy=map_page.map_policy(request))
+
+
+def _map_search(filters: StatsFilters, day: datetime.date) -> SearchParams:
+    """The search whose hits the dashboard's map shows: the filters' territory, category
+    (a code: the search knows no group) and enjeu; the search has no network filter."""
+    category = filters.category if filters.category and "." in filters.category else None
+    return SearchParams(
+        department=filters.department,
+        region=filters.region,
+        category=category,
+        enjeu=filters.enjeu,
+        today=day,
+    )

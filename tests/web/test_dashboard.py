@@ -93,8 +93,10 @@ async def test_the_dashboard_draws_every_chart_with_its_table_links_and_csv(
         assert (total(html, "lieux"), total(html, "offres"), total(html, "besoins")) == (
             "2", "2", "1"
         )  # fmt: skip
-        drawn = svgs(html)
+        drawn = [svg for svg in svgs(html) if svg.get("class") == "chart"]
         assert len(drawn) == 4
+        (dots,) = [svg for svg in svgs(html) if svg.get("class") == "dot-map"]  # the map
+        assert dots.get("role") == "img"
         for svg in drawn:
             assert svg.get("role") == "graphics-document"  # its parts are links
             ids = svg.get("aria-labelledby").split()
