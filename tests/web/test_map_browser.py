@@ -1,6 +1,7 @@
 """The map in a real browser (Debian's headless Chromium, Playwright): the markers of the
 places with coordinates, clustered, over the bundled departments; popups that lead to the
-place's page, from the keyboard too; the search page's map of its results. Every request
+place's page, from the keyboard too; the search page's map of its results; the dashboard's
+charts and map. Every request
 is recorded: none may leave the node, and no console or script error may occur."""
 
 from __future__ import annotations
@@ -83,6 +84,13 @@ async def test_the_map_shows_the_places_and_nothing_leaves_the_node(tmp_path: Pa
             assert await page.locator(".map-panel").get_attribute("data-markers") == "2"
             assert await markers_shown(page, 2) == 2
             await page.screenshot(path=str(shots / "recherche-carte.png"), full_page=True)
+
+            # the dashboard: its charts drawn by the server, its map of the same places
+            await page.goto(base + "/tableau-de-bord")
+            await page.wait_for_selector(".map-panel[data-state=ready]")
+            assert await page.locator("svg.chart").count() == 4
+            assert await markers_shown(page, ON_MAP) == ON_MAP
+            await page.screenshot(path=str(shots / "tableau-de-bord.png"), full_page=True)
     finally:
         await node.stop()
     outside = [url for url in requests if not url.startswith(base + "/")]
