@@ -30,6 +30,7 @@ from search import match_components as mc
 from search import match_terms as mt
 from search.expiry import is_expired, last_day
 from search.query import haversine_km
+from search.schema import PLACE_COLS
 from search.searching import hit_url
 
 #: The weight of each component of the score (they sum to 100: a score is out of 100); the
@@ -44,7 +45,7 @@ WEIGHTS: Mapping[str, int] = {
     "active": 5,  # 0 when its node seems inactive, else 1
 }
 OFFER_COLS = frozenset({"offer"})
-PLACE_COLS = frozenset({"profile", "listing"})
+
 #: Urgencies, most urgent first (an unknown one counts as « normale »).
 URGENCY_ORDER = {"critique": 0, "haute": 1, "normale": 2, "faible": 3}
 
