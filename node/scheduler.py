@@ -81,14 +81,27 @@ async def _running(app: web.Application) -> AsyncIterator[None]:
     try:
         yield
     finally:
-        scheduler.shutdown(wait=False)
-        await asyncio.sleep(0)  # a round just submitted registers itself in ``running``
-        # Let a round in flight finish (the store closes after this) or cancel it.
-        if running:
-            _, late = await asyncio.wait(set(running), timeout=JOB_STOP_SECONDS)
-            for task in late:
-                task.cancel()
-            await asyncio.gather(*late, return_exceptions=True)
+        await _stopped(scheduler, running)
+
+
+async def _stopped(scheduler: AsyncIOScheduler, running: set[asyncio.Task[None]]) -> None:
+    """Stop submitting rounds, let those in flight finish (the store closes after this) or
+    cancel them, and only then shut apscheduler down.
+
+    The order matters: apscheduler's ``shutdown`` is itself queued on the loop, and its
+    executor then cancels every round it holds, one it submitted an instant before included,
+    before that round has run a step. Such a round never reaches :func:`_logged`, and
+    apscheduler logs it as « Error running job » with a traceback.
+    """
+    scheduler.pause()  # a wake-up already queued submits nothing more
+    await asyncio.sleep(0)  # a round just submitted starts and registers itself in ``running``
+    if running:
+        _, late = await asyncio.wait(set(running), timeout=JOB_STOP_SECONDS)
+        for task in late:
+            task.cancel()
+        await asyncio.gather(*late, return_exceptions=True)
+    scheduler.shutdown(wait=False)
+    await asyncio.sleep(0)  # its queued shutdown runs now, with nothing left to cancel
 
 
 def _logged(job: Job, running: set[asyncio.Task[None]]) -> Callable[[], Awaitable[None]]:
