@@ -11,7 +11,7 @@ import sys
 import time
 from pathlib import Path
 
-from bench import bootstrap, cli, follow, load, node, push, search, serve, verify
+from bench import bootstrap, cli, follow, load, node, push, search, serve, simulate, verify
 
 BENCHMARKS = {
     "verify": verify,
@@ -23,6 +23,7 @@ BENCHMARKS = {
     "follow": follow,
     "cli": cli,
     "load": load,
+    "simulate": simulate,
 }
 #: Benchmarks run only when named (they need data from outside the project or minutes).
 ON_DEMAND = ("load",)

@@ -461,12 +461,18 @@ def _status(error: FetchError) -> str:
 REPLICATOR = web.AppKey("replicator", Replicator)
 
 
+def round_seconds(poll_seconds: float) -> float:
+    """How often the sync job looks for the peers due: every ``poll_seconds``, at most every
+    30 s (a peer backing off, or due between two rounds, waits for the next one)."""
+    return max(1.0, min(float(poll_seconds), 30.0))
+
+
 def setup(app: web.Application) -> None:
     """Build the replicator when the app starts; poll every few seconds unless turned off."""
     app.cleanup_ctx.append(_replicator)
     settings = app[SETTINGS]
     if settings.polling:
-        tick = max(1.0, min(float(settings.poll_seconds), 30.0))
+        tick = round_seconds(settings.poll_seconds)
         run: Callable[[], Awaitable[Report]] = lambda: app[REPLICATOR].run_once()  # noqa: E731
         scheduler.add_job(app, scheduler.Job("sync", run, tick, jitter=tick / 10))
 
