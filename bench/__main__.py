@@ -11,7 +11,19 @@ import sys
 import time
 from pathlib import Path
 
-from bench import bootstrap, cli, follow, load, node, push, search, serve, simulate, verify
+from bench import (
+    bootstrap,
+    cli,
+    follow,
+    load,
+    network,
+    node,
+    push,
+    search,
+    serve,
+    simulate,
+    verify,
+)
 
 BENCHMARKS = {
     "verify": verify,
@@ -24,9 +36,10 @@ BENCHMARKS = {
     "cli": cli,
     "load": load,
     "simulate": simulate,
+    "network": network,
 }
 #: Benchmarks run only when named (they need data from outside the project or minutes).
-ON_DEMAND = ("load",)
+ON_DEMAND = ("load", "network")
 
 
 def main(argv: list[str]) -> int:
