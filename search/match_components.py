@@ -127,3 +127,26 @@ def area(department: str, body: Mapping[str, Any], km: float | None, reasons: li
         return 1.0
     reasons.append("hors de sa zone d'intervention")
     return 0.0
+
+
+#: The trust component by hops (``search.trust``): this node and the places it endorses 1,
+#: a place it follows 0.8, then 0.2 less a hop, never below 0.2; unknown (None) 0.5.
+TRUST_STEP = 0.2
+TRUST_FLOOR = 0.2
+
+
+def trust(hops: int | None, endorsed: bool, reasons: list[str]) -> float:
+    """How close the candidate is in this node's trust graph, and the French reason."""
+    if hops is None:
+        return UNKNOWN
+    if hops == 0:
+        reasons.append("publié par ce nœud")
+        return 1.0
+    if endorsed:
+        reasons.append("recommandé par ce nœud")
+        return 1.0
+    if hops == 1:
+        reasons.append("suivi par ce nœud")
+    else:
+        reasons.append(f"à {hops} relais")
+    return max(TRUST_FLOOR, 1.0 - TRUST_STEP * hops)
