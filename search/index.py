@@ -37,10 +37,10 @@ from search.model import SearchParams, SearchResult
 from search.opening import IndexOpening, log
 from search.schema import PLACE_COLS
 from search.searching import run_search
-from search.trust import Trust
 from search.segments import SegmentData
 from search.storage import HEADS_FILE
 from search.towns import Towns, near_town
+from search.trust import Trust
 from search.watermarks import Marks
 from search.writing import IndexWriting, new_writer
 

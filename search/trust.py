@@ -24,6 +24,7 @@ import weakref
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+
 from search import bitsets
 from search.engine import View
 
@@ -116,4 +117,3 @@ def author_bits(view: View, authors: Iterable[str]) -> int:
     for author in authors:
         bits |= masks.get(author, 0)
     return bits
-

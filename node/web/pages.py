@@ -30,6 +30,7 @@ from node.store.database import Store
 from node.web import atom, map_page, meta, urgent
 from node.web.admission import run_search
 from node.web.answer_cache import ANSWERS, generation
+from node.web.trust_cache import local_trust
 from protocol import geography
 from protocol import vocabulary as vocab
 from search.index import IndexNotReady
@@ -57,7 +58,8 @@ async def index(request: web.Request) -> web.Response:
     context["urgent"] = banner
     context["meta"] = meta.search_page(request, params.q, None)
     try:
-        result: SearchResult = await run_search(request, request.app[SEARCH].search, params)
+        trust = await local_trust(request, params.reseau)
+        result: SearchResult = await run_search(request, request.app[SEARCH].search, params, trust)
     except IndexNotReady as exc:  # the node serves its feeds; the search comes shortly
         waiting = index_not_ready(exc.percent, exc.failed)
         context.update(error=waiting.message, result=None)
@@ -245,7 +247,8 @@ async def search_atom(request: web.Request) -> web.Response:
     except ParamError as exc:
         raise bad_parameter(f"{exc.param} : {exc.message}") from None
     try:
-        result: SearchResult = await run_search(request, request.app[SEARCH].search, params)
+        trust = await local_trust(request, params.reseau)
+        result: SearchResult = await run_search(request, request.app[SEARCH].search, params, trust)
     except IndexNotReady as exc:
         raise index_not_ready(exc.percent, exc.failed) from None
     base = base_url(request)

@@ -21,6 +21,7 @@ from node.federation.feed_routes import base_url
 from node.store.database import Store
 from node.web import atom, errors, match_pages, meta
 from node.web.conditional import http_date
+from node.web.trust_cache import local_trust
 from protocol.state import Record
 from search.documents import ts_of_line
 from search.index import SearchIndex
@@ -173,7 +174,8 @@ async def listing_page(request: web.Request) -> web.Response:
     context = {**data, "ld": jsonld.dumps(ld), "alternate": f"/lieux/{did}.atom"}
     if col in MATCHED:  # who may serve a need; the needs an offer could serve
         index, store = request.app[SEARCH], request.app[STORE]
-        context.update(await asyncio.to_thread(MATCHED[col], index, store, did, rid))
+        trust = await local_trust(request)
+        context.update(await asyncio.to_thread(MATCHED[col], index, store, did, rid, trust))
     if col == "need":
         context["alternate"] = match_pages.feed_url(did, rid)  # follow the need's proposals
     context["meta"] = meta.listing_page(request, data["item"], data["place"])
