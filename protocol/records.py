@@ -195,8 +195,8 @@ class Endorse(RecordPart):
     endorsed feed is fetched from the peers that hold it."""
 
     note: text(500) | None = None
-    scopes: Annotated[list[code("production.prototypage")], Field(max_length=MAX_SCOPES)] = (
-        Field(default_factory=list)
+    scopes: Annotated[list[code("production.prototypage")], Field(max_length=MAX_SCOPES)] = Field(
+        default_factory=list
     )
     name: text(200) | None = None
 
