@@ -14,6 +14,7 @@ from typing import Any
 
 from protocol import vocabulary as vocab
 from search import match_terms as mt
+from search.trust import label as trust_label
 
 UNKNOWN = 0.5
 NEAR_KM = 25.0
@@ -139,14 +140,7 @@ def trust(hops: int | None, endorsed: bool, reasons: list[str]) -> float:
     """How close the candidate is in this node's trust graph, and the French reason."""
     if hops is None:
         return UNKNOWN
-    if hops == 0:
-        reasons.append("publié par ce nœud")
+    reasons.append(trust_label(hops, endorsed))
+    if hops == 0 or endorsed:
         return 1.0
-    if endorsed:
-        reasons.append("recommandé par ce nœud")
-        return 1.0
-    if hops == 1:
-        reasons.append("suivi par ce nœud")
-    else:
-        reasons.append(f"à {hops} relais")
     return max(TRUST_FLOOR, 1.0 - TRUST_STEP * hops)

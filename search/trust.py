@@ -68,6 +68,17 @@ def distances(me: str, neighbours: Mapping[str, Iterable[str]]) -> dict[str, int
     return found
 
 
+def label(hops: int | None, endorsed: bool) -> str:
+    """How close a place is, in French (a hit's badge, a match's reason); "" out of reach."""
+    if hops is None:
+        return ""
+    if hops == 0:
+        return "publié par ce nœud"
+    if endorsed:
+        return "recommandé par ce nœud"
+    return "suivi par ce nœud" if hops == 1 else f"à {hops} relais"
+
+
 def ties(trust: Trust, authors: list[Any]) -> Callable[[int], int]:
     """The rank of each document for :meth:`search.engine.View.ranked` (by its author)."""
     return lambda d: preference(trust, authors[d] or "")

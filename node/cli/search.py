@@ -48,6 +48,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="relevance (pertinence, par défaut), distance (avec --near) "
         "ou recent (les plus récents d'abord)",
     )
+    search.add_argument(
+        "--max-hops",
+        metavar="N",
+        help="proximité : 1 ce nœud et les lieux qu'il suit ou recommande, 2 jusqu'à 2 relais…",
+    )
+    search.add_argument("--reseau", metavar="DID", help="les membres de ce réseau seulement")
     search.add_argument("--page", metavar="N", help="page de résultats (à partir de 1)")
     search.add_argument("--per-page", metavar="N", help="résultats par page (au plus 100)")
     search.set_defaults(handler=run_search)
@@ -74,12 +80,18 @@ def run_search(args: argparse.Namespace) -> int:
         query["radius_km"] = args.radius_km
     if args.per_page is not None:
         query["per_page"] = args.per_page
+    for name in ("max_hops", "reseau"):
+        if getattr(args, name) is not None:
+            query[name] = getattr(args, name)
     try:
         params = parse_params(query)
     except ParamError as exc:
         raise CommandError(f"--{exc.param.replace('_', '-')} : {exc.message}") from None
-    with open_index(args) as (_node, index):
-        result = index.search(params)
+    from node.federation.trust import trust_of
+
+    with open_index(args) as (node, index):
+        networks = [params.reseau] if params.reseau else []
+        result = index.search(params, trust_of(node.store, node.key.did, networks))
     if args.json:
         sys.stdout.write(orjson.dumps(result_json(result), option=orjson.OPT_INDENT_2).decode())
         sys.stdout.write("\n")

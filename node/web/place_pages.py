@@ -19,7 +19,7 @@ from node.display import record_text as views
 from node.federation import peers
 from node.federation.feed_routes import base_url
 from node.store.database import Store
-from node.web import atom, errors, match_pages, meta
+from node.web import atom, errors, match_pages, meta, network_pages
 from node.web.conditional import http_date
 from node.web.trust_cache import local_trust
 from protocol.state import Record
@@ -144,6 +144,8 @@ async def place_page(request: web.Request) -> web.Response:
         return errors.error_page(request, 404, "Cette page de fiches n'existe pas.")
     me = request.app[KEY].did
     data["fresh"] = await asyncio.to_thread(freshness, request.app[STORE], did, me)
+    today = datetime.date.today()  # a network's members' current offers; who endorses it
+    data.update(await asyncio.to_thread(network_pages.context, request.app[STORE], did, today))
     base = base_url(request)
     place = data["place"]
     paged = f"?page={page}" if int(page) > 1 else ""
