@@ -26,13 +26,17 @@ async def get(node: LiveNode, path: str, **query: str) -> Any:
         session.get(node.url + path, params=query) as answer,
     ):
         assert answer.status == 200, await answer.text()
-        if answer.content_type == "application/json":
+        if answer.content_type.endswith("json"):
             return await answer.json()
         return await answer.text()
 
 
 async def publish(node: LiveNode, name: str, families: list[str] | None = None) -> None:
-    profile: dict[str, Any] = {"name": name, "address": {"city": f"Ville de {name}"}}
+    profile: dict[str, Any] = {
+        "name": name,
+        "address": {"city": f"Ville de {name}"},
+        "geo": {"lat": "45.1846", "lon": "0.7214"},
+    }
     if families:
         profile["families"] = families
     await node.put("profile", profile, col="profile")
@@ -149,6 +153,21 @@ async def test_endorsements_networks_and_hops(net: dict[str, LiveNode]) -> None:
         return "Membre de" not in await get(v, f"/lieux/{m2.did}")
 
     await until(withdrawn, timeout=10)
+
+    # The matches of a need and the map carry hops too; the endorsed place says so.
+    await v.put("besoin", {"title": "Découpe laser de panneaux", "category": OFFER["category"]},
+                col="need")  # fmt: skip
+    found = await get(v, "/api/match", author=v.did, rid="besoin")
+    by_name = {m["place"]["name"]: m for m in found["matches"]}
+    assert by_name["Fablab Un"]["hops"] == 1
+    assert "recommandé par ce nœud" in by_name["Fablab Un"]["reasons"]
+    assert "à 2 relais" in by_name["Atelier Deux"]["reasons"]
+    geo = await get(v, "/api/places.geojson", q="laser", max_hops="1")
+    assert sorted(f["properties"]["hops"] for f in geo["features"]) == [0, 0, 1, 1]  # the need
+
+    # The dashboard's network counts the endorsed members: E follows R and endorses M1.
+    stats = await get(e, "/api/stats", reseau=e.did)
+    assert stats["places"] == 2  # R (followed) and M1 (endorsed only); E has no profile
     members = await get(v, "/api/search", q="laser", reseau=r.did)
     assert {h["author"] for h in members["results"]} == {r.did, m1.did, m2.did}  # R follows M2
 
