@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 
 from node.cli.common import CommandError, add_home_argument, open_node
+from node.cli.follow import _guarded as guarded  # refusals and store faults, in French
 from node.cli.records import NOTHING_WRITTEN
 from node.cli.terminal import shown
 
@@ -44,28 +45,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     listed.set_defaults(handler=run_endorsements)
 
 
+@guarded
 def run_endorse(args: argparse.Namespace) -> int:
-    import sqlite3
-
     from node.publishing import endorsements
-    from node.publishing.refusal import Refused
-    from node.store.database import StoreError
 
     if args.remove and (args.note or args.scope):
         raise CommandError("--remove ne prend ni --note ni --scope")
-    try:
-        with open_node(args) as node:
-            if args.remove:
-                outcome = endorsements.unendorse(node.store, node.key, args.did)
-            else:
-                outcome = endorsements.endorse(
-                    node.store, node.key, args.did, args.note, args.scope
-                )
-            name = endorsements.place_name(node.store, outcome.rid)
-    except Refused as exc:
-        raise CommandError(f"{exc.message} ; {NOTHING_WRITTEN}") from None
-    except (StoreError, sqlite3.Error) as exc:
-        raise CommandError(f"base de données inutilisable : {exc}") from None
+    with open_node(args) as node:
+        if args.remove:
+            outcome = endorsements.unendorse(node.store, node.key, args.did)
+        else:
+            outcome = endorsements.endorse(node.store, node.key, args.did, args.note, args.scope)
+        name = endorsements.place_name(node.store, outcome.rid)
     label = f"« {shown(name)} » ({outcome.rid})" if name else outcome.rid
     if outcome.entry is None:
         print(f"vous recommandez déjà {label} ainsi ; {NOTHING_WRITTEN}")
@@ -78,6 +69,7 @@ def run_endorse(args: argparse.Namespace) -> int:
     return 0
 
 
+@guarded
 def run_endorsements(args: argparse.Namespace) -> int:
     from node.publishing import endorsements
     from protocol import vocabulary as vocab
