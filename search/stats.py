@@ -172,7 +172,7 @@ def count(
     if filters.region is not None:
         scope &= masks["region"].get(filters.region, 0)
     if network is not None:
-        scope &= _network_bits(view, network)
+        scope &= network_bits(view, network)
     places, offers, needs = places & scope, offers & scope, needs & scope
     if filters.category is not None or filters.enjeu is not None:
         chosen = live
@@ -225,9 +225,10 @@ def _by_authors(view: View, authors: Iterable[str]) -> int:
     return bitsets.from_ids([d for d, a in enumerate(authors) if a in wanted], len(authors))
 
 
-def _network_bits(view: View, network: Network) -> int:
+def network_bits(view: View, network: Network) -> int:
     """The documents of a network: its members' profiles, offers and needs, its own
-    listings, and the places claiming them (with what they publish)."""
+    listings, and the places claiming them (with what they publish); the search's
+    ``reseau`` keeps the same (``search.trust.outside``)."""
     cols, authors = view.masks["col"], view.values["author"]
     listings = cols.get("listing", 0) & _by_authors(view, [network.did])
     claimants = {

@@ -27,6 +27,7 @@ from typing import Any
 
 from search import bitsets
 from search.engine import View
+from search.stats import Network, network_bits
 
 #: The rank of an author out of reach in :func:`preference` (below every distance).
 OUT_OF_REACH = 1_000_000
@@ -98,14 +99,16 @@ def preference(trust: Trust, author: str) -> int:
 
 def outside(view: View, max_hops: int | None, reseau: str | None, trust: Trust) -> int:
     """The documents a search with ``max_hops`` and ``reseau`` leaves out (0: none): those
-    whose author is further than ``max_hops``, or not a member of the network ``reseau``."""
+    whose author is further than ``max_hops``, and those not of the network ``reseau``
+    (``search.stats.network_bits``: its members' records, its listings and their
+    claimants')."""
     if max_hops is None and reseau is None:
         return 0
     kept = view.live
     if max_hops is not None:
         kept &= author_bits(view, trust.within(max_hops))
-    if reseau is not None:
-        kept &= author_bits(view, trust.networks.get(reseau, frozenset()))
+    if reseau is not None:  # the dashboard's network (search.stats), figure for figure
+        kept &= network_bits(view, Network(reseau, trust.networks.get(reseau, frozenset())))
     return view.live & ~kept
 
 
