@@ -24,6 +24,8 @@ from search.trust import Trust
 async def local_trust(request: web.Request, reseau: str | None = None) -> Trust:
     """The trust graph of ``request``'s node, with the members of ``reseau`` if given."""
     app = request.app
+    if STORE not in app or ANSWERS not in app:
+        return Trust()  # a bare search server (``bench/search_http.py``): no graph, hops null
     cache, made_from = app[ANSWERS], generation(app)
     kept = cache.kept_value("trust", made_from)
     if kept is None:
