@@ -102,3 +102,15 @@ def test_a_subprocess_run(home: Path) -> None:
     assert "vous recommandez" in done.stdout and endorsement(home, OTHER) == {
         "scopes": ["production"]
     }
+
+
+def test_search_says_how_close_each_hit_is(home: Path, capsys, tmp_path: Path) -> None:
+    offer = tmp_path / "offre.json"
+    offer.write_text('{"title": "Découpe laser", "category": "production.prototypage"}')
+    assert run(capsys, "offer", "put", "--home", home, offer)[0] == 0
+    status, out, _ = run(capsys, "search", "--home", home, "laser", "--max-hops", "0")
+    assert status == 0 and "  Proximité : publié par ce nœud" in out
+    status, out, _ = run(capsys, "search", "--home", home, "--json", "--reseau", OTHER)
+    assert status == 0 and '"total": 0' in out
+    status, _, err = run(capsys, "search", "--home", home, "--max-hops", "loin")
+    assert status == 2 and "--max-hops" in err
