@@ -132,6 +132,8 @@ async def test_endorsements_networks_and_hops(net: dict[str, LiveNode]) -> None:
     page = await get(v, "/", q="laser", reseau=r.did, max_hops="1")
     assert "Réseau : Réseau du Périgord" in page and "Proximité : ce nœud et ceux" in page
     assert "recommandé par ce nœud" in page  # M1's card, on V
+    assert '<option value="1" selected>ce nœud et ceux qu&#39;il suit ou recommande' in page
+    assert f'<option value="{r.did}" selected>Réseau du Périgord</option>' in page
 
     # The network's page lists its members and their offers; a member's names its network.
     network = await get(v, f"/lieux/{r.did}")
