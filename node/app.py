@@ -16,6 +16,7 @@ from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
 
 from node import scheduler
+from node.admin import endorsements as admin_endorsements
 from node.admin import peers as admin_peers
 from node.admin import records as admin_records
 from node.admin import site as admin
@@ -114,6 +115,9 @@ def routes() -> list[web.RouteDef]:
         web.post("/admin/pairs/suivre", protected(admin_peers.follow)),
         web.get("/admin/pairs/ne-plus-suivre", protected(admin_peers.unfollow)),
         web.post("/admin/pairs/ne-plus-suivre", protected(admin_peers.unfollow)),
+        web.post("/admin/pairs/recommander", protected(admin_endorsements.endorse)),
+        web.get("/admin/pairs/ne-plus-recommander", protected(admin_endorsements.unendorse)),
+        web.post("/admin/pairs/ne-plus-recommander", protected(admin_endorsements.unendorse)),
     ]
 
 

@@ -1,6 +1,7 @@
 """Record bodies (the ``body`` of a ``put`` entry), as pydantic models.
 
-Collections ``profile``, ``listing``, ``offer``, ``need`` and ``follow`` have a model here.
+Collections ``profile``, ``listing``, ``offer``, ``need``, ``follow`` and ``endorse`` have a
+model here.
 Field names are English, values are French vocabulary codes (see :mod:`protocol.vocabulary`).
 Rules:
 
@@ -43,6 +44,7 @@ from protocol.record_parts import (
 
 __all__ = [
     "RECORD_MODELS",
+    "Endorse",
     "Follow",
     "Listing",
     "Need",
@@ -181,6 +183,29 @@ class Follow(RecordPart):
     name: text(200) | None = None
 
 
+#: At most this many scopes (categories) in an endorsement.
+MAX_SCOPES = 20
+
+
+class Endorse(RecordPart):
+    """The body of an endorsement (col ``endorse``, its rid the endorsed did): this place
+    vouches for that one, publicly. ``note`` says why, in a sentence; ``scopes`` are the
+    common-core categories (or groups: ``production``) the endorsement is about, none for
+    all. A network's members are the places it endorses (``docs/confiance.md``). No URL: an
+    endorsed feed is fetched from the peers that hold it."""
+
+    note: text(500) | None = None
+    scopes: Annotated[list[code("production.prototypage")], Field(max_length=MAX_SCOPES)] = Field(
+        default_factory=list
+    )
+    name: text(200) | None = None
+
+    @property
+    def scope_labels(self) -> list[str]:
+        """French labels of :attr:`scopes` (a group code by its group's label)."""
+        return [vocab.scope_label(scope) for scope in self.scopes]
+
+
 #: The model of each known collection. Other collections are kept as plain dicts.
 RECORD_MODELS: dict[str, type[RecordPart]] = {
     "profile": Profile,
@@ -188,6 +213,7 @@ RECORD_MODELS: dict[str, type[RecordPart]] = {
     "offer": Offer,
     "need": Need,
     "follow": Follow,
+    "endorse": Endorse,
 }
 
 

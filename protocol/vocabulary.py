@@ -33,6 +33,7 @@ __all__ = [
     "Vocabulary",
     "category_group",
     "is_valid_code",
+    "scope_label",
 ]
 
 #: Syntax of every vocabulary code: lowercase ASCII letters and digits, in words separated by
@@ -182,6 +183,7 @@ FAMILIES = Vocabulary(
         ("culturel", "Tiers-lieu culturel"),
         ("mediation-numerique", "Espace de médiation numérique"),
         ("mobile", "Tiers-lieu mobile, itinérant"),
+        ("reseau", "Réseau de tiers-lieux"),
     ],
 )
 
@@ -291,3 +293,11 @@ def category_group(code: str) -> str:
     code itself is returned; the group may be unknown to :data:`CATEGORY_GROUPS`.
     """
     return code.split(".", 1)[0]
+
+
+def scope_label(code: str) -> str:
+    """The French label of an endorsement's scope (``protocol.records.Endorse``): a
+    category of the common core, or one of its groups (``production``), else the code."""
+    if CATEGORIES.is_known(code):
+        return CATEGORIES.label(code)
+    return CATEGORY_GROUPS.label(code)

@@ -15,6 +15,7 @@ import math
 from array import array
 from bisect import bisect_left
 from collections import deque
+from collections.abc import Callable
 from itertools import compress, repeat
 from operator import add, mul, neg, truediv
 from typing import Any
@@ -242,8 +243,11 @@ class View:
             weights.extend(part_weights)
         return ids, weights
 
-    def ranked(self, bits: int, terms: list[str], count: int) -> list[int]:
-        """The ``count`` best documents of ``bits`` by BM25 over ``terms`` (then by number)."""
+    def ranked(
+        self, bits: int, terms: list[str], count: int, ties: Callable[[int], int] | None = None
+    ) -> list[int]:
+        """The ``count`` best documents of ``bits`` by BM25 over ``terms``; equal scores by
+        ``ties`` (lower first: ``search.trust.preference``), then by number."""
         if not bits or count <= 0:
             return []
         per_term = [self.postings(t) for t in dict.fromkeys(terms)]
@@ -274,7 +278,10 @@ class View:
             )
         else:
             chosen = list(zip(total, map(neg, docs), strict=True))
-        chosen.sort(reverse=True)
+        if ties is None:
+            chosen.sort(reverse=True)
+        else:
+            chosen.sort(key=lambda pair: (-pair[0], ties(-pair[1]), -pair[1]))
         return [-d for _, d in chosen[:count]]
 
 

@@ -40,6 +40,7 @@ from search.searching import run_search
 from search.segments import SegmentData
 from search.storage import HEADS_FILE
 from search.towns import Towns, near_town
+from search.trust import Trust
 from search.watermarks import Marks
 from search.writing import IndexWriting, new_writer
 
@@ -213,9 +214,10 @@ class SearchIndex(IndexOpening, IndexCatchUp, IndexWriting):
             assert self._view is not None
             return work(self._view)
 
-    def search(self, params: SearchParams) -> SearchResult:
+    def search(self, params: SearchParams, trust: Trust | None = None) -> SearchResult:
         """Answer ``params`` (never raises for any parameters :func:`parse_params` accepts,
-        but :class:`IndexNotReady` while the index is loading)."""
+        but :class:`IndexNotReady` while the index is loading); ``trust``: the hops of the
+        authors, computed by the node (``search.trust``)."""
         if not self.ready:
             raise IndexNotReady(self.progress, self.failed)
         near = near_town(params, self._towns)
@@ -227,12 +229,12 @@ class SearchIndex(IndexOpening, IndexCatchUp, IndexWriting):
                         0, params.page, params.per_page, [], {}, unknown_town=params.town
                     )
                 if near is not None:
-                    result = run_search(self._view, near.params)
+                    result = run_search(self._view, near.params, trust)
                     # asked with near=<town>: that is the answer; read in the text of the
                     # search and nothing around: the town's name as a word, as before
                     if result.total or params.town is not None:
                         return replace(result, around=near.around)
-                return run_search(self._view, params)
+                return run_search(self._view, params, trust)
             except Exception:
                 log.exception("recherche impossible : %r", params)
                 return SearchResult(0, params.page, params.per_page, [], {}, None)
@@ -245,6 +247,7 @@ class SearchIndex(IndexOpening, IndexCatchUp, IndexWriting):
         today: datetime.date,
         inactive: frozenset[str] | set[str] = frozenset(),
         include_expired: bool = False,
+        trust: Trust | None = None,
     ) -> tuple[Need, list[Match]] | None:
         """The need ``rid`` of ``author`` and who may serve it, best first
         (``search.match_candidates``, ``search.matching``); None when this index holds no
@@ -257,7 +260,12 @@ class SearchIndex(IndexOpening, IndexCatchUp, IndexWriting):
             if need is None:
                 return None
             found = match_need(
-                self._view, need, today=today, inactive=inactive, include_expired=include_expired
+                self._view,
+                need,
+                today=today,
+                inactive=inactive,
+                include_expired=include_expired,
+                trust=trust,
             )
             return need, found
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterable
+from dataclasses import replace
 from typing import Any
 
 import orjson
@@ -24,6 +25,7 @@ from search.claims import SEPARATOR
 from search.engine import View
 from search.matching import Candidate, Match, Need, Served, Spot, needs_for, rank
 from search.schema import TEXT_FIELD, doc_key
+from search.trust import Trust
 
 #: The most stored documents one match reads (a web request answers in milliseconds).
 MAX_CANDIDATES = 500
@@ -140,14 +142,24 @@ def match_need(
     today: datetime.date,
     inactive: frozenset[str] | set[str],
     include_expired: bool,
+    trust: Trust | None = None,
 ) -> list[Match]:
-    """The ranked matches of ``need`` among the documents of ``view``."""
+    """The ranked matches of ``need`` among the documents of ``view`` (``trust``: the hops
+    of their authors, ``search.trust``)."""
     words = mt.need_terms(need.body)
     category = mt.text(need.body.get("category"), 64)
     docs = _gather(view, category, words, "offer", CANDIDATE_COLS)
     status = _Statuses(view)
-    candidates = [_candidate(view, d, status) for d in docs]
+    candidates = [trusted(_candidate(view, d, status), trust) for d in docs]
     return rank(need, candidates, today=today, inactive=inactive, include_expired=include_expired)
+
+
+def trusted(candidate: Candidate, trust: Trust | None) -> Candidate:
+    """``candidate`` with its trust distance and whether this node endorses it."""
+    if trust is None:
+        return candidate
+    author = candidate.author
+    return replace(candidate, hops=trust.of(author), endorsed=author in trust.endorsed)
 
 
 def needs_of_offer(

@@ -38,6 +38,10 @@ _NEAR = f" *{_LAT} *, *{_LON} *|[^0-9\\u0000-\\u001f\\u007f-\\u009f]{{0,100}}"
 #: A positive distance in km, below 10,000, with at most three decimals (not 0, not 030).
 _RADIUS = r"|[1-9][0-9]{0,3}(?:\.[0-9]{1,3})?|0\.(?:[1-9][0-9]{0,2}|0[1-9][0-9]?|00[1-9])"
 _PLACE = "(une commune, ou un point) ; sans lui, il est ignoré"
+#: A did:key of Ed25519 (``node.federation.api_params.DID_PATTERN``: search imports no node).
+_DID = "did:key:z6Mk[1-9A-HJ-NP-Za-km-z]{44}"
+#: The largest ``max_hops`` asked (further: ask without it).
+MAX_HOPS = 20
 
 #: The parameters of a search (``/api/search``, the search page, its Atom feed), read by
 #: :func:`parse_params` and described by ``node/web/openapi.py``. An empty value is absent.
@@ -73,6 +77,13 @@ SEARCH_PARAMS: tuple[Param, ...] = (
     Param("page", "Page", type="integer", minimum=1, maximum=10_000, default=1),
     Param("per_page", "Résultats par page", type="integer", minimum=1, maximum=MAX_PER_PAGE,
           default=20),
+    # issue 15, the trust distance (search.trust): who is how many follows or endorsements away
+    Param("max_hops", "Proximité : 0 ce nœud seul, 1 ce nœud et les lieux qu'il suit ou "
+          "recommande, 2 jusqu'à 2 relais… ; sans lui, tous les lieux que ce nœud détient",
+          type="integer", minimum=0, maximum=MAX_HOPS, example=1),
+    Param("reseau", "Réseau : le did du nœud d'un réseau ; ses membres (les lieux qu'il "
+          "recommande ou suit) et lui-même", pattern=f"|{_DID}", max_length=64,
+          expected="attendu le did:key Ed25519 du nœud du réseau (did:key:z6Mk…)"),
 )  # fmt: skip
 PARAMS = {param.name: param for param in SEARCH_PARAMS}
 
@@ -96,6 +107,8 @@ class SearchParams:
     #: ``expired``). None: nothing is hidden (a caller that knows no date). Set by
     #: :func:`parse_params`, hence part of the answer cache's key: a new day, new answers.
     today: datetime.date | None = None
+    max_hops: int | None = None  # only the authors this close (search.trust)
+    reseau: str | None = None  # only the members of this network (search.trust)
 
     def to_query(self) -> dict[str, str]:
         """The same search as query-string parameters (for links: pages, Atom, next page)."""
@@ -118,6 +131,10 @@ class SearchParams:
             query["per_page"] = str(self.per_page)
         if self.expired:
             query["expired"] = "1"
+        if self.max_hops is not None:
+            query["max_hops"] = str(self.max_hops)
+        if self.reseau:
+            query["reseau"] = self.reseau
         return query
 
 
@@ -151,6 +168,9 @@ class Hit:
     #: when unknown (the map, ``node.web.geojson``).
     lat: float | None = None
     lon: float | None = None
+    #: The trust distance of its author (``search.trust``): 0 this node, 1 followed or
+    #: endorsed… None out of reach.
+    hops: int | None = None
 
 
 @dataclass(frozen=True)
@@ -193,7 +213,7 @@ def parse_params(query: Mapping[str, str], today: datetime.date | None = None) -
 
     def value(name: str) -> str | int | None:
         raw = query.get(name)
-        if raw is None:
+        if raw is None or (raw == "" and name == "max_hops"):  # the form's « tout »
             return None
         read = PARAMS[name].read(raw)
         if isinstance(read, str):
@@ -229,7 +249,13 @@ def parse_params(query: Mapping[str, str], today: datetime.date | None = None) -
         per_page=per_page if isinstance(per_page, int) else 20,
         expired=value("expired") == "1",
         today=today or datetime.date.today(),
+        max_hops=_number(value("max_hops")),
+        reseau=_text(value("reseau")),
     )
+
+
+def _number(value: str | int | None) -> int | None:
+    return value if isinstance(value, int) else None
 
 
 def _text(value: str | int | None) -> str | None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import heapq
 import re
+from dataclasses import replace
 from typing import Any
 
 import orjson
@@ -23,6 +24,7 @@ from search.engine import View
 from search.model import Facet, Hit, Place, SearchParams, SearchResult
 from search.query import filter_query, has_operators, haversine_km, snippet, text_query
 from search.schema import PLACE_COLS, TEXT_FIELD
+from search.trust import Trust, outside, ties
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 FACETS = {"category": "category", "department": "department", "enjeu": "enjeux"}
@@ -51,12 +53,15 @@ def _hidden(view: View, params: SearchParams) -> int:
     return view.expired(params.today.isoformat())
 
 
-def run_search(view: View, params: SearchParams) -> SearchResult:
+def run_search(view: View, params: SearchParams, trust: Trust | None = None) -> SearchResult:
+    """``params`` on ``view``; ``trust``: the hops of the authors (``search.trust``), for
+    ``max_hops``, ``reseau``, the hits' ``hops`` and the order of equal relevance."""
+    trust = trust or Trust()
     schema = view.searcher.schema
     q = params.q.strip()
     text = text_query(schema, q) if q else wq.Every()
     filters = filter_query(params)
-    hidden = _hidden(view, params)
+    hidden = _hidden(view, params) | outside(view, params.max_hops, params.reseau, trust)
     matched = _matching(view, text, filters, hidden)
     suggestion = None
     any_word = False
@@ -78,13 +83,14 @@ def run_search(view: View, params: SearchParams) -> SearchResult:
     facets = {name: _facet(name, view.facet_counts(matched, f)) for name, f in FACETS.items()}
     start = (params.page - 1) * params.per_page
     terms = _scoring_terms(view, text)
-    page_docs = _ordered(view, terms, matched, params, distances, start)
+    page_docs = _ordered(view, terms, matched, params, distances, start, trust)
     if params.near is not None and not distances:
         distances = _distances(view, bitsets.from_ids(page_docs, view.size), *params.near, None)
     today = "" if params.today is None else params.today.isoformat()
     hits = [
         _hit(view.searcher.stored_fields(d), distances.get(d), set(terms), today) for d in page_docs
     ]
+    hits = [replace(hit, hops=trust.of(hit.author)) for hit in hits]
     return SearchResult(
         matched.bit_count(), params.page, params.per_page, hits, facets, suggestion, any_word
     )
@@ -143,6 +149,7 @@ def _ordered(
     params: SearchParams,
     distances: dict[int, float],
     start: int,
+    trust: Trust,
 ) -> list[int]:
     end = start + params.per_page
     if start >= matched.bit_count() or end > MAX_DEPTH:
@@ -151,7 +158,7 @@ def _ordered(
     if sort == "relevance" and not terms:
         sort = "distance" if params.near is not None else "recent"
     if sort == "relevance":
-        return view.ranked(matched, terms, end)[start:end]
+        return view.ranked(matched, terms, end, ties(trust, view.values["author"]))[start:end]
     docs = bitsets.to_ids(matched)
     if sort == "distance":
         far = float("inf")

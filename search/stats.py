@@ -18,8 +18,8 @@ The rules, which the dashboard states:
 - by_month is the month of the entry that set the record (the index's ``updated``);
 - a category or enjeu filter keeps the offers and needs of that category (a group code such
   as ``production`` keeps its categories) or enjeu, and the places (profiles) that publish
-  one of them; a network filter (``reseau``) keeps the places the network's node follows,
-  its own profile and listings, and what they publish.
+  one of them; a network filter (``reseau``) keeps the places the network's node follows
+  or endorses (its members), its own profile and listings, and what they publish.
 """
 
 from __future__ import annotations
@@ -138,15 +138,16 @@ def compute(
 
 
 def network_of(store: Reading, did: str) -> Network:
-    """The authors of the network of ``did``: itself and the feeds it follows (the ``follow``
-    records of its log held here: their rids are the followed dids)."""
+    """The authors of the network of ``did``: itself, the feeds it follows and the places
+    it endorses (the ``follow`` and ``endorse`` records of its log held here: their rids
+    are the dids named)."""
     followed = {record.rid for record in store.records(col="follow", author=did)}
     return Network(did, frozenset(followed | endorsed(store, did) | {did}))
 
 
 def endorsed(store: Reading, did: str) -> set[str]:
-    """The places ``did`` endorses: the hook of issue 15 (endorsements), none yet."""
-    return set()
+    """The places ``did`` endorses, its members (issue 15: its ``endorse`` records)."""
+    return {record.rid for record in store.records(col="endorse", author=did)}
 
 
 def count(
@@ -171,7 +172,7 @@ def count(
     if filters.region is not None:
         scope &= masks["region"].get(filters.region, 0)
     if network is not None:
-        scope &= _network_bits(view, network)
+        scope &= network_bits(view, network)
     places, offers, needs = places & scope, offers & scope, needs & scope
     if filters.category is not None or filters.enjeu is not None:
         chosen = live
@@ -224,9 +225,10 @@ def _by_authors(view: View, authors: Iterable[str]) -> int:
     return bitsets.from_ids([d for d, a in enumerate(authors) if a in wanted], len(authors))
 
 
-def _network_bits(view: View, network: Network) -> int:
+def network_bits(view: View, network: Network) -> int:
     """The documents of a network: its members' profiles, offers and needs, its own
-    listings, and the places claiming them (with what they publish)."""
+    listings, and the places claiming them (with what they publish); the search's
+    ``reseau`` keeps the same (``search.trust.outside``)."""
     cols, authors = view.masks["col"], view.values["author"]
     listings = cols.get("listing", 0) & _by_authors(view, [network.did])
     claimants = {

@@ -14,6 +14,7 @@ from typing import Any
 
 from aiohttp import web
 
+from node.admin import endorsements as admin_endorsements
 from node.admin.site import Admin, done, page
 from node.appkeys import KEY, SETTINGS, STORE, WRITER
 from node.display import record_text as views
@@ -35,6 +36,7 @@ def peer_rows(store: Store, me: str, settings: Settings) -> list[dict[str, Any]]
     limit = peers.quota(settings)
     table = peers.peers(store)
     held = {feed.author: feed for feed in store.feeds()}
+    endorsed = admin_endorsements.mine(store, me)
     rows = []
     for did in [*wanted, *sorted(d for d in held if d not in wanted and d != me)]:
         item = wanted.get(did)
@@ -60,6 +62,7 @@ def peer_rows(store: Store, me: str, settings: Settings) -> list[dict[str, Any]]
                 "tone": tone,
                 "capped": capped.get(did, 0),
                 "per_peer": per_peer,
+                "endorsed": endorsed.get(did),
             }
         )
     return rows
@@ -83,6 +86,7 @@ async def peers_page(
         "rows": rows,
         "url": url,
         "problem": problem,
+        "scope_choices": admin_endorsements.scope_choices(),
     }
     return page(request, admin, "admin/peers.html", context, 400 if problem else 200)
 

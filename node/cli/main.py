@@ -7,6 +7,7 @@ import sys
 from collections.abc import Sequence
 
 from node.cli import admin, export, follow, imports, init, records, recover, search, serve, verify
+from node.cli import endorse as cli_endorse
 from node.cli import french as cli_french
 from node.cli import match as cli_match
 from node.cli import stats as cli_stats
@@ -25,6 +26,7 @@ COMMANDS = (
     export,
     admin,
     recover,
+    cli_endorse,
 )
 
 

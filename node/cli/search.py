@@ -48,6 +48,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="relevance (pertinence, par défaut), distance (avec --near) "
         "ou recent (les plus récents d'abord)",
     )
+    search.add_argument(
+        "--max-hops",
+        metavar="N",
+        help="proximité : 1 ce nœud et les lieux qu'il suit ou recommande, 2 jusqu'à 2 relais…",
+    )
+    search.add_argument("--reseau", metavar="DID", help="les membres de ce réseau seulement")
     search.add_argument("--page", metavar="N", help="page de résultats (à partir de 1)")
     search.add_argument("--per-page", metavar="N", help="résultats par page (au plus 100)")
     search.set_defaults(handler=run_search)
@@ -74,17 +80,24 @@ def run_search(args: argparse.Namespace) -> int:
         query["radius_km"] = args.radius_km
     if args.per_page is not None:
         query["per_page"] = args.per_page
+    for name in ("max_hops", "reseau"):
+        if getattr(args, name) is not None:
+            query[name] = getattr(args, name)
     try:
         params = parse_params(query)
     except ParamError as exc:
         raise CommandError(f"--{exc.param.replace('_', '-')} : {exc.message}") from None
-    with open_index(args) as (_node, index):
-        result = index.search(params)
+    from node.federation.trust import trust_of
+
+    with open_index(args) as (node, index):
+        networks = [params.reseau] if params.reseau else []
+        trust = trust_of(node.store, node.key.did, networks)
+        result = index.search(params, trust)
     if args.json:
         sys.stdout.write(orjson.dumps(result_json(result), option=orjson.OPT_INDENT_2).decode())
         sys.stdout.write("\n")
     else:
-        sys.stdout.write(render(result))
+        sys.stdout.write(render(result, trust.endorsed))
     if index.behind is not None:  # answered as the index was: say why, after the results
         print(
             f"maillage : attention, les dernières entrées de la base ne sont pas dans ces "
@@ -94,7 +107,7 @@ def run_search(args: argparse.Namespace) -> int:
     return 0
 
 
-def render(result: SearchResult) -> str:
+def render(result: SearchResult, endorsed: frozenset[str] = frozenset()) -> str:
     """The French text of a result page."""
     if not result.total:
         text = "Aucun résultat.\n"
@@ -117,14 +130,16 @@ def render(result: SearchResult) -> str:
     if result.any_word:
         lines[1:1] = ["Aucun ne contient tous les mots : ceux-ci en contiennent au moins un.", ""]
     for hit in result.hits:
-        lines.extend(_block(hit))
+        lines.extend(_block(hit, hit.author in endorsed))
         lines.append("")
     if not result.hits:
         lines.append("Cette page est vide.")
     return "\n".join(lines) + "\n"
 
 
-def _block(hit: Hit) -> list[str]:
+def _block(hit: Hit, endorsed: bool = False) -> list[str]:
+    from search.trust import label
+
     kind = {"offer": "Offre", "need": "Besoin", "profile": "Lieu", "listing": "Lieu"}
     lines = [f"{kind.get(hit.col, hit.col)} : {shown(hit.title)}"]
     where = ", ".join(shown(p) for p in (hit.place.name, hit.place.city) if p)
@@ -141,6 +156,8 @@ def _block(hit: Hit) -> list[str]:
         lines.append(f"  Conditions : {conditions}")
     if hit.distance_km is not None:
         lines.append(f"  Distance : {hit.distance_km:.1f} km".replace(".", ","))
+    if close := label(hit.hops, endorsed):  # the trust distance (docs/confiance.md)
+        lines.append(f"  Proximité : {close}")
     lines.append(f"  Page : {shown(hit.url)}")
     return lines
 

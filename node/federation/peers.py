@@ -1,8 +1,10 @@
 """The peers a node polls, and the feeds it wants, computed from the follow graph it holds.
 
-- **Wanted feeds**: the feeds this node follows (its own ``follow`` records), then, hop by
-  hop up to ``max_hops``, the feeds those follow (their ``follow`` records, held since their
-  feeds are copied). Each wanted feed comes with the URLs its followers gave for it.
+- **Wanted feeds**: the feeds this node follows or endorses (its own ``follow`` and
+  ``endorse`` records), then, hop by hop up to ``max_hops``, the feeds those follow or
+  endorse (their records, held since their feeds are copied). Each wanted feed comes with
+  the URLs its followers gave for it; an endorsement gives none (the feed is fetched from
+  the polled peers that list it).
 - **Peer table** (``peers``, migration 2): one row per base URL polled, with its status
   (``ok``, ``unreachable``, ``error: …``), failures, the time of its next poll (backoff) and
   the validator and body of its last ``/feeds`` answer (for conditional requests).
@@ -164,7 +166,7 @@ def wanted_feeds(
         for author in frontier:
             roots = wanted[author].urls or wanted[author].via if author != me else []
             added = 0
-            for record in store.records("follow", author=author):
+            for record in edges(store, author):
                 did = record.rid
                 if did == me or not did.startswith("did:key:z"):
                     continue
@@ -187,6 +189,17 @@ def wanted_feeds(
                         item.via.append(root)
         frontier = following
     return wanted
+
+
+#: The collections whose records name a feed to replicate and count in the trust distance
+#: (``node.federation.trust``): a follow (with the URL to fetch it from, when it is this
+#: node's own) and an endorsement (no URL: fetched from the peers that hold it).
+EDGE_COLS = ("follow", "endorse")
+
+
+def edges(store: Store, author: str) -> list[Any]:
+    """The follow, then the endorse records of ``author`` held here."""
+    return [record for col in EDGE_COLS for record in store.records(col, author=author)]
 
 
 def followed(store: Store, me: str) -> dict[str, str]:

@@ -482,9 +482,10 @@ async def _replicator(app: web.Application) -> AsyncIterator[None]:
     replicator = app[REPLICATOR] = Replicator(app[STORE], me, app[SETTINGS], app[WRITER])
 
     def on_entries(entries: list[Entry]) -> None:
-        """An own follow or unfollow (from the admin area, or from « maillage follow » seen
-        by the writer's catch-up) acts at once, not at the next poll."""
-        if any(e.author == me and e.col == "follow" for e in entries):
+        """An own follow or unfollow, endorsement or its withdrawal (from the admin area,
+        or from « maillage follow|endorse » seen by the writer's catch-up) acts at once,
+        not at the next poll."""
+        if any(e.author == me and e.col in peers.EDGE_COLS for e in entries):
             replicator.kick()
 
     app[WRITER].add_listener(on_entries)

@@ -12,7 +12,8 @@ class Refused(Exception):
 
     ``code`` is machine-readable (``frozen-feed``, ``too-large``, ``own-node``,
     ``bad-follow``, ``unreachable``, ``not-a-node``, ``not-followed``, ``unknown-record``,
-    ``already-withdrawn``); the message says why, in French, without a final stop.
+    ``already-withdrawn``; endorsements: ``bad-did``, ``unknown-scope``, ``bad-endorsement``,
+    ``not-endorsed``); the message says why, in French, without a final stop.
     """
 
     def __init__(self, code: str, message: str) -> None:

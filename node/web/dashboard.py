@@ -108,7 +108,7 @@ async def page(request: web.Request) -> web.Response:
 
 def _map_search(filters: StatsFilters, day: datetime.date) -> SearchParams:
     """The search whose hits the dashboard's map shows: the filters' territory, category
-    (a code: the search knows no group) and enjeu; the search has no network filter."""
+    (a code: the search knows no group), enjeu and network."""
     category = filters.category if filters.category and "." in filters.category else None
     return SearchParams(
         department=filters.department,
@@ -116,4 +116,5 @@ def _map_search(filters: StatsFilters, day: datetime.date) -> SearchParams:
         category=category,
         enjeu=filters.enjeu,
         today=day,
+        reseau=filters.reseau,
     )

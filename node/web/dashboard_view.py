@@ -4,9 +4,9 @@
 the charts (:mod:`node.display.charts`, :mod:`node.display.choropleth`) with their tables,
 and the links: every figure leads to the search that lists the records behind it (the
 search's own parameters, ``search.model.SEARCH_PARAMS``: ``col``, ``department``,
-``region``, ``category``, ``enjeu``), every chart to the CSV of its figures with the same
-filters (``/api/stats.csv?table=…``). The search has no network filter: a figure counted
-for a network leads to the search of the whole territory (the page says so).
+``region``, ``category``, ``enjeu``, ``reseau``: the same network, ``search.stats
+.network_bits``), every chart to the CSV of its figures with the same filters
+(``/api/stats.csv?table=…``).
 
 Counts are read defensively (a missing member is 0, a wrong type is ignored): the JSON is
 ours, but the codes in it come from peers.
@@ -23,7 +23,10 @@ from node.display import charts, choropleth
 from node.display.charts import Chart, Row, month_label, month_range
 
 #: The filters of the dashboard that the search understands too.
-SEARCH_FILTERS = ("department", "region", "category", "enjeu")
+SEARCH_FILTERS = ("department", "region", "category", "enjeu", "reseau")
+#: The filters that apply to places too (the search filters a place by neither category nor
+#: enjeu).
+PLACE_FILTERS = ("department", "region", "reseau")
 CSV_PATH = "/api/stats.csv"
 #: The months of the line chart, at most (the last ones).
 MAX_MONTHS = 60
@@ -34,14 +37,14 @@ NOT_GIVEN = "non renseigné"
 
 def search_link(filters: Mapping[str, str], kind: str, **more: str) -> str:
     """The search listing the records of ``kind`` (places, offers, needs) behind a figure:
-    the territory of ``filters``, their category and enjeu for offers and needs (a place
-    is not filtered by them in the search), and ``more``."""
+    the territory and network of ``filters``, their category and enjeu for offers and needs
+    (a place is not filtered by them in the search), and ``more``."""
     query: dict[str, str] = {}
     col = KIND_COLS[kind]
     if col:
         query["col"] = col
     for name in SEARCH_FILTERS:
-        if name in filters and (col or name in ("department", "region")):
+        if name in filters and (col or name in PLACE_FILTERS):
             query[name] = filters[name]
     query.update(more)
     return "/?" + urlencode(query) if query else "/"

@@ -23,6 +23,7 @@ from node.appkeys import SEARCH
 from node.display import record_text as views
 from node.io.export import point_feature
 from node.web.admission import run_search
+from node.web.trust_cache import local_trust
 from search.index import IndexNotReady
 from search.model import SEARCH_PARAMS, Hit, ParamError, SearchParams, SearchResult, parse_params
 
@@ -66,7 +67,9 @@ def located(result: SearchResult) -> Located:
 
 async def search_located(request: web.Request, params: SearchParams) -> Located:
     """The map's hits for ``params`` (:class:`IndexNotReady` while the index loads)."""
-    return located(await run_search(request, request.app[SEARCH].search, map_params(params)))
+    trust = await local_trust(request, params.reseau)
+    search = request.app[SEARCH].search
+    return located(await run_search(request, search, map_params(params), trust))
 
 
 def hit_feature(hit: Hit) -> dict[str, Any]:
@@ -79,6 +82,7 @@ def hit_feature(hit: Hit) -> dict[str, Any]:
         "city": hit.place.city or "",
         "url": hit.url,
         "category_label": hit.category_label or "",
+        "hops": hit.hops,
     }
     return point_feature(f"{hit.author}/{hit.col}/{hit.rid}", hit.lat, hit.lon, properties)
 

@@ -23,6 +23,7 @@ from node.federation import peers
 from node.federation.api_params import DID_PATTERN
 from node.store.database import Store
 from node.web.admission import run_search
+from node.web.trust_cache import local_trust
 from protocol import vocabulary as vocab
 from search.index import IndexNotReady
 from search.matching import Match, Need, Spot
@@ -104,6 +105,7 @@ async def handle_match(request: web.Request) -> web.Response:
         today=today(),
         inactive=inactive,
         include_expired=query.include_expired,
+        trust=await local_trust(request),
     )
     try:
         found = await run_search(request, work)
@@ -167,6 +169,7 @@ def one_match_json(match: Match) -> dict[str, Any]:
         "in_time": match.in_time,
         "mobilisable": match.mobilisable,
         "reasons": list(match.reasons),
+        "hops": match.hops,
     }
 
 

@@ -24,9 +24,11 @@ from node.display import record_text as views
 from node.federation.feed_routes import base_url
 from node.web import atom, match_api
 from node.web.match_api import inactive_authors, one_match_json
+from node.web.trust_cache import local_trust
 from search.documents import ts_of_line
 from search.index import IndexNotReady, SearchIndex
 from search.matching import Match, Served
+from search.trust import Trust
 
 #: Matches shown on a need's page; entries of the need's feed (after the need itself).
 ON_PAGE = 10
@@ -58,19 +60,29 @@ def _updated(store: Any, did: str, rid: str) -> str | None:
     return (ts_of_line(store.line(did, record.seq)) or None) if record is not None else None
 
 
-def _matches(index: SearchIndex, did: str, rid: str, day: datetime.date, inactive: set[str]):
+def _matches(
+    index: SearchIndex,
+    did: str,
+    rid: str,
+    day: datetime.date,
+    inactive: set[str],
+    trust: Trust | None = None,
+):
     try:
-        return index.match(did, rid, today=day, inactive=inactive)
+        return index.match(did, rid, today=day, inactive=inactive, trust=trust)
     except IndexNotReady:
         return None
 
 
-def need_context(index: SearchIndex, store: Any, did: str, rid: str) -> dict[str, Any]:
-    """What a need's page shows of its matches (``matches`` None: the index is loading)."""
+def need_context(
+    index: SearchIndex, store: Any, did: str, rid: str, trust: Trust | None = None
+) -> dict[str, Any]:
+    """What a need's page shows of its matches (``matches`` None: the index is loading);
+    ``trust``: this node's trust graph (``search.trust``), for their hops."""
     matches: list[Match] | None
     try:
         inactive = inactive_authors(store)
-        found = index.match(did, rid, today=match_api.today(), inactive=inactive)
+        found = index.match(did, rid, today=match_api.today(), inactive=inactive, trust=trust)
         matches = [] if found is None else found[1]
     except IndexNotReady:
         matches = None
@@ -97,8 +109,11 @@ def _served(served: Served) -> dict[str, Any]:
     }
 
 
-def offer_context(index: SearchIndex, store: Any, did: str, rid: str) -> dict[str, Any]:
-    """The open needs an offer's page shows, most urgent, soonest and nearest first."""
+def offer_context(
+    index: SearchIndex, store: Any, did: str, rid: str, trust: Trust | None = None
+) -> dict[str, Any]:
+    """The open needs an offer's page shows, most urgent, soonest and nearest first (the
+    trust graph does not order them: ``trust`` is unused)."""
     inactive = inactive_authors(store)
     served = index.needs_for_offer(did, rid, today=match_api.today(), inactive=inactive)
     return {"needs_served": [_served(s) for s in served[:NEEDS_ON_PAGE]]}
@@ -108,7 +123,9 @@ async def need_atom(request: web.Request) -> web.Response:
     did, rid = request.match_info["did"], request.match_info["rid"]
     index, store = request.app[SEARCH], request.app[STORE]
     inactive = inactive_authors(store)
-    found = await asyncio.to_thread(_matches, index, did, rid, match_api.today(), inactive)
+    trust = await local_trust(request)
+    day = match_api.today()
+    found = await asyncio.to_thread(_matches, index, did, rid, day, inactive, trust)
     if found is None:
         if not index.ready:
             raise ApiError(503, "index-loading", "L'index de recherche est en construction.")

@@ -17,6 +17,15 @@ DID = {"type": "string", "pattern": f"^(?:{DID_PATTERN})$"}
 ENTRY_ID = {"type": "string", "pattern": "^sha256-[A-Za-z0-9_-]{43}$"}
 
 
+#: A hit's trust distance (``search.trust``): in the search's, the matches' and the map's.
+HOPS = {
+    "type": ["integer", "null"],
+    "minimum": 0,
+    "description": "Distance de confiance : 0 ce nœud, 1 un lieu qu'il suit ou recommande, "
+    "2 ce que ceux-ci suivent ou recommandent… ; null hors d'atteinte (docs/confiance.md)",
+}
+
+
 def ref(name: str) -> dict[str, str]:
     return {"$ref": f"#/components/schemas/{name}"}
 
@@ -118,6 +127,7 @@ SCHEMAS: dict[str, Any] = {
             "updated": NULLABLE_STR,
             "valid_until": NULLABLE_STR,
             "distance_km": {"type": "number", "description": "Distance à near, en km"},
+            "hops": HOPS,
         },
         "Un résultat",
         optional=("distance_km",),
@@ -164,6 +174,7 @@ SCHEMAS: dict[str, Any] = {
             },
             "mobilisable": {"type": "boolean", "description": "Répond aux appels"},
             "reasons": {"type": "array", "items": STR, "description": "Pourquoi, en français"},
+            "hops": HOPS,
         },
         "Une proposition pour le besoin",
     ),
@@ -204,6 +215,7 @@ SCHEMAS: dict[str, Any] = {
                     "city": STR,
                     "url": {**STR, "description": "Chemin de sa page sur ce nœud"},
                     "category_label": STR,
+                    "hops": HOPS,
                 },
                 "Ce que montre son marqueur",
             ),

@@ -27,14 +27,16 @@ from node.display.html import STYLESHEET
 from node.federation import peers
 from node.federation.feed_routes import base_url
 from node.store.database import Store
-from node.web import atom, map_page, meta, urgent
+from node.web import atom, dashboard, map_page, meta, urgent
 from node.web.admission import run_search
 from node.web.answer_cache import ANSWERS, generation
+from node.web.trust_cache import local_trust
 from protocol import geography
 from protocol import vocabulary as vocab
 from search.index import IndexNotReady
 from search.model import SORTS, Hit, ParamError, SearchParams, SearchResult, parse_params
 from search.schema import PLACE_COLS
+from search.trust import label as trust_label
 
 log = logging.getLogger("maillage.http")
 
@@ -54,10 +56,13 @@ async def index(request: web.Request) -> web.Response:
         context["meta"] = meta.search_page(request, request.query.get("q", ""), None)
         return html.render(request, "search.html", {**context, "about": about, "result": None}, 400)
     context: dict[str, Any] = {"form": dict(request.query), "error": None, "about": about}
+    context["networks"] = await _networks_kept(request, store, did)
+    context["proximities"] = PROXIMITIES
     context["urgent"] = banner
     context["meta"] = meta.search_page(request, params.q, None)
     try:
-        result: SearchResult = await run_search(request, request.app[SEARCH].search, params)
+        trust = await local_trust(request, params.reseau)
+        result: SearchResult = await run_search(request, request.app[SEARCH].search, params, trust)
     except IndexNotReady as exc:  # the node serves its feeds; the search comes shortly
         waiting = index_not_ready(exc.percent, exc.failed)
         context.update(error=waiting.message, result=None)
@@ -65,6 +70,8 @@ async def index(request: web.Request) -> web.Response:
         response.headers.update(waiting.headers)
         return response
     cards = [card(hit, params.today) for hit in result.hits]
+    for item, hit in zip(cards, result.hits, strict=True):
+        item["trust"] = trust_label(hit.hops, hit.author in trust.endorsed)
     silent, inactive = await asyncio.to_thread(_stale, store, params) if cards else (set(), set())
     for item, hit in zip(cards, result.hits, strict=True):
         item["silent"] = hit.author in silent
@@ -79,7 +86,7 @@ async def index(request: web.Request) -> web.Response:
         cards=cards,
         params=params,
         facets=_facets(params, result),
-        active=_active(params),
+        active=_active(params, context["networks"]),
         tabs=_tabs(params),
         sorts=[(code, SORT_LABELS[code]) for code in SORTS],
         pages=pages,
@@ -143,6 +150,7 @@ def card(hit: Hit, today: datetime.date | None = None) -> dict[str, Any]:
         "valid_past": views.expired(hit.valid_until or body.get("valid_until"), today),
         "expired": hit.expired,  # listed with « inclure les expirés » only
         "inactive": False,  # set by the search page (peers.inactive_places)
+        "trust": "",  # set by the search page: how close it is (search.trust.label)
     }
 
 
@@ -193,7 +201,10 @@ def _facets(params: SearchParams, result: SearchResult) -> list[dict[str, Any]]:
     return groups
 
 
-def _active(params: SearchParams) -> list[dict[str, str]]:
+def _active(
+    params: SearchParams, networks: list[tuple[str, str]] | None = None
+) -> list[dict[str, str]]:
+    networks = networks or []
     labels = {
         "col": lambda c: views.COL_LABELS.get(c, c),
         "category": vocab.CATEGORIES.label,
@@ -212,7 +223,40 @@ def _active(params: SearchParams) -> list[dict[str, str]]:
         active.append({"label": f"Près de {params.near[0]}, {params.near[1]}{radius}", "url": url})
     elif params.town is not None:
         active.append({"label": f"Près de {params.town}{radius}", "url": url})
+    return active + _trust_active(params, networks)
+
+
+def _trust_active(params: SearchParams, networks: list[tuple[str, str]]) -> list[dict[str, str]]:
+    """The filters of issue 15 applied: « Proximité » and « Réseau »."""
+    active = []
+    if params.max_hops is not None:
+        shown = dict(PROXIMITIES).get(str(params.max_hops), f"jusqu'à {params.max_hops} relais")
+        active.append({"label": f"Proximité : {shown}", "url": link(params, max_hops=None)})
+    if params.reseau:
+        name = dict(networks).get(params.reseau, params.reseau)
+        active.append({"label": f"Réseau : {name}", "url": link(params, reseau=None)})
     return active
+
+
+#: The « Proximité » field of the search page: ``max_hops`` and its French label.
+PROXIMITIES = (
+    ("", "tout"),
+    ("0", "ce nœud seul"),
+    ("1", "ce nœud et ceux qu'il suit ou recommande"),
+    ("2", "jusqu'à 2 relais"),
+    ("3", "jusqu'à 3 relais"),
+)
+
+
+async def _networks_kept(request: web.Request, store: Store, did: str) -> list[tuple[str, str]]:
+    """The networks of the « Réseau » field (the dashboard's), read again after a write."""
+    cache, made_from = request.app[ANSWERS], generation(request.app)
+    kept = cache.kept_value("networks", made_from)
+    if kept is None:
+        name = request.app[SETTINGS].name
+        kept = await run_search(request, dashboard.networks, store, did, name)
+        cache.keep_value("networks", made_from, kept)
+    return kept
 
 
 async def _about_kept(request: web.Request, store: Store, did: str) -> dict[str, Any]:
@@ -245,7 +289,8 @@ async def search_atom(request: web.Request) -> web.Response:
     except ParamError as exc:
         raise bad_parameter(f"{exc.param} : {exc.message}") from None
     try:
-        result: SearchResult = await run_search(request, request.app[SEARCH].search, params)
+        trust = await local_trust(request, params.reseau)
+        result: SearchResult = await run_search(request, request.app[SEARCH].search, params, trust)
     except IndexNotReady as exc:
         raise index_not_ready(exc.percent, exc.failed) from None
     base = base_url(request)

@@ -19,8 +19,9 @@ from node.display import record_text as views
 from node.federation import peers
 from node.federation.feed_routes import base_url
 from node.store.database import Store
-from node.web import atom, errors, match_pages, meta
+from node.web import atom, errors, match_pages, meta, network_pages
 from node.web.conditional import http_date
+from node.web.trust_cache import local_trust
 from protocol.state import Record
 from search.documents import ts_of_line
 from search.index import SearchIndex
@@ -143,6 +144,8 @@ async def place_page(request: web.Request) -> web.Response:
         return errors.error_page(request, 404, "Cette page de fiches n'existe pas.")
     me = request.app[KEY].did
     data["fresh"] = await asyncio.to_thread(freshness, request.app[STORE], did, me)
+    today = datetime.date.today()  # a network's members' current offers; who endorses it
+    data.update(await asyncio.to_thread(network_pages.context, request.app[STORE], did, today))
     base = base_url(request)
     place = data["place"]
     paged = f"?page={page}" if int(page) > 1 else ""
@@ -173,7 +176,8 @@ async def listing_page(request: web.Request) -> web.Response:
     context = {**data, "ld": jsonld.dumps(ld), "alternate": f"/lieux/{did}.atom"}
     if col in MATCHED:  # who may serve a need; the needs an offer could serve
         index, store = request.app[SEARCH], request.app[STORE]
-        context.update(await asyncio.to_thread(MATCHED[col], index, store, did, rid))
+        trust = await local_trust(request)
+        context.update(await asyncio.to_thread(MATCHED[col], index, store, did, rid, trust))
     if col == "need":
         context["alternate"] = match_pages.feed_url(did, rid)  # follow the need's proposals
     context["meta"] = meta.listing_page(request, data["item"], data["place"])

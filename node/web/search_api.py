@@ -10,6 +10,7 @@ from aiohttp import web
 from node.api_errors import bad_parameter, index_not_ready, json_response
 from node.appkeys import SEARCH
 from node.web.admission import run_search
+from node.web.trust_cache import local_trust
 from search.index import IndexNotReady
 from search.model import Hit, ParamError, SearchResult, parse_params
 
@@ -20,7 +21,8 @@ async def handle_search(request: web.Request) -> web.Response:
     except ParamError as exc:
         raise bad_parameter(f"{exc.param} : {exc.message}") from None
     try:
-        result = await run_search(request, request.app[SEARCH].search, params)
+        trust = await local_trust(request, params.reseau)
+        result = await run_search(request, request.app[SEARCH].search, params, trust)
     except IndexNotReady as exc:
         raise index_not_ready(exc.percent, exc.failed) from None
     return json_response(result_json(result))
@@ -43,6 +45,7 @@ def hit_json(hit: Hit) -> dict[str, Any]:
         "url": hit.url,
         "updated": hit.updated,
         "valid_until": hit.valid_until,
+        "hops": hit.hops,
     }
     if hit.distance_km is not None:
         data["distance_km"] = hit.distance_km

@@ -39,8 +39,8 @@ STATS_PARAMS: tuple[Param, ...] = (
           example="production", expected="valeur invalide (par exemple production ou "
           "production.prototypage)"),
     SEARCH_PARAMS["enjeu"],
-    Param("reseau", "Réseau : le did du nœud d'un réseau ; les lieux qu'il suit, ses lieux "
-          "recensés, et ce qu'ils publient", pattern=f"|{DID_PATTERN}",
+    Param("reseau", "Réseau : le did du nœud d'un réseau ; les lieux qu'il suit ou recommande, "
+          "ses lieux recensés, et ce qu'ils publient", pattern=f"|{DID_PATTERN}",
           expected="attendu le did:key Ed25519 du nœud du réseau (did:key:z6Mk…)"),
 )  # fmt: skip
 TABLE = Param(

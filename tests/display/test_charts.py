@@ -164,8 +164,9 @@ def test_the_view_links_every_figure_to_its_search_and_every_chart_to_its_csv() 
     assert [(t["label"], t["count"]) for t in page["totals"]] == [
         ("Lieux", 12), ("Offres", 5), ("Besoins", 2)
     ]  # fmt: skip
-    assert page["totals"][1]["url"] == "/?col=offer&region=75&enjeu=culture"
-    assert page["totals"][0]["url"] == "/?region=75"  # a place: its territory
+    reseau = "reseau=did%3Akey%3Az6Mkx"
+    assert page["totals"][1]["url"] == f"/?col=offer&region=75&enjeu=culture&{reseau}"
+    assert page["totals"][0]["url"] == f"/?region=75&{reseau}"  # a place: territory, network
     by = {item["chart"].id: item for item in page["charts"]}
     assert list(by) == ["chart-enjeu", "chart-category", "chart-month", "chart-department"]
     assert by["chart-enjeu"]["csv"] == csv_link("enjeu", filters)
@@ -179,7 +180,7 @@ def test_the_view_links_every_figure_to_its_search_and_every_chart_to_its_csv() 
     assert enjeux == {"Culture": ["2", "0"], "zz-inconnu": ["1", "0"], "Total": ["5", "2"]}
     categories = parse(by["chart-category"]["chart"].table)
     links = [a.get("href") for a in categories.iter("a")]
-    assert "/?col=need&region=75&category=production.prototypage&enjeu=culture" in links
+    assert f"/?col=need&region=75&category=production.prototypage&enjeu=culture&{reseau}" in links
     assert table_figures(categories)["non renseigné"] == ["1", "0"]  # no link: no code
     months = table_figures(parse(by["chart-month"]["chart"].table))
     assert months == {

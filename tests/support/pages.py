@@ -96,7 +96,7 @@ class FakeIndex:
     def needs_for_offer(self, author: str, rid: str, **_: object) -> list:
         return []
 
-    def search(self, params: SearchParams) -> SearchResult:
+    def search(self, params: SearchParams, trust: object = None) -> SearchResult:
         self.calls.append(params)
         words = params.q.casefold().split()
         found = [

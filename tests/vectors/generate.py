@@ -284,6 +284,10 @@ NEED_B = {
     "urgency": "haute",
 }
 FOLLOW_B = {"url": "https://noeud.fabrique-toulon.example/", "name": "La Fabrique du Toulon"}
+ENDORSE_B = {
+    "note": "Partenaire du réseau depuis 2020 : visières et masques au printemps",
+    "scopes": ["production.textile", "formation"],
+}
 
 CONTROLS = "".join(chr(c) for c in range(0x20)) + '\x7f\u2028\u2029"\\/'
 
@@ -493,11 +497,17 @@ def _valid_cases(v: Builder) -> None:
         "b",
         sign_entry(B, seq=1, prev=None, col="need", rid="visieres-2024", body=NEED_B, ts=TS),
     )
-    v.add_valid(
+    b2 = v.add_valid(
         "b2-follow-put",
         "Key b follows key a: col follow, rid is a's did (':' is allowed in a rid).",
         "b",
         sign_entry(B, seq=2, prev=b1.id, col="follow", rid=A.did, body=FOLLOW_B, ts=TS),
+    )
+    v.add_valid(
+        "b3-endorse-put",
+        "Key b endorses key a: col endorse, rid is a's did; a note and scopes, no URL.",
+        "b",
+        sign_entry(B, seq=3, prev=b2.id, col="endorse", rid=A.did, body=ENDORSE_B, ts=TS),
     )
     v.add_valid(
         "b-seq-max",

@@ -185,7 +185,8 @@ async def test_a_network_node_titles_the_page_and_is_offered_as_a_filter(tmp_pat
         # the network follows no one: its own profile alone
         html = await get(other, f"?reseau={net.did}")
         assert (total(html, "lieux"), total(html, "offres")) == ("1", "0")
-        assert "la recherche ne filtre pas par réseau" in html
+        assert "il recommande ou suit, et ses lieux recensés" in html
+        assert f"/?reseau={net.did.replace(':', '%3A')}" in html  # its searches keep it
     finally:
         await other.stop()
         await net.stop()

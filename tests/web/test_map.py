@@ -57,6 +57,7 @@ async def test_geojson_is_a_feature_collection_of_what_the_search_lists(node):
         "city": "Périgueux",
         "url": f"/lieux/{node.did}/offer/laser",
         "category_label": "Prototypage",
+        "hops": 0,  # the node's own offer (docs/confiance.md)
     }
     assert by_title["Kaz Lab"]["geometry"]["coordinates"] == [55.4504, -20.8823]
     assert "Atelier sans adresse" not in by_title
