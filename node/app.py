@@ -24,7 +24,7 @@ from node.admin.site import protected
 from node.appkeys import KEY, SEARCH, SETTINGS, STORE, VERSION, WRITER
 from node.client_address import client_address
 from node.display import dot_map, html
-from node.federation import feed_routes, inbox, push_hub, subscriptions, sync
+from node.federation import feed_routes, hiding, inbox, push_hub, subscriptions, sync
 from node.publishing.kinds import KINDS
 from node.settings import Settings
 from node.store.database import Store
@@ -131,6 +131,7 @@ def create_app(settings: Settings) -> web.Application:
     app.cleanup_ctx.append(_search_index)  # after _resources: built from the open store
     scheduler.setup(app)  # after _resources: jobs start once the store is open
     scheduler.add_job(app, scheduler.Job("catch-up", lambda: app[WRITER].catch_up(), 0.5))
+    hiding.setup(app)  # after _search_index: the places this node hides, read at start
     html.setup(app)
     admission.setup(app)  # search and pages: a few at once, the rest shed (503)
     answer_cache.setup(app)  # after _search_index: answers kept per index generation

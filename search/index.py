@@ -129,6 +129,8 @@ class SearchIndex(IndexOpening, IndexCatchUp, IndexWriting):
         self.behind: IndexWriteError | None = None
         self._stopping = False
         self._towns = Towns(self._place_bodies)
+        #: The places whose documents no search sees (:meth:`hide`).
+        self.hidden_authors: frozenset[str] = frozenset()
 
     def _place_bodies(self) -> list[dict | None]:
         """The bodies of every profile and listing held (the towns searches can name)."""
@@ -156,7 +158,7 @@ class SearchIndex(IndexOpening, IndexCatchUp, IndexWriting):
         the old one (only the index's writers call this, one at a time)."""
         searcher = self._ix.searcher()
         try:
-            view = View(searcher, self._segments)
+            view = View(searcher, self._segments, self.hidden_authors)
         except BaseException:
             searcher.close()
             raise
@@ -166,6 +168,19 @@ class SearchIndex(IndexOpening, IndexCatchUp, IndexWriting):
             self.generation += 1  # answers rendered from an older view are stale
         if old is not None:
             old.close()
+
+    def hide(self, authors: frozenset[str] | set[str]) -> bool:
+        """Hide the documents of ``authors`` (the places this node mutes, ``node.hidden``)
+        from every search, count and match, from the next view on; nothing is deleted, so
+        hiding fewer brings them back at once. Whether the set changed."""
+        authors = frozenset(authors)
+        if authors == self.hidden_authors:
+            return False
+        with self._write_lock:
+            self.hidden_authors = authors
+            if self._ix is not None and self._view is not None:
+                self._refresh()
+        return True
 
     def _close_ix(self) -> None:
         with self._search_lock:

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
+from node.hidden import hidden_authors
 from node.settings import Settings
 from node.store.database import AppendResult, Store
 from node.store.intake import Quota
@@ -156,7 +157,11 @@ def wanted_feeds(
     could point at a private network). With ``per_peer``, the follow records of one place
     add at most that many feeds further away; how many were left out, by place, goes into
     ``capped``.
+
+    The places this node hides (``node.hidden``: muted, or listed by a list it applies)
+    are not wanted, nor reached through: nothing more of them is fetched.
     """
+    hidden = hidden_authors(store, me)
     wanted: dict[str, Wanted] = {}
     frontier = [me]
     for hops in range(1, max_hops + 1):
@@ -167,6 +172,8 @@ def wanted_feeds(
             for record in store.records("follow", author=author):
                 did = record.rid
                 if did == me or not did.startswith("did:key:z"):
+                    continue
+                if did in hidden:
                     continue
                 body = record.body if isinstance(record.body, dict) else {}
                 raw = body.get("url")

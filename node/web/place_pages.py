@@ -13,7 +13,7 @@ import orjson
 from aiohttp import web
 
 from node.api_errors import ApiError, bad_parameter
-from node.appkeys import KEY, SEARCH, SETTINGS, STORE
+from node.appkeys import HIDDEN, KEY, SEARCH, SETTINGS, STORE
 from node.display import html, identity, jsonld
 from node.display import record_text as views
 from node.federation import peers
@@ -130,8 +130,15 @@ def _pick(store: Store, did: str, col: str, rid: str, index: SearchIndex) -> dic
     return {"place": place, "item": item, "body": record.body, "stored_at": stored_at}
 
 
+#: What the pages of a place this node hides (``node.hidden``) answer: 410, « gone from
+#: here », rather than 404: the place exists, its copy is kept, this node does not show it.
+HIDDEN_PLACE = "Ce lieu est masqué par ce nœud : son opérateur a choisi de ne plus le montrer."
+
+
 async def place_page(request: web.Request) -> web.Response:
     did = request.match_info["did"]
+    if request.app[HIDDEN].hides(did):
+        return errors.error_page(request, 410, HIDDEN_PLACE)
     page = request.query.get("page", "1")
     if not page.isascii() or not page.isdigit() or not 1 <= int(page) <= 100_000:
         return errors.error_page(request, 400, "page : attendu un nombre entier, 1 ou plus.")
@@ -155,6 +162,8 @@ async def place_page(request: web.Request) -> web.Response:
 
 async def listing_page(request: web.Request) -> web.Response:
     did, col, rid = (request.match_info[k] for k in ("did", "col", "rid"))
+    if request.app[HIDDEN].hides(did):
+        return errors.error_page(request, 410, HIDDEN_PLACE)
     data = None
     if col in views.LISTING_COLS:
         data = await asyncio.to_thread(
@@ -219,6 +228,8 @@ async def place_atom(request: web.Request) -> web.Response:
     page = request.query.get("page", "1")
     if not page.isascii() or not page.isdigit() or not 1 <= int(page) <= 100_000:
         raise bad_parameter("page : attendu un nombre entier, 1 ou plus.")
+    if request.app[HIDDEN].hides(did):
+        raise ApiError(410, "hidden-place", HIDDEN_PLACE)
     data = await asyncio.to_thread(_load, request.app[STORE], did)
     if data is None:
         raise ApiError(404, "unknown-feed", "Ce nœud ne connaît pas ce lieu.")
