@@ -16,6 +16,7 @@ from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
 
 from node import scheduler
+from node.admin import masking as admin_masking
 from node.admin import peers as admin_peers
 from node.admin import records as admin_records
 from node.admin import site as admin
@@ -114,6 +115,10 @@ def routes() -> list[web.RouteDef]:
         web.post("/admin/pairs/suivre", protected(admin_peers.follow)),
         web.get("/admin/pairs/ne-plus-suivre", protected(admin_peers.unfollow)),
         web.post("/admin/pairs/ne-plus-suivre", protected(admin_peers.unfollow)),
+        web.post("/admin/pairs/masquer", protected(admin_masking.mute)),
+        web.post("/admin/pairs/ne-plus-masquer", protected(admin_masking.unmute)),
+        web.post("/admin/pairs/listes/appliquer", protected(admin_masking.apply)),
+        web.post("/admin/pairs/listes/retirer", protected(admin_masking.unapply)),
     ]
 
 

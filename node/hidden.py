@@ -176,3 +176,7 @@ class Hidden:
 
     def hides(self, did: str) -> bool:
         return did in self.authors
+
+
+#: What an application without the hiding job reads (a test's partial app): nothing hidden.
+NOTHING_HIDDEN = Hidden()

@@ -34,7 +34,7 @@ from aiohttp import web
 from node.api_errors import ApiError, bad_parameter, json_response
 from node.appkeys import HIDDEN, KEY, SETTINGS, STORE, VERSION
 from node.federation import api_params
-from node.hidden import Hidden
+from node.hidden import NOTHING_HIDDEN, Hidden
 from node.store.database import FeedHead, Store
 from protocol.encoding import b64url_encode
 from search.params import Param, ParamError, single
@@ -110,7 +110,7 @@ async def well_known(request: web.Request) -> web.Response:
 
 
 async def feeds(request: web.Request) -> web.Response:
-    hidden = request.app[HIDDEN]
+    hidden = request.app.get(HIDDEN, NOTHING_HIDDEN)
     held = [
         f for f in await asyncio.to_thread(request.app[STORE].feeds) if not hidden.hides(f.author)
     ]
@@ -133,7 +133,7 @@ async def entries(request: web.Request) -> web.StreamResponse:
     did = _did(request)
     after = _integer(request, api_params.AFTER)
     limit = _integer(request, api_params.limit(settings))
-    feed = await _feed(store, did, request.app[HIDDEN])
+    feed = await _feed(store, did, request.app.get(HIDDEN, NOTHING_HIDDEN))
     bound = settings.page_max_bytes
     tag = make_etag("entries", feed.head, str(after), str(limit), str(bound))
     if known := matches(request, tag):
@@ -269,7 +269,7 @@ def setup(app: web.Application) -> None:
 async def head(request: web.Request) -> web.Response:
     store = request.app[STORE]
     did = _did(request)
-    feed = await _feed(store, did, request.app[HIDDEN])
+    feed = await _feed(store, did, request.app.get(HIDDEN, NOTHING_HIDDEN))
     tag = make_etag("head", feed.head)
     if known := matches(request, tag):
         return not_modified(known)

@@ -37,6 +37,7 @@ from node.federation.push_hub import PUSHER, SubscriptionRequest
 from node.federation.round_log import log_forks
 from node.federation.subscriptions import SUBSCRIBER
 from node.federation.sync import REPLICATOR
+from node.hidden import NOTHING_HIDDEN
 from node.store.database import AppendResult
 from protocol.errors import ProtocolError
 from protocol.verification import verify_lines
@@ -152,7 +153,9 @@ async def receive_push(request: web.Request, source: str | None = None) -> web.R
     entries: list[Any] = results
     store = request.app[STORE]
     authors = {entry.author for entry in entries}
-    hidden = request.app[HIDDEN]  # a feed this node hides is refused as one it does not hold
+    hidden = request.app.get(
+        HIDDEN, NOTHING_HIDDEN
+    )  # a feed this node hides is refused as one it does not hold
     held = await asyncio.to_thread(
         lambda: {a for a in authors if not hidden.hides(a) and store.feed(a) is not None}
     )

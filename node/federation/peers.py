@@ -39,6 +39,8 @@ FORK = "fork"
 QUOTA = "quota"
 #: No longer followed, the copy kept: a state shown, never stored.
 GONE = "gone"
+#: Hidden by this node (``node.hidden``): not copied any more, the copy kept; never stored.
+MUTED = "muted"
 #: The prefix of a stored status for a peer that answered badly: ``error: <French reason>``.
 ERROR = "error: "
 
@@ -51,6 +53,7 @@ STATUS_LABELS = {
     FORK: "fourche : deux versions du journal, copie gelée",
     QUOTA: "quota du jour atteint : copie suspendue jusqu'à demain",
     GONE: "plus suivi : la copie est gardée",
+    MUTED: "masqué sur ce nœud : plus copié, la copie est gardée",
 }
 
 
@@ -114,13 +117,20 @@ def quota(settings: Settings) -> Quota:
 
 
 def feed_status(
-    store: Store, did: str, item: Wanted | None, peer: Peer | None, limit: Quota | None = None
+    store: Store,
+    did: str,
+    item: Wanted | None,
+    peer: Peer | None,
+    limit: Quota | None = None,
+    hidden: frozenset[str] = frozenset(),
 ) -> str:
-    """The state code of a feed held or wanted: a fork first, then its quota, then not
-    followed any more, then the status of the peer it is fetched from (``new`` before any
-    poll)."""
+    """The state code of a feed held or wanted: a fork first, then hidden by this node,
+    then its quota, then not followed any more, then the status of the peer it is fetched
+    from (``new`` before any poll)."""
     if store.fork(did) is not None:
         return FORK
+    if did in hidden:
+        return MUTED
     if limit is not None and item is not None and store.over_quota(did, limit):
         return QUOTA
     if item is None:

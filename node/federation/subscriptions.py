@@ -24,6 +24,7 @@ from node.api_errors import ApiError
 from node.appkeys import HIDDEN, KEY, SETTINGS, STORE, WRITER
 from node.federation import api_params
 from node.federation import push_client as pushclient
+from node.hidden import NOTHING_HIDDEN
 from node.tasks import BackgroundTasks
 from protocol.entries import Entry
 from search.params import Param, ParamError, single
@@ -168,7 +169,9 @@ class Subscriber:
 
     def _feeds(self, did: str | None) -> list[str]:
         own = self.app[KEY].did
-        hidden = self.app[HIDDEN]  # its pushes would be refused (node.federation.inbox)
+        hidden = self.app.get(
+            HIDDEN, NOTHING_HIDDEN
+        )  # its pushes would be refused (node.federation.inbox)
         held = [
             f.author
             for f in self.app[STORE].feeds()

@@ -18,6 +18,7 @@ from node.display import html, identity, jsonld
 from node.display import record_text as views
 from node.federation import peers
 from node.federation.feed_routes import base_url
+from node.hidden import NOTHING_HIDDEN
 from node.store.database import Store
 from node.web import atom, errors, match_pages, meta
 from node.web.conditional import http_date
@@ -135,9 +136,13 @@ def _pick(store: Store, did: str, col: str, rid: str, index: SearchIndex) -> dic
 HIDDEN_PLACE = "Ce lieu est masqué par ce nœud : son opérateur a choisi de ne plus le montrer."
 
 
+def _hidden(request: web.Request, did: str) -> bool:
+    return request.app.get(HIDDEN, NOTHING_HIDDEN).hides(did)
+
+
 async def place_page(request: web.Request) -> web.Response:
     did = request.match_info["did"]
-    if request.app[HIDDEN].hides(did):
+    if _hidden(request, did):
         return errors.error_page(request, 410, HIDDEN_PLACE)
     page = request.query.get("page", "1")
     if not page.isascii() or not page.isdigit() or not 1 <= int(page) <= 100_000:
@@ -162,7 +167,7 @@ async def place_page(request: web.Request) -> web.Response:
 
 async def listing_page(request: web.Request) -> web.Response:
     did, col, rid = (request.match_info[k] for k in ("did", "col", "rid"))
-    if request.app[HIDDEN].hides(did):
+    if _hidden(request, did):
         return errors.error_page(request, 410, HIDDEN_PLACE)
     data = None
     if col in views.LISTING_COLS:
@@ -228,7 +233,7 @@ async def place_atom(request: web.Request) -> web.Response:
     page = request.query.get("page", "1")
     if not page.isascii() or not page.isdigit() or not 1 <= int(page) <= 100_000:
         raise bad_parameter("page : attendu un nombre entier, 1 ou plus.")
-    if request.app[HIDDEN].hides(did):
+    if _hidden(request, did):
         raise ApiError(410, "hidden-place", HIDDEN_PLACE)
     data = await asyncio.to_thread(_load, request.app[STORE], did)
     if data is None:

@@ -29,6 +29,7 @@ from aiohttp import web
 from node.appkeys import HIDDEN, SETTINGS, STORE
 from node.display import record_text as views
 from node.federation.feed_routes import base_url
+from node.hidden import NOTHING_HIDDEN
 from node.store.database import Store
 from node.web import atom
 from node.web.admission import run_search
@@ -93,7 +94,9 @@ async def kept(request: web.Request) -> UrgentNeeds:
     made_from = (generation(request.app), today)
     needs = cache.kept_value("urgent", made_from)
     if needs is None:
-        hidden = request.app[HIDDEN].authors  # a change of it is a new index generation
+        hidden = request.app.get(
+            HIDDEN, NOTHING_HIDDEN
+        ).authors  # a change of it is a new index generation
         needs = await run_search(request, urgent_needs, request.app[STORE], today, hidden)
         cache.keep_value("urgent", made_from, needs)
     return needs
