@@ -33,7 +33,7 @@ class MuteTables(Tables):
     def delete_mute(self, did: str) -> bool:
         """Unmute ``did``; whether it was muted."""
         with self._write() as conn:
-            return conn.execute("DELETE FROM mutes WHERE did = ?", (did,)).rowcount > 0
+            return bool(conn.execute("DELETE FROM mutes WHERE did = ? RETURNING did", (did,)))
 
     # -- applied blocklists -----------------------------------------------------------
 
@@ -87,10 +87,8 @@ class MuteTables(Tables):
                 "DELETE FROM blocklist_confirmations WHERE publisher = ? AND name = ?",
                 (publisher, name),
             )
-            return (
-                conn.execute(
-                    "DELETE FROM applied_blocklists WHERE publisher = ? AND name = ?",
-                    (publisher, name),
-                ).rowcount
-                > 0
+            gone = conn.execute(
+                "DELETE FROM applied_blocklists WHERE publisher = ? AND name = ? RETURNING name",
+                (publisher, name),
             )
+            return bool(gone)
