@@ -56,8 +56,8 @@ def check_reason(reason: str | None) -> str:
 def mute(store: Store, me: str, did: str, reason: str | None = None) -> bool:
     """Hide the place ``did`` from this node; whether it was muted already (its reason is
     then replaced)."""
-    did = check_did(store, me, did)
-    return store.put_mute(did, check_reason(reason))
+    reason = check_reason(reason)
+    return store.put_mute(check_did(store, me, did), reason)
 
 
 def unmute(store: Store, did: str) -> None:

@@ -101,14 +101,16 @@ async def test_pushes_of_a_muted_feed_are_refused(tmp_path: Path) -> None:
         await a.put("offre-2", {**OFFER, "title": "Atelier tôlerie"})
         line = a.store.line(a.did, 3)
         assert line is not None
-        async with aiohttp.ClientSession(timeout=TIMEOUT) as session:
-            async with session.post(
+        async with (
+            aiohttp.ClientSession(timeout=TIMEOUT) as session,
+            session.post(
                 b.url + "/inbox",
                 data=line + b"\n",
                 headers={"Content-Type": "application/x-ndjson"},
-            ) as response:
-                assert response.status == 403
-                assert (await response.json())["error"] == "feed-not-held"
+            ) as response,
+        ):
+            assert response.status == 403
+            assert (await response.json())["error"] == "feed-not-held"
         assert b.seq_of(a.did) == 2
     finally:
         await b.stop()

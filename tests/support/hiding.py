@@ -25,11 +25,13 @@ async def place(node: LiveNode, word: str) -> None:
 
 async def get(node: LiveNode, path: str) -> tuple[int, Any]:
     """The status and body (JSON when it is, else text) of ``GET path`` on ``node``."""
-    async with aiohttp.ClientSession(timeout=TIMEOUT) as session:
-        async with session.get(node.url + path) as response:
-            if response.content_type.endswith("json"):
-                return response.status, await response.json(content_type=None)
-            return response.status, await response.text()
+    async with (
+        aiohttp.ClientSession(timeout=TIMEOUT) as session,
+        session.get(node.url + path) as response,
+    ):
+        if response.content_type.endswith("json"):
+            return response.status, await response.json(content_type=None)
+        return response.status, await response.text()
 
 
 async def found(node: LiveNode, word: str) -> int:
