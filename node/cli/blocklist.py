@@ -108,6 +108,7 @@ def run_remove(args: argparse.Namespace) -> int:
 @guarded
 def run_show(args: argparse.Namespace) -> int:
     from node.publishing import blocklists
+    from protocol.vocabulary import BLOCKLIST_LABEL
 
     with open_node(args) as node:
         lists = blocklists.own_lists(node.store, node.key.did)
@@ -116,7 +117,7 @@ def run_show(args: argparse.Namespace) -> int:
         print("aucune liste publiée ; ajoutez un lieu : maillage blocklist add DID --reason …")
         return 0
     for name, places in lists:
-        print(f"liste « {name} » ({me}/{name}) : {len(places)} lieu(x)")
+        print(f"{BLOCKLIST_LABEL} « {name} » ({me}/{name}) : {len(places)} lieu(x)")
         for did, reason in places:
             print(shown(f"  {did} : {reason}"))
     return 0

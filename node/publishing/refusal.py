@@ -12,7 +12,10 @@ class Refused(Exception):
 
     ``code`` is machine-readable (``frozen-feed``, ``too-large``, ``own-node``,
     ``bad-follow``, ``unreachable``, ``not-a-node``, ``not-followed``, ``unknown-record``,
-    ``already-withdrawn``); the message says why, in French, without a final stop.
+    ``already-withdrawn``; muting and blocklists: ``bad-did``, ``unknown-place``,
+    ``bad-reason``, ``not-muted``, ``bad-list``, ``bad-list-name``, ``own-list``,
+    ``not-replicated``, ``unknown-list``, ``not-listed``, ``not-applied``, ``too-many``,
+    ``bad-blocklist``); the message says why, in French, without a final stop.
     """
 
     def __init__(self, code: str, message: str) -> None:
