@@ -111,15 +111,12 @@ def run_show(args: argparse.Namespace) -> int:
     from protocol.vocabulary import BLOCKLIST_LABEL
 
     with open_node(args) as node:
-        lists = blocklists.own_lists(node.store, node.key.did)
-        me = node.key.did
-    if not lists:
-        print("aucune liste publiée ; ajoutez un lieu : maillage blocklist add DID --reason …")
-        return 0
+        me, lists = node.key.did, blocklists.own_lists(node.store, node.key.did)
+    lines = []
     for name, places in lists:
-        print(f"{BLOCKLIST_LABEL} « {name} » ({me}/{name}) : {len(places)} lieu(x)")
-        for did, reason in places:
-            print(shown(f"  {did} : {reason}"))
+        lines.append(f"{BLOCKLIST_LABEL} « {name} » ({me}/{name}) : {len(places)} lieu(x)")
+        lines.extend(shown(f"  {did} : {reason}") for did, reason in places)
+    print("\n".join(lines) or "aucune liste publiée ; maillage blocklist add DID --reason …")
     return 0
 
 

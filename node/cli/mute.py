@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import argparse
 
-from node.cli.common import add_home_argument, open_node
+from node.cli.common import open_node
+from node.cli.follow import _add
 from node.cli.follow import _guarded as guarded
 from node.cli.terminal import shown
 
@@ -23,15 +24,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     unmute = _add(subparsers, "unmute", "ne plus masquer un lieu sur ce nœud", run_unmute)
     unmute.add_argument("did", metavar="DID", help="identifiant du lieu (did:key:z…)")
     _add(subparsers, "mutes", "lister les lieux masqués, avec raison et origine", run_mutes)
-
-
-def _add(subparsers, name: str, summary: str, handler) -> argparse.ArgumentParser:
-    parser = subparsers.add_parser(
-        name, help=summary, description=f"{summary[0].upper()}{summary[1:]}."
-    )
-    add_home_argument(parser)
-    parser.set_defaults(handler=handler)
-    return parser
 
 
 @guarded
@@ -62,12 +54,10 @@ def run_mutes(args: argparse.Namespace) -> int:
     from node.publishing import mutes
 
     with open_node(args) as node:
-        found = mutes.masked(node.store, node.key.did)
-    if not found:
-        print("aucun lieu masqué sur ce nœud")
-        return 0
-    for item in found:
-        label = f"« {item.name} » " if item.name else ""
-        reason = f" : {item.reason}" if item.reason else ""
-        print(shown(f"{label}{item.did}  ({item.source}){reason}"))
+        lines = [
+            shown(f"{f'« {m.name} » ' if m.name else ''}{m.did}  ({m.source})")
+            + shown(f" : {m.reason}" if m.reason else "")
+            for m in mutes.masked(node.store, node.key.did)
+        ]
+    print("\n".join(lines) or "aucun lieu masqué sur ce nœud")
     return 0

@@ -115,27 +115,23 @@ def test_publish_a_list_then_apply_one_held(tmp_path: Path, capsys) -> None:
     assert "aucune liste appliquée" in run(capsys, "blocklists", "--home", home)[1]
 
 
+def _maillage(*args: str | Path) -> subprocess.CompletedProcess[str]:
+    """The real ``maillage`` command, in a subprocess, without the shell's settings."""
+    return subprocess.run(
+        [sys.executable, "-m", "node", *map(str, args)],
+        cwd=ROOT,
+        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=60,
+    )
+
+
 def test_the_real_command_refuses_a_malformed_did(tmp_path: Path, capsys) -> None:
     home = make_home(tmp_path, capsys)
-    env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)}
-    done = subprocess.run(
-        [sys.executable, "-m", "node", "mute", "--home", str(home), "did:key:zzz"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        timeout=60,
-    )
+    done = _maillage("mute", "--home", home, "did:key:zzz")
     assert done.returncode == 2, done.stderr
     assert "n'est pas l'identifiant d'un lieu" in done.stderr and "Traceback" not in done.stderr
-    done = subprocess.run(
-        [sys.executable, "-m", "node", "blocklists", "--home", str(home)],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        timeout=60,
-    )
+    done = _maillage("blocklists", "--home", home)
     assert done.returncode == 0 and "aucune liste appliquée" in done.stdout
