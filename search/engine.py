@@ -93,6 +93,7 @@ class View:
         #: a blocklist it applies), taken out of ``live``: every search, facet, count, match
         #: and statistic reads ``live``, so they are gone from all at once. The claims are
         #: found first, so that a muted place's own listings stay claimed, hence hidden too.
+        self.hidden_authors = hidden_authors
         self.hidden = 0
         for author in hidden_authors:
             self.hidden |= self.term_bits("author", author)

@@ -174,13 +174,22 @@ class SearchIndex(IndexOpening, IndexCatchUp, IndexWriting):
         from every search, count and match, from the next view on; nothing is deleted, so
         hiding fewer brings them back at once. Whether the set changed."""
         authors = frozenset(authors)
-        if authors == self.hidden_authors:
-            return False
+        if authors == self.hidden_authors and self._view_hides(authors):
+            return False  # the common case, every second: no lock taken
         with self._write_lock:
             self.hidden_authors = authors
-            if self._ix is not None and self._view is not None:
+            if self._ix is not None and not self._view_hides(authors):
                 self._refresh()
+            else:  # no view yet: answers kept per generation are stale all the same
+                with self._search_lock:
+                    self.generation += 1
         return True
+
+    def _view_hides(self, authors: frozenset[str]) -> bool:
+        """Whether the view searches read hides ``authors`` (or there is none yet: the
+        first one will, since it reads :attr:`hidden_authors`)."""
+        view = self._view
+        return view is None or view.hidden_authors == authors
 
     def _close_ix(self) -> None:
         with self._search_lock:

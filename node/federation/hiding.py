@@ -38,12 +38,18 @@ async def _first_read(app: web.Application) -> AsyncIterator[None]:
 
 async def refresh(app: web.Application, *, kick: bool = True) -> bool:
     """Read the hidden places again; whether they changed."""
-    authors = await asyncio.to_thread(hidden_authors, app[STORE], app[KEY].did)
-    holder = app[HIDDEN]
-    if authors == holder.authors and authors == app[SEARCH].hidden_authors:
-        return False
-    holder.authors = authors
-    await asyncio.to_thread(app[SEARCH].hide, authors)
-    if kick and REPLICATOR in app:
+    store, me, index, holder = app[STORE], app[KEY].did, app[SEARCH], app[HIDDEN]
+
+    def read() -> bool:
+        authors = hidden_authors(store, me)
+        changed = authors != holder.authors
+        # the pages' set first, then the index's: its new generation makes every answer
+        # kept before it stale, so none rendered with the old set outlives the change
+        holder.authors = authors
+        index.hide(authors)  # a no-op when its view hides them already
+        return changed
+
+    changed = await asyncio.to_thread(read)
+    if changed and kick and REPLICATOR in app:
         app[REPLICATOR].kick(force=True)
-    return True
+    return changed
