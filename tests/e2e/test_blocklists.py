@@ -52,6 +52,7 @@ async def test_a_list_applies_only_where_chosen_and_follows_its_publisher(tmp_pa
         assert (await get(b, f"/lieux/{x.did}"))[0] == 410
         assert await found(b, "ferronnerie") == 2  # followed directly: not without a yes
         assert await found(c, "xylogravure") == 2  # C never applied it
+        assert await found(ell, "xylogravure") == 2  # nor its publisher: a list is advice
         status, out, _ = await cli("blocklists", "--home", b.home)
         assert status == 0 and x.did in out and "faux lieu" in out and "masqué" in out
         assert "non appliqué : suivi directement, à confirmer" in out
