@@ -176,6 +176,9 @@ async def listing_page(request: web.Request) -> web.Response:
         )
     if data is None:
         return errors.error_page(request, 404, "Cette offre ou ce besoin n'existe pas (ou plus).")
+    claimed = data["item"].get("claimed_by")
+    if claimed and _hidden(request, claimed[0]):  # the listing of a place hidden here
+        return errors.error_page(request, 410, HIDDEN_PLACE)
     base = base_url(request)
     if col == "listing":  # a place listed by this feed's node: shown as a place
         return _dated(_listed_place(request, data, base), data["stored_at"])

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import aiohttp
 
-from node.appkeys import HIDDEN
+from node.appkeys import HIDDEN, SEARCH
 from node.federation import peers
 from node.federation.hiding import refresh
-from tests.support.hiding import TIMEOUT, found, get, place
+from tests.support.hiding import TIMEOUT, found, get, place, profile
 from tests.support.live_nodes import LiveNode, cli, until
 from tests.support.samples import OFFER
 
@@ -112,6 +112,37 @@ async def test_pushes_of_a_muted_feed_are_refused(tmp_path: Path) -> None:
             assert response.status == 403
             assert (await response.json())["error"] == "feed-not-held"
         assert b.seq_of(a.did) == 2
+    finally:
+        await b.stop()
+        await a.stop()
+
+
+async def test_a_listing_claimed_by_a_muted_place_is_hidden_with_it(tmp_path: Path) -> None:
+    """B's census listing of A, claimed by A's own profile (same website): muting A hides
+    both, the listing staying claimed (not shown in A's place instead)."""
+    a = await LiveNode(tmp_path, "A").start()
+    b = await LiveNode(tmp_path, "B").start()
+    try:
+        site = "https://tournage.example"
+        await a.put("profile", {**profile("Lieu tournage"), "website": site}, col="profile")
+        listing = {**profile("Atelier du tournage"), "website": site}
+        await b.put("tournage", {**listing, "provenance": {"source": "recensement"}}, "listing")
+        assert (await cli("follow", "--home", b.home, a.url))[0] == 0
+
+        async def claimed() -> bool:
+            _, body = await get(b, "/api/search?col=listing")
+            return body["total"] == 0  # claimed by A's profile, once it is indexed
+
+        claims = b.app[SEARCH].claimants
+        await until(lambda: claims(b.did).get("tournage"), what="the listing claimed by A")
+        assert claims(b.did)["tournage"][0] == a.did and await claimed()
+        page = f"/lieux/{b.did}/listing/tournage"
+        assert (await get(b, page))[0] == 200
+        assert (await cli("mute", "--home", b.home, a.did))[0] == 0
+        await refresh(b.app)
+        assert (await get(b, page))[0] == 410
+        assert await found(b, "tournage") == 0
+        assert await claimed()  # still claimed: not shown in A's place instead
     finally:
         await b.stop()
         await a.stop()
