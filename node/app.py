@@ -17,6 +17,7 @@ from aiohttp.abc import AbstractAccessLogger
 
 from node import scheduler
 from node.admin import endorsements as admin_endorsements
+from node.admin import masking as admin_masking
 from node.admin import peers as admin_peers
 from node.admin import records as admin_records
 from node.admin import site as admin
@@ -25,7 +26,7 @@ from node.admin.site import protected
 from node.appkeys import KEY, SEARCH, SETTINGS, STORE, VERSION, WRITER
 from node.client_address import client_address
 from node.display import dot_map, html
-from node.federation import feed_routes, inbox, push_hub, subscriptions, sync
+from node.federation import feed_routes, hiding, inbox, push_hub, subscriptions, sync
 from node.publishing.kinds import KINDS
 from node.settings import Settings
 from node.store.database import Store
@@ -118,6 +119,10 @@ def routes() -> list[web.RouteDef]:
         web.post("/admin/pairs/recommander", protected(admin_endorsements.endorse)),
         web.get("/admin/pairs/ne-plus-recommander", protected(admin_endorsements.unendorse)),
         web.post("/admin/pairs/ne-plus-recommander", protected(admin_endorsements.unendorse)),
+        web.post("/admin/pairs/masquer", protected(admin_masking.mute)),
+        web.post("/admin/pairs/ne-plus-masquer", protected(admin_masking.unmute)),
+        web.post("/admin/pairs/listes/appliquer", protected(admin_masking.apply)),
+        web.post("/admin/pairs/listes/retirer", protected(admin_masking.unapply)),
     ]
 
 
@@ -135,6 +140,7 @@ def create_app(settings: Settings) -> web.Application:
     app.cleanup_ctx.append(_search_index)  # after _resources: built from the open store
     scheduler.setup(app)  # after _resources: jobs start once the store is open
     scheduler.add_job(app, scheduler.Job("catch-up", lambda: app[WRITER].catch_up(), 0.5))
+    hiding.setup(app)  # after _search_index: the places this node hides, read at start
     html.setup(app)
     admission.setup(app)  # search and pages: a few at once, the rest shed (503)
     answer_cache.setup(app)  # after _search_index: answers kept per index generation

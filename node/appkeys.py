@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from node.hidden import Hidden
 from node.settings import Settings
 from node.store.database import Store
 from node.writer import Writer
@@ -28,3 +29,5 @@ VERSION = web.AppKey("version", str)
 WRITER = web.AppKey("writer", Writer)
 #: The local search index (``search.index``), kept current by the writer's announcements.
 SEARCH = web.AppKey("search", SearchIndex)
+#: The places this node hides (``node.hidden``), kept current by ``node.federation.hiding``.
+HIDDEN = web.AppKey("hidden", Hidden)

@@ -1,7 +1,7 @@
 """Record bodies (the ``body`` of a ``put`` entry), as pydantic models.
 
-Collections ``profile``, ``listing``, ``offer``, ``need``, ``follow`` and ``endorse`` have a
-model here.
+Collections ``profile``, ``listing``, ``offer``, ``need``, ``follow``, ``endorse`` and
+``blocklist`` have a model here.
 Field names are English, values are French vocabulary codes (see :mod:`protocol.vocabulary`).
 Rules:
 
@@ -20,9 +20,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, Field, ValidationError
+from pydantic_core import PydanticCustomError
 
 from protocol import vocabulary as vocab
+from protocol.errors import ProtocolError
+from protocol.keys import public_bytes_from_did
 from protocol.record_errors import RecordError, french_errors
 from protocol.record_parts import (
     Address,
@@ -44,6 +47,8 @@ from protocol.record_parts import (
 
 __all__ = [
     "RECORD_MODELS",
+    "Blocked",
+    "Blocklist",
     "Endorse",
     "Follow",
     "Listing",
@@ -206,6 +211,39 @@ class Endorse(RecordPart):
         return [vocab.scope_label(scope) for scope in self.scopes]
 
 
+def _did(value: str) -> str:
+    try:
+        public_bytes_from_did(value)
+    except ProtocolError:
+        raise PydanticCustomError(
+            "maillage_did", "doit être l'identifiant d'un lieu : did:key:z…"
+        ) from None
+    return value
+
+
+#: The did of a place (``did:key:z…``), checked as a feed's author is (SPEC §2).
+Did = Annotated[str, Field(max_length=100), AfterValidator(_did)]
+
+
+class Blocked(RecordPart):
+    """One place of a blocklist: its did and why it is listed (free French text)."""
+
+    did: Did
+    reason: text(200) | None = None
+
+
+class Blocklist(RecordPart):
+    """A list of places its publisher advises to mute (collection ``blocklist``, rid the
+    list's name, e.g. ``principale``). Publishing it mutes nothing: another node applies it
+    only if its operator chooses to (``maillage apply-blocklist``), and a did listed twice
+    counts once (the first reason)."""
+
+    title: text(200) | None = None
+    places: Annotated[list[Blocked], Field(max_length=vocab.BLOCKLIST_MAX_PLACES)] = Field(
+        default_factory=list
+    )
+
+
 #: The model of each known collection. Other collections are kept as plain dicts.
 RECORD_MODELS: dict[str, type[RecordPart]] = {
     "profile": Profile,
@@ -214,6 +252,7 @@ RECORD_MODELS: dict[str, type[RecordPart]] = {
     "need": Need,
     "follow": Follow,
     "endorse": Endorse,
+    "blocklist": Blocklist,
 }
 
 

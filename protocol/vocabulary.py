@@ -301,3 +301,14 @@ def scope_label(code: str) -> str:
     if CATEGORIES.is_known(code):
         return CATEGORIES.label(code)
     return CATEGORY_GROUPS.label(code)
+
+
+#: Blocklists (collection ``blocklist``, SPEC §16): what the collection is called, the name
+#: (rid) of a node's list when none is given, the syntax of a list's name, and the most
+#: places one list may hold (with reasons of 200 characters, the body stays near the 64 KiB
+#: of an entry; more places go in another list).
+BLOCKLIST_LABEL = "Liste de blocage"
+BLOCKLIST_DEFAULT_NAME = "principale"
+BLOCKLIST_NAME_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+BLOCKLIST_NAME_MAX_LENGTH = 64
+BLOCKLIST_MAX_PLACES = 200

@@ -49,7 +49,12 @@ MAX_CELLS = 4096
 class View:
     """The documents of ``searcher``; ``cache`` keeps each segment's data between views."""
 
-    def __init__(self, searcher: Searcher, cache: dict[str, SegmentData]) -> None:
+    def __init__(
+        self,
+        searcher: Searcher,
+        cache: dict[str, SegmentData],
+        hidden_authors: frozenset[str] = frozenset(),
+    ) -> None:
         self.searcher = searcher
         self.size = searcher.reader().doc_count_all()
         self.leaves: list[tuple[Any, int, SegmentData]] = []
@@ -85,6 +90,16 @@ class View:
         self._expired: tuple[str, int] | None = None
         self.claims = self._claims()
         self.claimed = bitsets.from_ids(sorted(self.claims), self.size) & self.live
+        #: The documents of the places this node hides (``node.hidden``: muted, or listed by
+        #: a blocklist it applies), taken out of ``live``: every search, facet, count, match
+        #: and statistic reads ``live``, so they are gone from all at once. The claims are
+        #: found first, so that a muted place's own listings stay claimed, hence hidden too.
+        self.hidden_authors = hidden_authors
+        self.hidden = 0
+        for author in hidden_authors:
+            self.hidden |= self.term_bits("author", author)
+        self.hidden &= self.live
+        self.live &= ~self.hidden
         average = (sum(lengths) / len(lengths)) if lengths else 1.0
         scale = K1 * B / (average or 1.0)
         #: K1 × (1 − B + B × length / average length), per document

@@ -130,6 +130,8 @@ class SearchIndex(IndexOpening, IndexCatchUp, IndexWriting):
         self.behind: IndexWriteError | None = None
         self._stopping = False
         self._towns = Towns(self._place_bodies)
+        #: The places whose documents no search sees (:meth:`hide`).
+        self.hidden_authors: frozenset[str] = frozenset()
 
     def _place_bodies(self) -> list[dict | None]:
         """The bodies of every profile and listing held (the towns searches can name)."""
@@ -157,7 +159,7 @@ class SearchIndex(IndexOpening, IndexCatchUp, IndexWriting):
         the old one (only the index's writers call this, one at a time)."""
         searcher = self._ix.searcher()
         try:
-            view = View(searcher, self._segments)
+            view = View(searcher, self._segments, self.hidden_authors)
         except BaseException:
             searcher.close()
             raise
@@ -167,6 +169,28 @@ class SearchIndex(IndexOpening, IndexCatchUp, IndexWriting):
             self.generation += 1  # answers rendered from an older view are stale
         if old is not None:
             old.close()
+
+    def hide(self, authors: frozenset[str] | set[str]) -> bool:
+        """Hide the documents of ``authors`` (the places this node mutes, ``node.hidden``)
+        from every search, count and match, from the next view on; nothing is deleted, so
+        hiding fewer brings them back at once. Whether the set changed."""
+        authors = frozenset(authors)
+        if authors == self.hidden_authors and self._view_hides(authors):
+            return False  # the common case, every second: no lock taken
+        with self._write_lock:
+            self.hidden_authors = authors
+            if self._ix is not None and not self._view_hides(authors):
+                self._refresh()
+            else:  # no view yet: answers kept per generation are stale all the same
+                with self._search_lock:
+                    self.generation += 1
+        return True
+
+    def _view_hides(self, authors: frozenset[str]) -> bool:
+        """Whether the view searches read hides ``authors`` (or there is none yet: the
+        first one will, since it reads :attr:`hidden_authors`)."""
+        view = self._view
+        return view is None or view.hidden_authors == authors
 
     def _close_ix(self) -> None:
         with self._search_lock:

@@ -15,10 +15,12 @@ from typing import Any
 from aiohttp import web
 
 from node.admin import endorsements as admin_endorsements
+from node.admin import masking
 from node.admin.site import Admin, done, page
 from node.appkeys import KEY, SETTINGS, STORE, WRITER
 from node.display import record_text as views
 from node.federation import peers
+from node.hidden import hidden_authors
 from node.publishing import follows, records
 from node.publishing.refusal import Refused
 from node.settings import Settings
@@ -26,6 +28,7 @@ from node.store.database import Store
 
 #: The colour of each state (its words are ``peers.STATUS_LABELS``, as on the command line).
 TONES = {peers.OK: "ok", peers.UNREACHABLE: "bad", peers.FORK: "bad", peers.QUOTA: "bad"}
+TONES[peers.MUTED] = "bad"
 
 
 def peer_rows(store: Store, me: str, settings: Settings) -> list[dict[str, Any]]:
@@ -33,6 +36,7 @@ def peer_rows(store: Store, me: str, settings: Settings) -> list[dict[str, Any]]
     capped: dict[str, int] = {}
     per_peer = settings.max_feeds_via_peer
     wanted = peers.wanted_feeds(store, me, settings.max_hops, per_peer, capped)
+    hidden = hidden_authors(store, me)
     limit = peers.quota(settings)
     table = peers.peers(store)
     held = {feed.author: feed for feed in store.feeds()}
@@ -44,7 +48,7 @@ def peer_rows(store: Store, me: str, settings: Settings) -> list[dict[str, Any]]
         peer = table.get(source) if source else None
         profile = store.record(did, "profile", "profile")
         name = (profile.body or {}).get("name") if profile else None
-        code = peers.feed_status(store, did, item, peer, limit)
+        code = peers.feed_status(store, did, item, peer, limit, hidden)
         label = peers.status_label(code)
         tone = "bad" if code.startswith(peers.ERROR) else TONES.get(code, "wait")
         feed = held.get(did)
@@ -63,6 +67,7 @@ def peer_rows(store: Store, me: str, settings: Settings) -> list[dict[str, Any]]
                 "capped": capped.get(did, 0),
                 "per_peer": per_peer,
                 "endorsed": endorsed.get(did),
+                "hidden": did in hidden,
             }
         )
     return rows
@@ -87,6 +92,7 @@ async def peers_page(
         "url": url,
         "problem": problem,
         "scope_choices": admin_endorsements.scope_choices(),
+        **await masking.context(request),  # the places masked, the lists applied
     }
     return page(request, admin, "admin/peers.html", context, 400 if problem else 200)
 

@@ -53,6 +53,7 @@ def open_node(args: argparse.Namespace, **overrides: object) -> Node:
 def open_index(args: argparse.Namespace) -> Iterator[tuple[Node, SearchIndex]]:
     """The node of ``args`` and its search index (opened, caught up), closed after the
     block; a damaged database or index, a full disk… is a :class:`CommandError` (French)."""
+    from node.hidden import hidden_authors
     from node.store.faults import StoreError
     from search.faults import IndexFault
     from search.index import SearchIndex, index_path
@@ -61,6 +62,7 @@ def open_index(args: argparse.Namespace) -> Iterator[tuple[Node, SearchIndex]]:
         try:
             index = SearchIndex(index_path(node.settings.home), node.store)
             try:
+                index.hide(hidden_authors(node.store, node.key.did))  # what this node hides
                 yield node, index
             finally:
                 index.close()

@@ -103,6 +103,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     import sqlite3
 
+    from node.hidden import hidden_authors
     from node.io import export as formats
     from node.io import export_formats
     from node.store.database import StoreError
@@ -123,7 +124,8 @@ def run(args: argparse.Namespace) -> int:
                 else None
             )
             try:
-                export = formats.gather(node.store, cols, base, progress)
+                hidden = hidden_authors(node.store, node.key.did)  # what this node hides
+                export = formats.gather(node.store, cols, base, progress, hidden)
             except (StoreError, sqlite3.Error) as exc:
                 raise CommandError(f"base de données inutilisable : {exc}") from None
             finally:

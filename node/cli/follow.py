@@ -104,12 +104,14 @@ def run_unfollow(args: argparse.Namespace) -> int:
 def peer_lines(node: Node) -> list[str]:
     """One line per feed followed or held: URL, did, seq held, last success, status."""
     from node.federation import peers
+    from node.hidden import hidden_authors
 
     store, me = node.store, node.key.did
     settings = node.settings
     capped: dict[str, int] = {}
     per_peer = settings.max_feeds_via_peer
     wanted = peers.wanted_feeds(store, me, settings.max_hops, per_peer, capped)
+    hidden = hidden_authors(store, me)
     limit = peers.quota(settings)
     table = peers.peers(store)
     held = {f.author: f.seq for f in store.feeds()}
@@ -119,7 +121,7 @@ def peer_lines(node: Node) -> list[str]:
         source = (item.urls or item.via or [None])[0] if item else None
         peer = table.get(source) if source else None
         url = source if item and item.urls else f"via {source}" if source else "—"
-        status = peers.status_label(peers.feed_status(store, did, item, peer, limit))
+        status = peers.status_label(peers.feed_status(store, did, item, peer, limit, hidden))
         last = peer.last_success if peer and peer.last_success else "jamais"
         line = f"{url}  {did}  n° {held.get(did, 0)}  dernier succès : {last}  {status}"
         lines.append(shown(line))

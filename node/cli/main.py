@@ -7,9 +7,11 @@ import sys
 from collections.abc import Sequence
 
 from node.cli import admin, export, follow, imports, init, records, recover, search, serve, verify
+from node.cli import blocklist as cli_blocklist
 from node.cli import endorse as cli_endorse
 from node.cli import french as cli_french
 from node.cli import match as cli_match
+from node.cli import mute as cli_mute
 from node.cli import stats as cli_stats
 from node.cli.common import CommandError, fail
 
@@ -27,6 +29,8 @@ COMMANDS = (
     admin,
     recover,
     cli_endorse,
+    cli_mute,
+    cli_blocklist,
 )
 
 

@@ -32,8 +32,9 @@ import orjson
 from aiohttp import web
 
 from node.api_errors import ApiError, bad_parameter, json_response
-from node.appkeys import KEY, SETTINGS, STORE, VERSION
+from node.appkeys import HIDDEN, KEY, SETTINGS, STORE, VERSION
 from node.federation import api_params
+from node.hidden import NOTHING_HIDDEN, Hidden
 from node.store.database import FeedHead, Store
 from protocol.encoding import b64url_encode
 from search.params import Param, ParamError, single
@@ -109,7 +110,10 @@ async def well_known(request: web.Request) -> web.Response:
 
 
 async def feeds(request: web.Request) -> web.Response:
-    held = await asyncio.to_thread(request.app[STORE].feeds)
+    hidden = request.app.get(HIDDEN, NOTHING_HIDDEN)
+    held = [
+        f for f in await asyncio.to_thread(request.app[STORE].feeds) if not hidden.hides(f.author)
+    ]
     body = orjson.dumps([{"did": f.author, "seq": f.seq, "head": f.head} for f in held])
     tag = make_etag("feeds", hashlib.sha256(body).hexdigest())
     if known := matches(request, tag):
@@ -129,7 +133,7 @@ async def entries(request: web.Request) -> web.StreamResponse:
     did = _did(request)
     after = _integer(request, api_params.AFTER)
     limit = _integer(request, api_params.limit(settings))
-    feed = await _feed(store, did)
+    feed = await _feed(store, did, request.app.get(HIDDEN, NOTHING_HIDDEN))
     bound = settings.page_max_bytes
     tag = make_etag("entries", feed.head, str(after), str(limit), str(bound))
     if known := matches(request, tag):
@@ -265,7 +269,7 @@ def setup(app: web.Application) -> None:
 async def head(request: web.Request) -> web.Response:
     store = request.app[STORE]
     did = _did(request)
-    feed = await _feed(store, did)
+    feed = await _feed(store, did, request.app.get(HIDDEN, NOTHING_HIDDEN))
     tag = make_etag("head", feed.head)
     if known := matches(request, tag):
         return not_modified(known)
@@ -354,8 +358,10 @@ def _did(request: web.Request) -> str:
         raise bad_parameter(f"{exc.message[:1].upper()}{exc.message[1:]}.") from None
 
 
-async def _feed(store: Store, did: str) -> FeedHead:
-    feed = await asyncio.to_thread(store.feed, did)
+async def _feed(store: Store, did: str, hidden: Hidden) -> FeedHead:
+    """The head of a feed this node serves: a feed it hides (``node.hidden``) is not served
+    onward, answered as one it does not hold."""
+    feed = None if hidden.hides(did) else await asyncio.to_thread(store.feed, did)
     if feed is None:
         raise ApiError(404, "unknown-feed", f"Ce nœud ne détient pas le flux {did}.")
     return feed

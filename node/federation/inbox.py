@@ -9,7 +9,8 @@
 - ``Content-Type: application/x-ndjson``: a push, one signed entry per line. Every line is
   verified; if one fails, nothing is kept (400). Entries of feeds this node holds are stored
   through the writer (202, and relayed to this node's own subscribers); a push holding none
-  of them is refused (403) and nothing is kept.
+  of them is refused (403) and nothing is kept. A feed this node hides (``node.hidden``)
+  counts as one it does not hold: its entries are refused the same way.
 
 ``POST /inbox/callback/{token}`` takes pushes the same way, sent by a node this node
 subscribed to (``node.federation.subscriptions``). A pushed entry at a seq held, but with
@@ -29,13 +30,14 @@ from aiohttp import web
 from yarl import URL
 
 from node.api_errors import ApiError, error_response, json_response, read_form
-from node.appkeys import KEY, SETTINGS, STORE, WRITER
+from node.appkeys import HIDDEN, KEY, SETTINGS, STORE, WRITER
 from node.client_address import client_address
 from node.federation import api_params, peers
 from node.federation.push_hub import PUSHER, SubscriptionRequest
 from node.federation.round_log import log_forks
 from node.federation.subscriptions import SUBSCRIBER
 from node.federation.sync import REPLICATOR
+from node.hidden import NOTHING_HIDDEN
 from node.store.database import AppendResult
 from protocol.errors import ProtocolError
 from protocol.verification import verify_lines
@@ -151,7 +153,12 @@ async def receive_push(request: web.Request, source: str | None = None) -> web.R
     entries: list[Any] = results
     store = request.app[STORE]
     authors = {entry.author for entry in entries}
-    held = await asyncio.to_thread(lambda: {a for a in authors if store.feed(a) is not None})
+    hidden = request.app.get(
+        HIDDEN, NOTHING_HIDDEN
+    )  # a feed this node hides is refused as one it does not hold
+    held = await asyncio.to_thread(
+        lambda: {a for a in authors if not hidden.hides(a) and store.feed(a) is not None}
+    )
     kept = [entry for entry in entries if entry.author in held]
     if not kept:
         raise ApiError(

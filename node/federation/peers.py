@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
+from node.hidden import hidden_authors
 from node.settings import Settings
 from node.store.database import AppendResult, Store
 from node.store.intake import Quota
@@ -40,6 +41,8 @@ FORK = "fork"
 QUOTA = "quota"
 #: No longer followed, the copy kept: a state shown, never stored.
 GONE = "gone"
+#: Hidden by this node (``node.hidden``): not copied any more, the copy kept; never stored.
+MUTED = "muted"
 #: The prefix of a stored status for a peer that answered badly: ``error: <French reason>``.
 ERROR = "error: "
 
@@ -52,6 +55,7 @@ STATUS_LABELS = {
     FORK: "fourche : deux versions du journal, copie gelée",
     QUOTA: "quota du jour atteint : copie suspendue jusqu'à demain",
     GONE: "plus suivi : la copie est gardée",
+    MUTED: "masqué sur ce nœud : plus copié, la copie est gardée",
 }
 
 
@@ -115,13 +119,20 @@ def quota(settings: Settings) -> Quota:
 
 
 def feed_status(
-    store: Store, did: str, item: Wanted | None, peer: Peer | None, limit: Quota | None = None
+    store: Store,
+    did: str,
+    item: Wanted | None,
+    peer: Peer | None,
+    limit: Quota | None = None,
+    hidden: frozenset[str] = frozenset(),
 ) -> str:
-    """The state code of a feed held or wanted: a fork first, then its quota, then not
-    followed any more, then the status of the peer it is fetched from (``new`` before any
-    poll)."""
+    """The state code of a feed held or wanted: a fork first, then hidden by this node,
+    then its quota, then not followed any more, then the status of the peer it is fetched
+    from (``new`` before any poll)."""
     if store.fork(did) is not None:
         return FORK
+    if did in hidden:
+        return MUTED
     if limit is not None and item is not None and store.over_quota(did, limit):
         return QUOTA
     if item is None:
@@ -158,7 +169,11 @@ def wanted_feeds(
     could point at a private network). With ``per_peer``, the follow records of one place
     add at most that many feeds further away; how many were left out, by place, goes into
     ``capped``.
+
+    The places this node hides (``node.hidden``: muted, or listed by a list it applies)
+    are not wanted, nor reached through: nothing more of them is fetched.
     """
+    hidden = hidden_authors(store, me)
     wanted: dict[str, Wanted] = {}
     frontier = [me]
     for hops in range(1, max_hops + 1):
@@ -169,6 +184,8 @@ def wanted_feeds(
             for record in edges(store, author):
                 did = record.rid
                 if did == me or not did.startswith("did:key:z"):
+                    continue
+                if did in hidden:
                     continue
                 body = record.body if isinstance(record.body, dict) else {}
                 raw = body.get("url")

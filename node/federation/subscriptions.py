@@ -21,9 +21,10 @@ from aiohttp import web
 
 from node import scheduler
 from node.api_errors import ApiError
-from node.appkeys import KEY, SETTINGS, STORE, WRITER
+from node.appkeys import HIDDEN, KEY, SETTINGS, STORE, WRITER
 from node.federation import api_params
 from node.federation import push_client as pushclient
+from node.hidden import NOTHING_HIDDEN
 from node.tasks import BackgroundTasks
 from protocol.entries import Entry
 from search.params import Param, ParamError, single
@@ -168,7 +169,14 @@ class Subscriber:
 
     def _feeds(self, did: str | None) -> list[str]:
         own = self.app[KEY].did
-        held = [f.author for f in self.app[STORE].feeds() if f.author not in (own, did)]
+        hidden = self.app.get(
+            HIDDEN, NOTHING_HIDDEN
+        )  # its pushes would be refused (node.federation.inbox)
+        held = [
+            f.author
+            for f in self.app[STORE].feeds()
+            if f.author not in (own, did) and not hidden.hides(f.author)
+        ]
         return ([did] if did else []) + held[: MAX_FEEDS - 1]
 
     async def confirm(self, token: str, mode: str | None, lease: int | None) -> bool:

@@ -94,8 +94,10 @@ def gather(
     cols: Sequence[str] | None = None,
     base: str = "",
     progress: Callable[[int, int], None] | None = None,
+    hidden: frozenset[str] = frozenset(),
 ) -> Export:
-    """Every current record of ``store`` to export (only ``cols`` when given).
+    """Every current record of ``store`` to export (only ``cols`` when given), none of the
+    places ``hidden`` (those this node hides, ``node.hidden``).
 
     ``progress(done, total)`` is called every 500 records and at the end.
     """
@@ -104,8 +106,12 @@ def gather(
     export.feeds = len(store.feeds()) - len(forked)
     export.forked_feeds = len(forked)
     wanted = None if cols is None else set(cols)
-    records = [r for r in store.records() if wanted is None or r.col in wanted]
+    records = [
+        r for r in store.records() if (wanted is None or r.col in wanted) and r.author not in hidden
+    ]
     for record in store.records(col="profile"):
+        if record.author in hidden:
+            continue
         if record.rid == "profile" and record.body and record.author not in forked:
             export.places[record.author] = record.body
     total = len(records)

@@ -13,7 +13,10 @@ class Refused(Exception):
     ``code`` is machine-readable (``frozen-feed``, ``too-large``, ``own-node``,
     ``bad-follow``, ``unreachable``, ``not-a-node``, ``not-followed``, ``unknown-record``,
     ``already-withdrawn``; endorsements: ``bad-did``, ``unknown-scope``, ``bad-endorsement``,
-    ``not-endorsed``); the message says why, in French, without a final stop.
+    ``not-endorsed``; muting and blocklists: ``bad-did``, ``unknown-place``, ``bad-reason``,
+    ``not-muted``, ``bad-list``, ``bad-list-name``, ``own-list``, ``not-replicated``,
+    ``unknown-list``, ``not-listed``, ``not-applied``, ``too-many``, ``bad-blocklist``); the
+    message says why, in French, without a final stop.
     """
 
     def __init__(self, code: str, message: str) -> None:

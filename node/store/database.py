@@ -33,6 +33,7 @@ from node.store.index_reads import IndexReads
 from node.store.index_reads import record_of_row as _record
 from node.store.intake import IntakeTables, Quota, admits, today
 from node.store.migrations import MIGRATIONS
+from node.store.mutes import MuteTables
 from node.store.need_reads import NeedReads
 from node.store.peers import PeerTables
 from node.store.push_subscriptions import PushTables
@@ -74,7 +75,16 @@ class AppendResult:
 OVER_QUOTA = "daily quota reached"
 
 
-class Store(BodyTables, PeerTables, PushTables, IntakeTables, SitemapTables, IndexReads, NeedReads):
+class Store(
+    BodyTables,
+    PeerTables,
+    PushTables,
+    IntakeTables,
+    SitemapTables,
+    IndexReads,
+    NeedReads,
+    MuteTables,
+):
     """The store of a home: the feeds' tables here, the others' in their mixins."""
 
     def __init__(self, path: Path, *, allow_read_only: bool = True) -> None:

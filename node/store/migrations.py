@@ -122,4 +122,33 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
         ALTER TABLE peers ADD COLUMN failing_since TEXT
         """,
     ),
+    (
+        7,
+        """
+        -- Places this node hides (node.hidden): muted by its operator, never published.
+        CREATE TABLE mutes (
+            did      TEXT PRIMARY KEY,
+            reason   TEXT NOT NULL DEFAULT '',
+            muted_at TEXT NOT NULL
+        ) WITHOUT ROWID;
+
+        -- The blocklists of other nodes this node applies, by publisher and list name.
+        CREATE TABLE applied_blocklists (
+            publisher  TEXT NOT NULL,
+            name       TEXT NOT NULL,
+            applied_at TEXT NOT NULL,
+            PRIMARY KEY (publisher, name)
+        ) WITHOUT ROWID;
+
+        -- The places an applied list may mute although this node follows them directly:
+        -- the operator confirmed each one (maillage apply-blocklist --confirm DID).
+        CREATE TABLE blocklist_confirmations (
+            publisher    TEXT NOT NULL,
+            name         TEXT NOT NULL,
+            did          TEXT NOT NULL,
+            confirmed_at TEXT NOT NULL,
+            PRIMARY KEY (publisher, name, did)
+        ) WITHOUT ROWID;
+        """,
+    ),
 )

@@ -17,8 +17,9 @@ from xml.sax.saxutils import escape
 from aiohttp import web
 
 from node.api_errors import ApiError
-from node.appkeys import SETTINGS, STORE
+from node.appkeys import HIDDEN, SETTINGS, STORE
 from node.federation.feed_routes import base_url
+from node.hidden import NOTHING_HIDDEN
 from node.web.conditional import http_date
 
 SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
@@ -80,13 +81,17 @@ async def sitemap_page(request: web.Request) -> web.Response:
         rows = await asyncio.to_thread(request.app[STORE].record_dates, col, offset, size)
     if not rows:
         raise ApiError(404, "not-found", "Ce fichier du plan du site n'existe pas.")
+    hidden = request.app.get(
+        HIDDEN, NOTHING_HIDDEN
+    )  # the places this node hides (node.hidden) are left out
+    rows = [row for row in rows if not hidden.hides(row[0])] or rows[:0]
     base = base_url(request)
     parts = ['<?xml version="1.0" encoding="UTF-8"?>\n', f'<urlset xmlns="{SITEMAP_NS}">\n']
     for author, rid, stored in rows:
         loc = escape(base + pattern.format(author=author, rid=rid))
         parts.append(f"<url><loc>{loc}</loc><lastmod>{stored}</lastmod></url>\n")
     parts.append("</urlset>\n")
-    return _xml("".join(parts), max(stored for _, _, stored in rows))
+    return _xml("".join(parts), max((stored for _, _, stored in rows), default=None))
 
 
 def _xml(text: str, stored: str | None) -> web.Response:

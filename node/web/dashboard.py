@@ -37,11 +37,15 @@ from search.stats import StatsFilters, compute
 NETWORK_FAMILY = "reseau"
 
 
-def networks(store: Store, did: str, own_name: str) -> list[tuple[str, str]]:
-    """The networks to choose from: this node first, then each held profile of a network,
-    as (did, name), by name."""
+def networks(
+    store: Store, did: str, own_name: str, hidden: frozenset[str] = frozenset()
+) -> list[tuple[str, str]]:
+    """The networks to choose from: this node first, then each held profile of a network
+    (not one this node hides), as (did, name), by name."""
     found = {}
     for record in store.records(col="profile"):
+        if record.author in hidden:
+            continue
         body = record.body if isinstance(record.body, dict) else {}
         families = body.get("families")
         if isinstance(families, list) and NETWORK_FAMILY in families and record.author != did:
@@ -66,7 +70,7 @@ def _gather(
     stats = compute(store, index, filters, day).to_json()
     return {
         "stats": stats,
-        "networks": networks(store, did, name),
+        "networks": networks(store, did, name, index.hidden_authors),
         "network_name": own_network_name(store, did),
     }
 

@@ -13,11 +13,12 @@ import orjson
 from aiohttp import web
 
 from node.api_errors import ApiError, bad_parameter
-from node.appkeys import KEY, SEARCH, SETTINGS, STORE
+from node.appkeys import HIDDEN, KEY, SEARCH, SETTINGS, STORE
 from node.display import html, identity, jsonld
 from node.display import record_text as views
 from node.federation import peers
 from node.federation.feed_routes import base_url
+from node.hidden import NOTHING_HIDDEN
 from node.store.database import Store
 from node.web import atom, errors, match_pages, meta, network_pages
 from node.web.conditional import http_date
@@ -131,8 +132,19 @@ def _pick(store: Store, did: str, col: str, rid: str, index: SearchIndex) -> dic
     return {"place": place, "item": item, "body": record.body, "stored_at": stored_at}
 
 
+#: What the pages of a place this node hides (``node.hidden``) answer: 410, « gone from
+#: here », rather than 404: the place exists, its copy is kept, this node does not show it.
+HIDDEN_PLACE = "Ce lieu est masqué par ce nœud : son opérateur a choisi de ne plus le montrer."
+
+
+def _hidden(request: web.Request, did: str) -> bool:
+    return request.app.get(HIDDEN, NOTHING_HIDDEN).hides(did)
+
+
 async def place_page(request: web.Request) -> web.Response:
     did = request.match_info["did"]
+    if _hidden(request, did):
+        return errors.error_page(request, 410, HIDDEN_PLACE)
     page = request.query.get("page", "1")
     if not page.isascii() or not page.isdigit() or not 1 <= int(page) <= 100_000:
         return errors.error_page(request, 400, "page : attendu un nombre entier, 1 ou plus.")
@@ -158,6 +170,8 @@ async def place_page(request: web.Request) -> web.Response:
 
 async def listing_page(request: web.Request) -> web.Response:
     did, col, rid = (request.match_info[k] for k in ("did", "col", "rid"))
+    if _hidden(request, did):
+        return errors.error_page(request, 410, HIDDEN_PLACE)
     data = None
     if col in views.LISTING_COLS:
         data = await asyncio.to_thread(
@@ -165,6 +179,9 @@ async def listing_page(request: web.Request) -> web.Response:
         )
     if data is None:
         return errors.error_page(request, 404, "Cette offre ou ce besoin n'existe pas (ou plus).")
+    claimed = data["item"].get("claimed_by")
+    if claimed and _hidden(request, claimed[0]):  # the listing of a place hidden here
+        return errors.error_page(request, 410, HIDDEN_PLACE)
     base = base_url(request)
     if col == "listing":  # a place listed by this feed's node: shown as a place
         return _dated(_listed_place(request, data, base), data["stored_at"])
@@ -223,6 +240,8 @@ async def place_atom(request: web.Request) -> web.Response:
     page = request.query.get("page", "1")
     if not page.isascii() or not page.isdigit() or not 1 <= int(page) <= 100_000:
         raise bad_parameter("page : attendu un nombre entier, 1 ou plus.")
+    if _hidden(request, did):
+        raise ApiError(410, "hidden-place", HIDDEN_PLACE)
     data = await asyncio.to_thread(_load, request.app[STORE], did)
     if data is None:
         raise ApiError(404, "unknown-feed", "Ce nœud ne connaît pas ce lieu.")

@@ -26,9 +26,10 @@ from typing import Any
 
 from aiohttp import web
 
-from node.appkeys import SETTINGS, STORE
+from node.appkeys import HIDDEN, SETTINGS, STORE
 from node.display import record_text as views
 from node.federation.feed_routes import base_url
+from node.hidden import NOTHING_HIDDEN
 from node.store.database import Store
 from node.web import atom
 from node.web.admission import run_search
@@ -49,11 +50,16 @@ class UrgentNeeds:
     ranked: list[dict[str, Any]]  # most urgent, then soonest first (the banner)
 
 
-def urgent_needs(store: Store, today: datetime.date) -> UrgentNeeds:
-    """The urgent needs ``store`` holds on ``today``, ready for the banner and the feed."""
+def urgent_needs(
+    store: Store, today: datetime.date, hidden: frozenset[str] = frozenset()
+) -> UrgentNeeds:
+    """The urgent needs ``store`` holds on ``today``, ready for the banner and the feed
+    (none of the places this node hides, ``node.hidden``)."""
     items = []
     for held in store.needs_of_urgency(URGENT_LEVELS):
         record, body = held.record, held.record.body
+        if record.author in hidden:
+            continue
         if not is_urgent("need", body, today):
             continue
         assert isinstance(body, dict)  # is_urgent says so
@@ -88,7 +94,10 @@ async def kept(request: web.Request) -> UrgentNeeds:
     made_from = (generation(request.app), today)
     needs = cache.kept_value("urgent", made_from)
     if needs is None:
-        needs = await run_search(request, urgent_needs, request.app[STORE], today)
+        hidden = request.app.get(
+            HIDDEN, NOTHING_HIDDEN
+        ).authors  # a change of it is a new index generation
+        needs = await run_search(request, urgent_needs, request.app[STORE], today, hidden)
         cache.keep_value("urgent", made_from, needs)
     return needs
 

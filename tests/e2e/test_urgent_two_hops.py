@@ -24,7 +24,7 @@ from tests.support.samples import OFFER
 
 #: Seconds within which C must show A's urgent need (push: ~1 s coalescing a hop at most).
 DEADLINE = 10.0
-PUSH_JOBS = {"catch-up", "push-expire", "push-subscriptions"}
+PUSH_JOBS = {"catch-up", "push-expire", "push-subscriptions", "hidden"}  # hidden: local only
 
 
 def need(title: str, urgency: str, due_in_days: int) -> dict[str, Any]:

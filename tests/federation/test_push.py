@@ -25,7 +25,7 @@ from tests.support.samples import OFFER, chain, key
 
 NDJSON = {"Content-Type": "application/x-ndjson"}
 TEN_DAYS = 864000
-PUSH_JOBS = {"catch-up", "push-expire", "push-subscriptions"}
+PUSH_JOBS = {"catch-up", "push-expire", "push-subscriptions", "hidden"}  # hidden: local only
 
 
 @pytest.fixture

@@ -184,5 +184,13 @@ def test_states_read_in_french_codes_stay_english() -> None:
     assert peers.status_label(peers.UNREACHABLE) == "injoignable"
     assert peers.status_label(peers.FORK).startswith("fourche")
     assert peers.status_label("error: réponse HTTP 500") == "erreur : réponse HTTP 500"
-    codes = {peers.OK, peers.UNREACHABLE, peers.NEW, peers.FORK, peers.GONE, peers.QUOTA}
+    codes = {
+        peers.OK,
+        peers.UNREACHABLE,
+        peers.NEW,
+        peers.FORK,
+        peers.GONE,
+        peers.QUOTA,
+        peers.MUTED,
+    }
     assert set(peers.STATUS_LABELS) == codes

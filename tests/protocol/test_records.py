@@ -155,7 +155,15 @@ def test_unknown_collection_is_passed_through() -> None:
     assert parse_record("badge", {"anything": 1.5}) is None
     assert validate_record("badge.v2", {"x": 1}) is None
     assert record_to_body({"x": 1}) == {"x": 1}
-    assert set(RECORD_MODELS) == {"profile", "listing", "offer", "need", "follow", "endorse"}
+    assert set(RECORD_MODELS) == {
+        "profile",
+        "listing",
+        "offer",
+        "need",
+        "follow",
+        "endorse",
+        "blocklist",
+    }
 
 
 # --- forward compatibility -----------------------------------------------------------------
