@@ -21,7 +21,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bench.sim_network import CENSUS, _nearest
+from bench.sim_network import CENSUS, FollowRecord, FollowRecords, _nearest
 from node.federation.peers import wanted_feeds
 from node.home import create_home
 from node.settings import Settings
@@ -271,32 +271,18 @@ class Fleet:
 
 
 def _wants(homes: list[NodeHome]) -> dict[int, dict[int, int]]:
+    """What each node copies, by the node's own ``wanted_feeds`` over the follow graph."""
     by_did = {h.did: h.index for h in homes}
-
-    class Follows:
-        def records(self, col=None, author=None):
-            if col != "follow":
-                return []
-            home = homes[by_did[author]]
-            return [_Follow(homes[j].did, {"url": homes[j].url}) for j in home.follows]
-
+    records = FollowRecords(
+        {
+            h.did: [FollowRecord(homes[j].did, {"url": homes[j].url}) for j in h.follows]
+            for h in homes
+        }
+    )
     max_hops = Settings.model_fields["max_hops"].default
     per_peer = Settings.model_fields["max_feeds_via_peer"].default
-    return {
-        h.index: {
-            by_did[d]: w.hops
-            for d, w in wanted_feeds(
-                Follows(),
-                h.did,
-                max_hops,  # type: ignore[arg-type]
-                per_peer,
-            ).items()
-        }
-        for h in homes
-    }
-
-
-@dataclass(frozen=True)
-class _Follow:
-    rid: str
-    body: dict
+    wants = {}
+    for h in homes:
+        wanted = wanted_feeds(records, h.did, max_hops, per_peer)  # type: ignore[arg-type]
+        wants[h.index] = {by_did[d]: w.hops for d, w in wanted.items()}
+    return wants

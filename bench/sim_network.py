@@ -40,17 +40,38 @@ class FollowRecord:
 
 
 class FollowRecords:
-    """The follow records of the simulated network, read as the store's ``records``."""
+    """The follow records of a network, read as the store's ``records`` by the node's
+    ``wanted_feeds``: no endorsements, and nothing muted nor listed (``node.hidden``)."""
 
-    def __init__(self, follows: Sequence[Sequence[int]]) -> None:
-        self._records = [
-            [FollowRecord(did(p), {"url": url(p)}) for p in peers] for peers in follows
-        ]
+    def __init__(self, follows: dict[str, list[FollowRecord]]) -> None:
+        self._follows = follows
+
+    @classmethod
+    def of(cls, follows: Sequence[Sequence[int]]) -> FollowRecords:
+        """Those of the simulated network: node i follows the nodes of ``follows[i]``."""
+        return cls(
+            {
+                did(i): [FollowRecord(did(p), {"url": url(p)}) for p in peers]
+                for i, peers in enumerate(follows)
+            }
+        )
 
     def records(self, col: str | None = None, author: str | None = None) -> list[FollowRecord]:
         if col != "follow" or author is None:
-            return []  # endorsements and the rest: none in this network
-        return self._records[number(author)]
+            return []
+        return self._follows.get(author, [])
+
+    def record(self, author: str, col: str, rid: str) -> None:
+        return None
+
+    def mute_rows(self) -> list:
+        return []
+
+    def applied_rows(self) -> list:
+        return []
+
+    def confirmation_rows(self) -> list:
+        return []
 
 
 def did(node: int) -> str:
@@ -110,7 +131,7 @@ def build(
     for node, peers in enumerate(follows):
         for peer in peers:
             followers[peer].append(node)
-    records = FollowRecords(follows)
+    records = FollowRecords.of(follows)
     wants = []
     for node in range(size):
         wanted = wanted_feeds(records, did(node), max_hops, max_feeds_via_peer)  # type: ignore[arg-type]

@@ -38,7 +38,7 @@ def test_a_small_run_writes_the_report_and_well_formed_plots(tmp_path: Path) -> 
 
 def test_the_copied_feeds_are_wanted_feeds_of_the_follow_graph() -> None:
     network = build(60, (3, 4), 2, 200, random.Random(1))
-    records = FollowRecords(network.follows)
+    records = FollowRecords.of(network.follows)
     for node in range(network.size):
         direct = {number(r.rid) for r in records.records("follow", author=did(node))}
         assert direct == set(network.follows[node])
