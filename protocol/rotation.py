@@ -19,7 +19,7 @@ try (:class:`protocol.verification.KeyHints`).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from protocol.entries import Entry
@@ -66,11 +66,12 @@ class KeyState:
         self.dropped: list[str] = []  # keys named by disowned entries
 
     @classmethod
-    def of(cls, author: str, key_entries: Iterable[Entry]) -> KeyState:
-        """The state after the accepted key entries of ``author``'s feed, in seq order."""
+    def replay(cls, author: str, changes: Iterable[tuple[int, str, str]]) -> KeyState:
+        """The state after the accepted key entries of ``author``'s feed, given as
+        ``(seq, col, rid)`` in seq order (a node keeps no more than its stored entries)."""
         state = cls(author)
-        for entry in key_entries:
-            state.apply(entry)
+        for seq, col, rid in changes:
+            state.change(seq, col, rid)
         return state
 
     def key_at(self, seq: int) -> str:
@@ -123,14 +124,21 @@ class KeyState:
 
     def apply(self, entry: Entry) -> None:
         """Take an accepted entry into account (only key entries change anything)."""
-        if entry.col == ROTATE:
-            self.keys.append((entry.seq + 1, entry.rid))
-        elif entry.col == COMMIT:
-            self.commits.append((entry.seq + 1, entry.rid))
-        elif entry.col == RECOVER:
-            self.truncate(entry.seq - 1)
-            self.keys.append((entry.seq + 1, entry.rid))
-            self.recovered = entry.seq
+        if entry.col in KEY_COLS:
+            self.change(entry.seq, entry.col, entry.rid)
+
+    def change(self, seq: int, col: str, rid: str) -> None:
+        if col == ROTATE:
+            self.keys.append((seq + 1, rid))
+        elif col == COMMIT:
+            self.commits.append((seq + 1, rid))
+        elif col == RECOVER:
+            # From its own seq on, the old key is retired: at seq s only the recovery holds
+            # (the entries it disowned there are not fork proofs), then the new key signs.
+            self.truncate(seq - 1)
+            self.keys.append((seq, self.commitment_at(seq) or ""))
+            self.keys.append((seq + 1, rid))
+            self.recovered = seq
 
     def truncate(self, after: int) -> None:
         """Forget what the entries after ``after`` did (they are disowned)."""
@@ -155,14 +163,26 @@ class KeyRing:
     first for those (it is only a guess; the chain decides whether the rotation holds).
     """
 
-    def __init__(self, states: dict[str, KeyState] | None = None) -> None:
+    def __init__(
+        self,
+        states: dict[str, KeyState] | None = None,
+        load: Callable[[str], KeyState] | None = None,
+    ) -> None:
+        """``load``: how to get the state of a feed not in ``states`` (a node's store)."""
         self.states: dict[str, KeyState] = states if states is not None else {}
+        self._load = load
         self._guesses: dict[str, list[tuple[int, str, str]]] = {}
 
     def state(self, author: str) -> KeyState:
-        state = self.states.get(author)
+        state = self._known(author)
         if state is None:
             state = self.states[author] = KeyState(author)
+        return state
+
+    def _known(self, author: str) -> KeyState | None:
+        state = self.states.get(author)
+        if state is None and self._load is not None:
+            state = self.states[author] = self._load(author)
         return state
 
     def new_batch(self) -> KeyRing:
@@ -172,7 +192,7 @@ class KeyRing:
 
     def candidates(self, header: dict[str, Any]) -> Sequence[str]:
         author, seq, col = header["author"], header["seq"], header["col"]
-        state = self.states.get(author)
+        state = self._known(author)
         guesses = self._guesses.get(author)
         if state is None and guesses is None:
             found: list[str] = [author]

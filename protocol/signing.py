@@ -50,7 +50,8 @@ def sign_entry(
     if len(line) > MAX_ENTRY_BYTES:
         raise ProtocolError("too-large", f"{len(line)} bytes, more than {MAX_ENTRY_BYTES}")
     # Everything we sign goes through the verifier: a bug here must never reach a peer.
-    return verify_line(line, None if author in (None, key.did) else _Signer(key.did))
+    signer = key.key_did
+    return verify_line(line, None if (author or key.did) == signer else _Signer(signer))
 
 
 class _Signer:

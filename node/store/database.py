@@ -32,6 +32,7 @@ from node.store.faults import Damaged, DiskFull, ReadOnly, StoreError, why_read_
 from node.store.index_reads import IndexReads
 from node.store.index_reads import record_of_row as _record
 from node.store.intake import IntakeTables, Quota, admits, today
+from node.store.keys import KeyTables, Recovery, signer_refusal
 from node.store.migrations import MIGRATIONS
 from node.store.need_reads import NeedReads
 from node.store.peers import PeerTables
@@ -42,6 +43,7 @@ from protocol.chains import ForkProof
 from protocol.entries import Entry
 from protocol.errors import ProtocolError
 from protocol.keys import SigningKey
+from protocol.rotation import RECOVER, KeyRing, KeyState
 from protocol.signing import sign_entry
 from protocol.state import Record
 from protocol.verification import verify_line
@@ -68,13 +70,24 @@ class AppendResult:
     filled: list[Entry] = field(default_factory=list)
     #: Authors whose daily quota refused entries of this batch.
     over_quota: set[str] = field(default_factory=set)
+    #: Recoveries applied (SPEC §10.4): entries disowned, records folded again.
+    recovered: list[Recovery] = field(default_factory=list)
 
 
 #: Why an entry was refused when its feed took its day's quota.
 OVER_QUOTA = "daily quota reached"
 
 
-class Store(BodyTables, PeerTables, PushTables, IntakeTables, SitemapTables, IndexReads, NeedReads):
+class Store(
+    BodyTables,
+    PeerTables,
+    PushTables,
+    IntakeTables,
+    SitemapTables,
+    IndexReads,
+    NeedReads,
+    KeyTables,
+):
     """The store of a home: the feeds' tables here, the others' in their mixins."""
 
     def __init__(self, path: Path, *, allow_read_only: bool = True) -> None:
@@ -257,8 +270,9 @@ class Store(BodyTables, PeerTables, PushTables, IntakeTables, SitemapTables, Ind
         )
         if row is None:
             return None
+        ring = KeyRing({author: self.key_state(author)})
         try:  # both lines were verified before they were stored
-            first, second = verify_line(bytes(row[1])), verify_line(bytes(row[2]))
+            first, second = verify_line(bytes(row[1]), ring), verify_line(bytes(row[2]), ring)
         except ProtocolError as exc:
             raise Damaged(self.path, f"preuve de fourche de {author} illisible : {exc}") from None
         return ForkProof(author, row[0], first, second)
@@ -275,11 +289,12 @@ class Store(BodyTables, PeerTables, PushTables, IntakeTables, SitemapTables, Ind
         """
         result = AppendResult()
         day = today()
+        states: dict[str, KeyState] = {}
         with self._write() as conn:
             if quota is not None:
                 conn.execute("DELETE FROM intake WHERE day < ?", (day,))
             for entry in entries:
-                self._append_one(conn, entry, result, quota, day)
+                self._append_one(conn, entry, result, quota, day, states)
         return result
 
     def append_own(
@@ -336,22 +351,45 @@ class Store(BodyTables, PeerTables, PushTables, IntakeTables, SitemapTables, Ind
         result: AppendResult,
         quota: Quota | None = None,
         day: str = "",
+        states: dict[str, KeyState] | None = None,
     ) -> None:
+        """Store one entry, or say why not. First its signer: the key in force at its seq
+        (SPEC §10.4), whoever served it; a recovery then goes its own way, even into a
+        feed frozen by a fork."""
         author, seq = entry.author, entry.seq
-        if conn.execute("SELECT 1 FROM forks WHERE author = ?", (author,)).fetchone():
-            result.refused.append((entry, "feed frozen after a fork"))
+        states = {} if states is None else states
+        state = states.get(author)
+        if state is None:
+            state = states[author] = self.key_state(author, conn)
+        if (refusal := signer_refusal(state, entry)) is not None:
+            result.refused.append((entry, refusal))
+            return
+        if entry.col == RECOVER:
+            outcome = self._recover(conn, entry, state)
+            if isinstance(outcome, str):
+                result.refused.append((entry, outcome))
+            elif outcome is None:
+                result.duplicates += 1
+            else:
+                state.apply(entry)
+                result.recovered.append(outcome)
+                result.stored.append(entry)
             return
         held = conn.execute(
             "SELECT id, line FROM entries WHERE author = ? AND seq = ?", (author, seq)
         ).fetchone()
+        if held is not None and held[0] == entry.id:
+            if self._fill_body(conn, entry, bytes(held[1])):
+                result.filled.append(entry)
+            else:
+                result.duplicates += 1
+            return
+        if conn.execute("SELECT 1 FROM forks WHERE author = ?", (author,)).fetchone():
+            result.refused.append((entry, "feed frozen after a fork"))
+            return
         if held is not None:
-            if held[0] == entry.id:
-                if self._fill_body(conn, entry, bytes(held[1])):
-                    result.filled.append(entry)
-                else:
-                    result.duplicates += 1
-                return
-            proof = ForkProof(author, seq, verify_line(bytes(held[1])), entry)
+            first = verify_line(bytes(held[1]), KeyRing({author: state}))
+            proof = ForkProof(author, seq, first, entry)
             conn.execute(
                 "INSERT OR IGNORE INTO forks (author, seq, first_line, second_line, "
                 "detected_at) VALUES (?, ?, ?, ?, ?)",
@@ -400,6 +438,7 @@ class Store(BodyTables, PeerTables, PushTables, IntakeTables, SitemapTables, Ind
                 (author, entry.col, entry.rid),
             )
             self._withhold_older(conn, entry)
+        state.apply(entry)
         result.stored.append(entry)
 
 

@@ -122,4 +122,19 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
         ALTER TABLE peers ADD COLUMN failing_since TEXT
         """,
     ),
+    (
+        8,
+        """
+        -- Entries a recovery disowned (SPEC 10.4): kept as evidence, never served nor indexed.
+        CREATE TABLE disowned (
+            author      TEXT    NOT NULL,
+            seq         INTEGER NOT NULL,
+            id          TEXT    NOT NULL,
+            line        BLOB    NOT NULL,
+            recovery    TEXT    NOT NULL,
+            disowned_at TEXT    NOT NULL,
+            PRIMARY KEY (author, id)
+        ) WITHOUT ROWID
+        """,
+    ),
 )
