@@ -34,6 +34,7 @@ class Writer:
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="maillage-writer")
         self._listeners: list[Listener] = []
         self._fork_listeners: list[Listener] = []
+        self._recovery_listeners: list[Listener] = []
         self._announced: dict[str, int] = {f.author: f.seq for f in store.feeds()}
         self._catching_up = asyncio.Lock()
 
@@ -45,6 +46,14 @@ class Writer:
         """Call ``listener(dids)`` when a write found forks (those feeds are now frozen)."""
         self._fork_listeners.append(listener)  # type: ignore[arg-type]
 
+    def add_recovery_listener(
+        self, listener: Callable[[list[str]], Awaitable[None] | None]
+    ) -> None:
+        """Call ``listener(dids)`` when a write applied recoveries (SPEC §10.4): those feeds
+        lost entries, and their records were folded again. Called before the entries stored
+        by the same write are announced."""
+        self._recovery_listeners.append(listener)  # type: ignore[arg-type]
+
     async def run(self, function: Callable[..., T], *args: Any) -> T:
         """Run a write function of the store on the writer thread, after those before it."""
         return await asyncio.get_running_loop().run_in_executor(self._executor, function, *args)
@@ -52,6 +61,10 @@ class Writer:
     async def append(self, entries: Sequence[Entry], quota: Quota | None = None) -> AppendResult:
         """Store verified entries (``Store.append``) and announce those stored."""
         result = await self.run(self.store.append, list(entries), quota)
+        if result.recovered:
+            for recovery in result.recovered:  # its entry and those after it are news again
+                self._announced[recovery.author] = recovery.after
+            await self._notify(self._recovery_listeners, [r.author for r in result.recovered])
         await self.announce(result.stored)
         if result.filled:  # bodies that came after their withheld entry: index and relay them
             await self._notify(self._listeners, result.filled)
@@ -75,7 +88,8 @@ class Writer:
                     lines = await asyncio.to_thread(
                         self.store.lines, feed.author, seen, feed.seq - seen
                     )
-                    found.extend(e for e in verify_lines(lines) if isinstance(e, Entry))
+                    ring = self.store.key_ring()  # a rotated feed's lines: its keys in force
+                    found.extend(e for e in verify_lines(lines, ring) if isinstance(e, Entry))
             await self.announce(found)
             return len(found)
 

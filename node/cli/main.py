@@ -8,6 +8,7 @@ from collections.abc import Sequence
 
 from node.cli import admin, export, follow, imports, init, records, recover, search, serve, verify
 from node.cli import french as cli_french
+from node.cli import keys as cli_keys
 from node.cli import match as cli_match
 from node.cli import stats as cli_stats
 from node.cli.common import CommandError, fail
@@ -25,6 +26,7 @@ COMMANDS = (
     export,
     admin,
     recover,
+    cli_keys,
 )
 
 

@@ -12,7 +12,9 @@ class Refused(Exception):
 
     ``code`` is machine-readable (``frozen-feed``, ``too-large``, ``own-node``,
     ``bad-follow``, ``unreachable``, ``not-a-node``, ``not-followed``, ``unknown-record``,
-    ``already-withdrawn``); the message says why, in French, without a final stop.
+    ``already-withdrawn``; for keys ``retired-key``, ``already-committed``,
+    ``no-recovery-key``, ``not-recovery-key``, ``bad-after``, ``recovery-refused``); the
+    message says why, in French, without a final stop.
     """
 
     def __init__(self, code: str, message: str) -> None:
