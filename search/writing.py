@@ -196,6 +196,22 @@ class IndexWriting:
                 mark.frozen, mark.scan = True, None
             self._save_marks()
 
+    def reindex_authors(self, dids: Iterable[str]) -> None:
+        """Index the feeds of ``dids`` again from the store: a recovery (SPEC §10.4) took
+        entries away, so documents of the disowned entries must go. Their documents are
+        removed now, and the catch-up adds the records held, as for a new feed."""
+        dids = list(dids)
+        if not self._may_write():
+            self._kick()
+            return
+        with self._write_lock:
+            self._towns.forget()
+            self._guarded(lambda writer, _: [writer.delete_by_term("author", d) for d in dids])
+            for did in dids:
+                self.marks.feeds.pop(did, None)
+            self._save_marks()
+        self._kick(dirty=True)
+
     # -- rebuild ---------------------------------------------------------------------
 
     def rebuild(self, store: Store, progress: Callable[[int, int], None] | None = None) -> int:
