@@ -329,7 +329,7 @@ class Replicator:
                 # Lines this node cannot chain may follow a recovery it has not seen yet.
                 listed = listings[url][did]
                 if exc.unreachable or not await self._read_from_start(
-                    client, url, did, listed, report, semaphore
+                    client, url, did, listed, report, semaphore, exc
                 ):
                     report.failed[url] = _status(exc)
                 continue
@@ -372,10 +372,11 @@ class Replicator:
         listed: Listed,
         report: Report,
         semaphore: asyncio.Semaphore,
+        refusal: FetchError | None = None,
     ) -> bool:
-        """Read ``did`` from ``url`` from its first entry, once per head listed; True when
-        the source answered with nothing this node refuses."""
-        mark = (url, did, listed.head or "")
+        """Read ``did`` from ``url`` from its first entry, once per head listed (or per
+        ``refusal`` of a page); True when the source answered with nothing refused."""
+        mark = (url, did, listed.head or str(refusal))
         if mark in self._examined:
             return False
         if len(self._examined) >= MAX_ETAGS:
@@ -407,7 +408,12 @@ class Replicator:
                 async with semaphore:
                     await self._fetch_feed(client, url, did, head.seq, head.seq, report)
             except FetchError as exc:
-                report.failed[url] = _status(exc)
+                # Not this node's chain: perhaps a recovery before the head (SPEC §10.4).
+                listed = Listed(head.seq, None)
+                if exc.unreachable or not await self._read_from_start(
+                    client, url, did, listed, report, semaphore, exc
+                ):
+                    report.failed[url] = _status(exc)
                 continue
             if did in report.forks:
                 return True
