@@ -43,47 +43,25 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         ),
     )
     actions = parser.add_subparsers(dest="key_action", metavar="ACTION", required=True)
-    rotate = actions.add_parser(
-        "rotate",
-        help="remplacer la clé du lieu par une nouvelle",
-        description=(
-            "Crée une nouvelle clé et publie une entrée, signée par la clé actuelle, qui la "
-            "désigne : les entrées suivantes sont signées par la nouvelle clé. L'ancienne est "
-            "gardée en key.pem.retired-N. Relancez « maillage serve » ensuite."
-        ),
-    )
-    add_home_argument(rotate)
-    rotate.set_defaults(handler=run_rotate)
-    recovery = actions.add_parser(
-        "recovery",
-        help="créer la clé de secours d'un nœud qui n'en a pas",
-        description=(
-            "Crée une clé de secours (fichier recovery-key.pem) et publie l'entrée qui la "
-            "désigne. À copier hors du serveur, puis à effacer du serveur."
-        ),
-    )
-    add_home_argument(recovery)
-    recovery.set_defaults(handler=run_recovery)
-    recover = actions.add_parser(
-        "recover",
-        help="reprendre le journal du lieu avec la clé de secours (après un vol)",
-        description=(
-            "Publie une entrée signée par la clé de secours : les entrées après le n° --after "
-            "sont désavouées (les autres nœuds les effacent) et une nouvelle clé signe la suite."
-        ),
-    )
-    add_home_argument(recover)
-    recover.add_argument(
-        "--recovery-key", type=Path, required=True, metavar="FICHIER", help="la clé de secours"
-    )
-    recover.add_argument(
-        "--after",
-        type=_seq,
-        required=True,
-        metavar="N",
-        help="dernier n° d'entrée à garder (le dernier publié avant le vol)",
-    )
-    recover.set_defaults(handler=run_recover)
+    for name, summary, description, handler in ACTIONS:
+        action = actions.add_parser(name, help=summary, description=description)
+        add_home_argument(action)
+        action.set_defaults(handler=handler)
+        if name == "recover":
+            action.add_argument(
+                "--recovery-key",
+                type=Path,
+                required=True,
+                metavar="FICHIER",
+                help="la clé de secours",
+            )
+            action.add_argument(
+                "--after",
+                type=_seq,
+                required=True,
+                metavar="N",
+                help="dernier n° d'entrée à garder (le dernier publié avant le vol)",
+            )
 
 
 def _seq(text: str) -> int:
@@ -207,3 +185,30 @@ def run_recover(args: argparse.Namespace) -> int:
 
 def _text(exc: Exception) -> str:
     return getattr(exc, "message", None) or str(exc)
+
+
+#: The actions of ``maillage key``: name, summary, description, handler.
+ACTIONS = (
+    (
+        "rotate",
+        "remplacer la clé du lieu par une nouvelle",
+        "Crée une nouvelle clé et publie une entrée, signée par la clé actuelle, qui la "
+        "désigne : les entrées suivantes sont signées par la nouvelle clé. L'ancienne est "
+        "gardée en key.pem.retired-N. Relancez « maillage serve » ensuite.",
+        run_rotate,
+    ),
+    (
+        "recovery",
+        "créer la clé de secours d'un nœud qui n'en a pas",
+        "Crée une clé de secours (fichier recovery-key.pem) et publie l'entrée qui la "
+        "désigne. À copier hors du serveur, puis à effacer du serveur.",
+        run_recovery,
+    ),
+    (
+        "recover",
+        "reprendre le journal du lieu avec la clé de secours (après un vol)",
+        "Publie une entrée signée par la clé de secours : les entrées après le n° --after "
+        "sont désavouées (les autres nœuds les effacent) et une nouvelle clé signe la suite.",
+        run_recover,
+    ),
+)
