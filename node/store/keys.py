@@ -41,6 +41,15 @@ class KeyTables(Tables):
         """The keys to try when verifying lines of the feeds held (loaded as met)."""
         return KeyRing(load=self.key_state)
 
+    def recovered_after(self, author: str) -> int | None:
+        """The seq after which the last recovery of ``author``'s feed disowned everything."""
+        row = (
+            self._conn()
+            .execute("SELECT MAX(seq) FROM entries WHERE author = ? AND col = ?", (author, RECOVER))
+            .fetchone()
+        )
+        return None if row[0] is None else row[0] - 1
+
     def disowned(self, author: str) -> list[tuple[int, str]]:
         """``(seq, id)`` of the entries of ``author`` that a recovery disowned."""
         rows = self._conn().execute(

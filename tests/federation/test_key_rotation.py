@@ -103,6 +103,15 @@ async def test_followers_take_the_new_key_and_refuse_the_retired_one(net) -> Non
         assert node.store.record(a.did, "offer", "brodeuse") is not None
         assert node.store.key_state(a.did).current == a.key.key_did
 
+    # B restarts: the key in force comes from its store, and the next entry is taken.
+    await b.stop()
+    await b.start()
+    await a.put("tricot", {**AFTER, "title": "Tricot"})
+    await b.sync()
+    await c.sync()
+    for node in (b, c):
+        assert node.store.record(a.did, "offer", "tricot") is not None
+
     # The old key signs the next seq; A's own address serves it: refused, never indexed.
     stolen = next_entry(a, old, "arnaque", THEFT)
     serve_raw(a, stolen)
