@@ -205,6 +205,13 @@ class _Collector:
     async def _check(self, entry: Entry, url: str) -> bool:
         """Compare ``entry`` with what is known at its seq, or add it; False on a fork."""
         seq = entry.seq
+        try:  # a peer still serving what a rotation or a recovery retired (SPEC §10.4)
+            self.keys.state(self.did).check_signer(entry)
+        except ProtocolError as exc:
+            raise FetchError(
+                f"entrée n° {seq} refusée ({exc.code}) : ce pair n'a pas encore suivi la "
+                "rotation ou la reprise de votre clé"
+            ) from None
         if seq <= self.local:
             mine = await asyncio.to_thread(self._local_entry, seq)
             if mine.id != entry.id:

@@ -15,6 +15,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 
+from node.federation.recover import gather
 from node.home import open_home
 from protocol.entries import Entry
 from protocol.keys import SigningKey, load_key
@@ -171,6 +172,10 @@ async def test_recovery_takes_a_stolen_feed_back(net, tmp_path: Path) -> None:
             a, "key", "recover", "--recovery-key", offline, "--after", str(kept)
         )
         assert status == 0, err
+        # B still serves the thief's entries: a restore from the peers takes none of them.
+        outcome = await gather(a.store, a.did, [b.url], a.settings)
+        assert outcome.found == [] and outcome.conflict is None
+        assert "retired-key" in (outcome.peers[0].error or "")
         await a.put("brodeuse", AFTER)  # the new key
         await b.sync()
         await c.sync()
