@@ -99,6 +99,9 @@ class Store(
         #: raises the :class:`ReadOnly` or :class:`DiskFull` that says so).
         self.read_only = False
         self._refusal: type[ReadOnly | DiskFull] | None = None
+        #: Key state per feed, with the head it is the state at: read again from the key
+        #: entries whenever the head differs (another process wrote, a write rolled back).
+        self._key_states: dict[str, tuple[str, KeyState]] = {}
         self._connections = Connections(path)
         try:
             try:
@@ -323,7 +326,8 @@ class Store(
         """Sign and store ``(col, rid, op, body)`` records as the next entries of ``key``'s
         log, all in one transaction: seq and prev follow on inside it, all or nothing."""
         with self._write() as conn:
-            return [self._sign_own(conn, key, *record) for record in records]
+            states: dict[str, KeyState] = {}  # the key state read once for the batch
+            return [self._sign_own(conn, key, *record, states=states) for record in records]
 
     def _sign_own(
         self,
@@ -334,15 +338,27 @@ class Store(
         op: str,
         body: dict[str, Any] | None,
         ts: str | None = None,
+        *,
+        states: dict[str, KeyState] | None = None,
     ) -> Entry:
         row = conn.execute("SELECT seq, head FROM feeds WHERE author = ?", (key.did,)).fetchone()
         seq, prev = (row[0] + 1, row[1]) if row else (1, None)
         entry = sign_entry(key, seq=seq, prev=prev, col=col, rid=rid, op=op, body=body, ts=ts)
         result = AppendResult()
-        self._append_one(conn, entry, result)
+        self._append_one(conn, entry, result, states=states)
         if not result.stored:
-            raise StoreError(f"l'entrée {seq} n'a pas pu être enregistrée : {result}")
+            reason = result.refused[0][1] if result.refused else str(result)
+            raise StoreError(f"l'entrée {seq} n'a pas pu être enregistrée : {reason}")
         return entry
+
+    def _key_state_at(
+        self, conn: sqlite3.Connection, author: str, head: tuple[int, str] | None
+    ) -> KeyState:
+        """The key state of ``author``'s feed at ``head`` (its row in ``feeds``)."""
+        kept = self._key_states.get(author)
+        if kept is not None and head is not None and kept[0] == head[1]:
+            return kept[1]
+        return self.key_state(author, conn)
 
     def _append_one(
         self,
@@ -358,9 +374,10 @@ class Store(
         feed frozen by a fork."""
         author, seq = entry.author, entry.seq
         states = {} if states is None else states
+        head = conn.execute("SELECT seq, head FROM feeds WHERE author = ?", (author,)).fetchone()
         state = states.get(author)
         if state is None:
-            state = states[author] = self.key_state(author, conn)
+            state = states[author] = self._key_state_at(conn, author, head)
         if (refusal := signer_refusal(state, entry)) is not None:
             result.refused.append((entry, refusal))
             return
@@ -372,6 +389,7 @@ class Store(
                 result.duplicates += 1
             else:
                 state.apply(entry)
+                self._key_states[author] = (entry.id, state)
                 result.recovered.append(outcome)
                 result.stored.append(entry)
             return
@@ -397,7 +415,6 @@ class Store(
             )
             result.forks.append(proof)
             return
-        head = conn.execute("SELECT seq, head FROM feeds WHERE author = ?", (author,)).fetchone()
         if head is None and seq != 1:
             result.refused.append((entry, f"a new feed starts at seq 1, not {seq}"))
             return
@@ -439,6 +456,7 @@ class Store(
             )
             self._withhold_older(conn, entry)
         state.apply(entry)
+        self._key_states[author] = (entry.id, state)
         result.stored.append(entry)
 
 

@@ -126,3 +126,17 @@ def test_own_entries_are_signed_by_the_key_in_force(tmp_path: Path) -> None:
         assert "retired-key" in str(exc)
     else:
         raise AssertionError("the retired key signed")
+
+
+def test_a_rotation_written_by_another_process_is_seen(tmp_path: Path) -> None:
+    """The key state a store keeps between writes is read again once the head moved."""
+    path = tmp_path / "s.sqlite3"
+    server, command = Store(path), Store(path)
+    e1, e2 = start()
+    server.append([e1, e2])  # the server now knows the state at e2
+    e3 = signed(OWNER, e2, ROTATE, NEXT.did)
+    command.append([e3])
+    e4 = signed(NEXT, e3, "offer", "laser", OFFER)
+    assert server.append([e4]).stored == [e4]
+    e5 = signed(OWNER, e4, "offer", "laser", op="del")
+    assert server.append([e5]).refused[0][1].startswith("retired-key")
