@@ -180,6 +180,7 @@ async def _search_index(app: web.Application) -> AsyncIterator[None]:
     writer = app[WRITER]
     writer.add_listener(lambda entries: asyncio.to_thread(index.add_entries, entries))
     writer.add_fork_listener(lambda dids: asyncio.to_thread(index.remove_authors, dids))
+    writer.add_recovery_listener(lambda dids: asyncio.to_thread(index.reindex_authors, dids))
     loading = in_own_thread(index.run, "maillage-index")  # the index thread, for good
     opened = asyncio.ensure_future(asyncio.to_thread(index.opened.wait))
     try:  # stopped while waiting too (Ctrl-C at start-up): the thread is stopped and joined

@@ -1,4 +1,11 @@
-"""A node's home directory: its key (the place's identity), settings file and store."""
+"""A node's home directory: its key (the place's identity), settings file and store.
+
+After a key rotation or a recovery (``docs/cles.md``) the home also holds the place's did in
+``identity.did`` (the key file then holds the key in force, which signs for that did), the
+keys it retired as ``key.pem.retired-N``, and, between the two steps of a rotation, the next
+key as ``key.pem.next``. ``recovery-key.pem`` is the recovery key ``maillage init`` makes:
+to be copied offline, then deleted from the server.
+"""
 
 from __future__ import annotations
 
@@ -105,11 +112,81 @@ def _remove(paths: list[Path]) -> None:
             pass
 
 
+IDENTITY_FILE = "identity.did"
+RECOVERY_KEY_FILE = "recovery-key.pem"
+
+
+def identity_path(settings: Settings) -> Path:
+    return settings.home / IDENTITY_FILE
+
+
+def recovery_key_path(settings: Settings) -> Path:
+    return settings.home / RECOVERY_KEY_FILE
+
+
+def next_key_path(settings: Settings) -> Path:
+    return settings.key_path.with_name(settings.key_path.name + ".next")
+
+
+def retired_key_paths(settings: Settings) -> list[Path]:
+    return sorted(settings.home.glob(settings.key_path.name + ".retired-*"))
+
+
+def prepare_next_key(node: Node, new_key: SigningKey) -> None:
+    """First step of a rotation or a recovery: the next key saved beside the current one
+    (mode 0600, never over a file) and the place's did written, before any entry names it."""
+    settings = node.settings
+    save_key(new_key, next_key_path(settings))
+    identity = identity_path(settings)
+    if not identity.exists():
+        temporary = identity.with_name(identity.name + ".tmp")
+        temporary.write_text(node.key.did + "\n", encoding="ascii")
+        os.replace(temporary, identity)
+
+
+def install_next_key(settings: Settings) -> Path:
+    """Last step: the current key file becomes ``key.pem.retired-N`` and the next one the
+    key file; returns where the retired key went. Each rename is atomic."""
+    retired = settings.key_path.with_name(
+        f"{settings.key_path.name}.retired-{len(retired_key_paths(settings)) + 1}"
+    )
+    os.replace(settings.key_path, retired)
+    os.replace(next_key_path(settings), settings.key_path)
+    return retired
+
+
+def _load_identity(settings: Settings) -> SigningKey:
+    """The key in force, signing for the place's did (``identity.did`` once rotated)."""
+    key = load_key(settings.key_path)
+    identity = identity_path(settings)
+    if identity.is_file():
+        did = identity.read_text(encoding="ascii").strip()
+        if did != key.key_did:
+            key = key.for_feed(did)
+    return key
+
+
+def _finish_rotation(settings: Settings, key: SigningKey, store: Store) -> SigningKey:
+    """A rotation stopped between its entry and its key files is finished (the entry names
+    the next key: it is in force), one stopped before its entry is forgotten."""
+    pending = next_key_path(settings)
+    if not pending.is_file():
+        return key
+    in_force = store.key_state(key.did).current
+    following = load_key(pending)
+    if in_force == following.key_did:
+        install_next_key(settings)
+        return following.for_feed(key.did)
+    if in_force == key.key_did:
+        pending.unlink()  # never named by any entry: a key that signs nothing
+    return key
+
+
 def open_home(home: Path, **overrides: Any) -> Node:
     """Open the node at ``home`` (settings file, then environment, then ``overrides``)."""
     try:
         settings = Settings.load(home, **overrides)
-        key = load_key(settings.key_path)
+        key = _load_identity(settings)
         if not settings.store_path.is_file():
             # A new empty store would restart the place's log at seq 1: a fork, for good.
             raise HomeError(
@@ -117,10 +194,14 @@ def open_home(home: Path, **overrides: Any) -> Node:
                 "pas repartir de zéro avec la même clé ; restaurez-la depuis une sauvegarde"
             )
         store = Store(settings.store_path)
+        if not store.read_only:
+            key = _finish_rotation(settings, key, store)
     except KeyFileError:
         raise HomeError(_key_problem(settings.key_path)) from None
     except (SettingsError, StoreError) as exc:
         raise HomeError(str(exc)) from None
+    except OSError as exc:
+        raise HomeError(f"fichiers de clés de {home} inutilisables : {exc}") from None
     return Node(settings, key, store)
 
 

@@ -34,7 +34,12 @@ class Writer:
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="maillage-writer")
         self._listeners: list[Listener] = []
         self._fork_listeners: list[Listener] = []
-        self._announced: dict[str, int] = {f.author: f.seq for f in store.feeds()}
+        self._recovery_listeners: list[Listener] = []
+        feeds = store.feeds()
+        self._announced: dict[str, int] = {f.author: f.seq for f in feeds}
+        #: The id of the last entry announced per feed: a head that moved below it is a
+        #: recovery another process wrote (``maillage key recover`` while serving).
+        self._heads: dict[str, str] = {f.author: f.head for f in feeds}
         self._catching_up = asyncio.Lock()
 
     def add_listener(self, listener: Listener) -> None:
@@ -45,6 +50,14 @@ class Writer:
         """Call ``listener(dids)`` when a write found forks (those feeds are now frozen)."""
         self._fork_listeners.append(listener)  # type: ignore[arg-type]
 
+    def add_recovery_listener(
+        self, listener: Callable[[list[str]], Awaitable[None] | None]
+    ) -> None:
+        """Call ``listener(dids)`` when a write applied recoveries (SPEC §10.4): those feeds
+        lost entries, and their records were folded again. Called before the entries stored
+        by the same write are announced."""
+        self._recovery_listeners.append(listener)  # type: ignore[arg-type]
+
     async def run(self, function: Callable[..., T], *args: Any) -> T:
         """Run a write function of the store on the writer thread, after those before it."""
         return await asyncio.get_running_loop().run_in_executor(self._executor, function, *args)
@@ -52,6 +65,11 @@ class Writer:
     async def append(self, entries: Sequence[Entry], quota: Quota | None = None) -> AppendResult:
         """Store verified entries (``Store.append``) and announce those stored."""
         result = await self.run(self.store.append, list(entries), quota)
+        if result.recovered:
+            for recovery in result.recovered:  # its entry and those after it are news again
+                self._announced[recovery.author] = recovery.after
+                self._heads.pop(recovery.author, None)
+            await self._notify(self._recovery_listeners, [r.author for r in result.recovered])
         await self.announce(result.stored)
         if result.filled:  # bodies that came after their withheld entry: index and relay them
             await self._notify(self._listeners, result.filled)
@@ -69,15 +87,32 @@ class Writer:
         """Announce entries that another process stored since the last look; how many."""
         async with self._catching_up:
             found: list[Entry] = []
+            recovered: list[str] = []
             for feed in await asyncio.to_thread(self.store.feeds):
                 seen = self._announced.get(feed.author, 0)
+                known = self._heads.get(feed.author)
+                if known is not None and feed.head != known:
+                    after = await asyncio.to_thread(self._recovered_below, feed.author, seen, known)
+                    if after is not None:
+                        self._announced[feed.author] = seen = after
+                        self._heads.pop(feed.author, None)
+                        recovered.append(feed.author)
                 if feed.seq > seen:
                     lines = await asyncio.to_thread(
                         self.store.lines, feed.author, seen, feed.seq - seen
                     )
-                    found.extend(e for e in verify_lines(lines) if isinstance(e, Entry))
+                    ring = self.store.key_ring()  # a rotated feed's lines: its keys in force
+                    found.extend(e for e in verify_lines(lines, ring) if isinstance(e, Entry))
+            if recovered:
+                await self._notify(self._recovery_listeners, recovered)
             await self.announce(found)
             return len(found)
+
+    def _recovered_below(self, author: str, seen: int, known: str) -> int | None:
+        """The ``after`` of a recovery that replaced the entry announced last, if one did."""
+        if self.store.entry_id(author, seen) == known:
+            return None  # the feed only grew
+        return self.store.recovered_after(author)
 
     async def announce(self, entries: list[Entry]) -> None:
         """Tell the listeners of entries stored on the writer thread, each once."""
@@ -85,6 +120,8 @@ class Writer:
         if not fresh:
             return
         for entry in fresh:
+            if entry.seq >= self._announced.get(entry.author, 0):
+                self._heads[entry.author] = entry.id
             self._announced[entry.author] = max(self._announced.get(entry.author, 0), entry.seq)
         await self._notify(self._listeners, fresh)
 

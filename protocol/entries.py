@@ -28,7 +28,7 @@ class Entry:
     header, the body's bytes and the signature, not the body as objects.
     """
 
-    __slots__ = ("_body", "_body_end", "header", "id", "line", "sig")
+    __slots__ = ("_body", "_body_end", "header", "id", "line", "sig", "signer")
 
     def __init__(
         self,
@@ -45,6 +45,9 @@ class Entry:
         self.sig = sig
         self._body = body
         self._body_end = body_end
+        #: The did of the key whose signature verified: the author's, unless the verifier
+        #: was given the feed's keys (a rotated feed, ``protocol.rotation``).
+        self.signer = header.get("author", "") if type(header) is dict else ""
 
     @property
     def body(self) -> dict[str, Any] | None:
@@ -93,7 +96,9 @@ class Entry:
     def without_body(self) -> Entry:
         """The same entry with its body withheld; id and signature are unchanged."""
         obj = {"header": self.header, "body": None, "sig": self.sig}
-        return Entry(canonicalize(obj), self.id, self.header, None, self.sig)
+        entry = Entry(canonicalize(obj), self.id, self.header, None, self.sig)
+        entry.signer = self.signer
+        return entry
 
     def __getnewargs__(self) -> tuple[Any, ...]:  # pragma: no cover - pickling support
         return (self.line, self.id, self.header, self.body, self.sig)

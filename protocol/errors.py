@@ -18,6 +18,9 @@ ErrorCode = Literal[
     "bad-seq",
     "bad-prev",
     "fork",
+    "retired-key",
+    "not-recovery-key",
+    "bad-key-entry",
 ]
 
 ERROR_CODES: tuple[str, ...] = get_args(ErrorCode)

@@ -42,16 +42,25 @@ class KeyFileError(Exception):
 
 
 class SigningKey:
-    """A node's identity: an Ed25519 private key and the ``did:key`` derived from it."""
+    """A node's identity: an Ed25519 private key and the ``did:key`` derived from it.
 
-    __slots__ = ("_private", "did", "public_bytes")
+    ``did`` is the feed the key signs for: its own ``key_did``, unless the feed rotated
+    (``protocol.rotation``) and this is its key in force (:meth:`for_feed`).
+    """
 
-    def __init__(self, private: Ed25519PrivateKey) -> None:
+    __slots__ = ("_private", "did", "key_did", "public_bytes")
+
+    def __init__(self, private: Ed25519PrivateKey, feed: str | None = None) -> None:
         self._private = private
         self.public_bytes = private.public_key().public_bytes(
             serialization.Encoding.Raw, serialization.PublicFormat.Raw
         )
-        self.did = did_from_public_bytes(self.public_bytes)
+        self.key_did = did_from_public_bytes(self.public_bytes)
+        self.did = feed or self.key_did
+
+    def for_feed(self, feed: str) -> SigningKey:
+        """This key signing for ``feed`` (a feed whose key in force it is)."""
+        return SigningKey(self._private, feed)
 
     @classmethod
     def generate(cls) -> SigningKey:
@@ -74,6 +83,8 @@ class SigningKey:
         return self._private.sign(message)
 
     def __repr__(self) -> str:
+        if self.did != self.key_did:
+            return f"SigningKey({self.key_did} for {self.did})"
         return f"SigningKey({self.did})"
 
 

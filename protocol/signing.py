@@ -20,6 +20,7 @@ from protocol.verification import verify_line
 def sign_entry(
     key: SigningKey,
     *,
+    author: str | None = None,
     seq: int,
     prev: str | None,
     col: str,
@@ -28,12 +29,13 @@ def sign_entry(
     body: dict[str, Any] | None = None,
     ts: str | None = None,
 ) -> Entry:
-    """Build, sign and check a new entry of ``key``'s log."""
+    """Build, sign and check a new entry of ``key``'s log (of ``author``'s, a feed whose key
+    in force ``key`` is after a rotation or a recovery: ``key`` then signs for it)."""
     if (op == "put") != (body is not None):
         raise ValueError("a put carries a body object; a del carries none")
     header = {
         "v": 1,
-        "author": key.did,
+        "author": author or key.did,
         "seq": seq,
         "prev": prev,
         "ts": ts or now_ts(),
@@ -48,7 +50,18 @@ def sign_entry(
     if len(line) > MAX_ENTRY_BYTES:
         raise ProtocolError("too-large", f"{len(line)} bytes, more than {MAX_ENTRY_BYTES}")
     # Everything we sign goes through the verifier: a bug here must never reach a peer.
-    return verify_line(line)
+    signer = key.key_did
+    return verify_line(line, None if (author or key.did) == signer else _Signer(signer))
+
+
+class _Signer:
+    """The key that signs for another author (``protocol.verification.KeyHints``)."""
+
+    def __init__(self, did: str) -> None:
+        self.did = did
+
+    def candidates(self, header: dict[str, Any]) -> tuple[str]:
+        return (self.did,)
 
 
 def sign_log(

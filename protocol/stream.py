@@ -10,7 +10,7 @@ from protocol.canonical import MAX_ENTRY_BYTES
 from protocol.chains import ChainSet
 from protocol.entries import Entry
 from protocol.errors import ProtocolError
-from protocol.verification import verify_lines
+from protocol.verification import KeyHints, verify_lines
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,7 +60,7 @@ def read_lines(stream: BinaryIO, max_bytes: int = MAX_ENTRY_BYTES) -> Iterator[b
 BATCH = 64  # lines verified together: see protocol.entries.verify_lines
 
 
-def check_lines(lines: list[bytes]) -> list[Entry | ProtocolError]:
+def check_lines(lines: list[bytes], keys: KeyHints | None = None) -> list[Entry | ProtocolError]:
     """:func:`verify_lines`, plus the cases only a line reader meets."""
     results: list[Entry | ProtocolError | None] = [None] * len(lines)
     plain: list[int] = []
@@ -71,7 +71,7 @@ def check_lines(lines: list[bytes]) -> list[Entry | ProtocolError]:
             results[index] = ProtocolError("bad-json", "empty line")
         else:
             plain.append(index)
-    for index, result in zip(plain, verify_lines([lines[i] for i in plain]), strict=True):
+    for index, result in zip(plain, verify_lines([lines[i] for i in plain], keys), strict=True):
         results[index] = result
     return results  # type: ignore[return-value]
 
@@ -85,11 +85,12 @@ def check_line(line: bytes) -> Entry:
 
 
 def verify_stream(stream: BinaryIO) -> Iterator[Verdict]:
-    """One verdict per line, in order: each line on its own, then its author's chain."""
+    """One verdict per line, in order: each line on its own, then its author's chain, whose
+    key state follows rotations and recoveries (§10.4)."""
     chains = ChainSet()
     number = 0
     for batch in _batches(read_lines(stream)):
-        for result in check_lines(batch):
+        for result in check_lines(batch, chains.ring.new_batch()):
             number += 1
             if isinstance(result, ProtocolError):
                 yield Verdict(number, error=result)

@@ -17,6 +17,7 @@ import re
 import threading
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Protocol
 
 import orjson
 from cryptography.exceptions import InvalidSignature
@@ -87,28 +88,46 @@ def _ref(digest: bytes) -> str:
     return "sha256-" + _b2a(digest, newline=False).translate(_TO_URLSAFE, b"=").decode()
 
 
-def verify_line(line: bytes) -> Entry:
+def verify_line(line: bytes, keys: KeyHints | None = None) -> Entry:
     """Verify one received line (without its newline) and return the entry.
 
     Checks, in the order of ``SPEC.md``: canonical JSON within the profile, entry and header
     shape, author key, body hash, signature. Raises :class:`ProtocolError`.
     """
-    result = verify_lines((line,))[0]
+    result = verify_lines((line,), keys)[0]
     if isinstance(result, ProtocolError):
         raise result
     return result
 
 
-def verify_lines(lines: Sequence[bytes]) -> list[Entry | ProtocolError]:
+class KeyHints(Protocol):
+    """Which keys may have signed an entry, best guess first (``protocol.rotation``).
+
+    Asked once per entry valid on its own, in line order, so that a rotation met earlier in
+    a batch can name the key of the entries after it.
+    """
+
+    def candidates(self, header: dict[str, Any]) -> Sequence[str]: ...
+
+
+def verify_lines(
+    lines: Sequence[bytes], keys: KeyHints | None = None
+) -> list[Entry | ProtocolError]:
     """Verify a batch of lines; one result per line, an entry or the error it raised.
 
     All the cheap checks of the batch run first, then all the signatures in a tight loop:
     the order of checks within each line is unchanged, and the signature code keeps its
     tables in the CPU caches (``bench/verify.py`` measures it).
+
+    Without ``keys`` a signature is checked against the author's key (§9). With ``keys``,
+    against each candidate in turn: the first (the key in force) in the batch, the others
+    only for a signature the first refuses; the entry's ``signer`` is the key that verified.
+    Whether that key may sign at that seq is the chain's question (§10.4).
     """
     fast = _fast_check_c if _jcs is not None else _fast_check_py
     results: list[Entry | ProtocolError] = []
     signed: list[_Signed] = []
+    others: dict[int, Sequence[str]] = {}
     for line in lines:
         checked = fast(line)
         if checked is None:
@@ -118,6 +137,12 @@ def verify_lines(lines: Sequence[bytes]) -> list[Entry | ProtocolError]:
                 results.append(error)
                 continue
         entry, public_key, signature, message = checked
+        if keys is not None:
+            dids = _usable(keys.candidates(entry.header))
+            if dids:
+                entry.signer, public_key = dids[0]
+                if len(dids) > 1:
+                    others[len(results)] = [did for did, _ in dids[1:]]
         signed.append((len(results), public_key, signature, message))
         results.append(entry)
     pool = _signature_pool() if len(signed) >= PARALLEL_SIGNATURES else None
@@ -126,9 +151,41 @@ def verify_lines(lines: Sequence[bytes]) -> list[Entry | ProtocolError]:
     else:
         parts = [signed[start :: pool._max_workers] for start in range(pool._max_workers)]
         bad = [index for found in pool.map(_bad_signatures, parts) for index in found]
+    by_index = {item[0]: item for item in signed} if bad and others else {}
     for index in bad:
-        results[index] = ProtocolError("bad-signature", "signature does not verify")
+        entry = results[index]
+        assert isinstance(entry, Entry)
+        signer = _other_signer(by_index.get(index), others.get(index, ()))
+        if signer is None:
+            results[index] = ProtocolError("bad-signature", "signature does not verify")
+        else:
+            entry.signer = signer
     return results
+
+
+def _usable(dids: Sequence[str]) -> list[tuple[str, Ed25519PublicKey]]:
+    """The candidates that are keys, each once, in order."""
+    usable: list[tuple[str, Ed25519PublicKey]] = []
+    for did in dict.fromkeys(dids):
+        try:
+            usable.append((did, verifier_for(did)))
+        except ProtocolError:
+            continue
+    return usable
+
+
+def _other_signer(signed: _Signed | None, dids: Sequence[str]) -> str | None:
+    """The first of ``dids`` whose key verifies a signature the first candidate refused."""
+    if signed is None:
+        return None
+    _, _, signature, message = signed
+    for did in dids:
+        try:
+            verifier_for(did).verify(signature, message)
+        except InvalidSignature:
+            continue
+        return did
+    return None
 
 
 def _bad_signatures(signed: Sequence[_Signed]) -> list[int]:

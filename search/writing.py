@@ -184,6 +184,21 @@ class IndexWriting:
         self.remove_authors([did])
 
     def remove_authors(self, dids: Iterable[str]) -> None:
+        def frozen(did: str) -> None:
+            mark = self.marks.feeds.setdefault(did, Mark())
+            mark.frozen, mark.scan = True, None
+
+        self._drop_authors(dids, frozen)
+
+    def reindex_authors(self, dids: Iterable[str]) -> None:
+        """Index the feeds of ``dids`` again from the store: a recovery (SPEC §10.4) took
+        entries away, so documents of the disowned entries must go. Their documents are
+        removed now, and the catch-up adds the records held, as for a new feed."""
+        self._drop_authors(dids, lambda did: self.marks.feeds.pop(did, None))
+        self._kick(dirty=True)
+
+    def _drop_authors(self, dids: Iterable[str], mark: Callable[[str], object]) -> None:
+        """Remove every document of ``dids`` and set their watermarks with ``mark``."""
         dids = list(dids)
         if not self._may_write():
             self._kick()
@@ -192,8 +207,7 @@ class IndexWriting:
             self._towns.forget()
             self._guarded(lambda writer, _: [writer.delete_by_term("author", d) for d in dids])
             for did in dids:
-                mark = self.marks.feeds.setdefault(did, Mark())
-                mark.frozen, mark.scan = True, None
+                mark(did)
             self._save_marks()
 
     # -- rebuild ---------------------------------------------------------------------

@@ -1,7 +1,9 @@
 """``maillage init``: create a node's home (key, documented settings file, store).
 
 Contract: the did alone on standard output (``DID=$(maillage init …)`` works), the French
-explanation on standard error; exit 0. Exit 2, with nothing created or changed, when the
+explanation on standard error; exit 0. It also makes the recovery key
+(``recovery-key.pem``, to keep offline) and publishes the feed's commitment to it as entry 1
+(``docs/cles.md``). Exit 2, with nothing created or changed, when the
 home already holds anything, or when ``--name`` or ``--url`` is unusable.
 """
 
@@ -34,10 +36,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         metavar="ADRESSE",
         help="adresse publique du nœud, par exemple https://fablab.exemple.fr",
     )
+    parser.add_argument(
+        "--no-recovery-key",
+        action="store_true",
+        help=(
+            "ne pas créer de clé de secours maintenant (à créer plus tard avec "
+            "« maillage key recovery » ; sans elle, une clé volée ne se reprend pas)"
+        ),
+    )
     parser.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    from node.cli.keys import RECOVERY_EXPLAINED, make_recovery_key
     from node.home import HomeError, create_home
 
     name = check_name(args.name)
@@ -50,16 +61,29 @@ def run(args: argparse.Namespace) -> int:
     with node:
         settings = node.settings
         did = node.key.did
+        recovery = None if args.no_recovery_key else make_recovery_key(node)
     print(did, flush=True)
+    if recovery is None:
+        secours = (
+            "Pas de clé de secours : créez-en une avant d'ouvrir le nœud aux autres "
+            f"(maillage key recovery --home {home}).\n"
+        )
+    else:
+        secours = (
+            RECOVERY_EXPLAINED.format(path=recovery[0].absolute(), seq=recovery[1].seq, home=home)
+            + "\n"
+        )
     print(
         f"Nœud « {name} » créé dans {home.absolute()}.\n"
         f"Identité du lieu (did) : {did}\n"
         f"Clé privée : {settings.key_path.absolute()} (lisible par vous seul).\n"
-        "Cette clé EST l'identité du lieu : sauvegardez-la en lieu sûr. Perdue, le lieu doit "
-        "repartir d'une nouvelle identité ; copiée sur une autre machine qui publie aussi, "
-        "elle fait bifurquer le journal du lieu, que les autres nœuds bloquent alors.\n"
+        "Cette clé signe le journal du lieu : sauvegardez-la en lieu sûr. Perdue ou volée, "
+        "seule la clé de secours ci-dessous permet de reprendre le journal ; copiée sur une "
+        "autre machine qui publie aussi, elle fait bifurquer le journal du lieu, que les autres "
+        "nœuds bloquent alors.\n"
         f"Réglages : {settings.settings_path.absolute()}\n"
-        f"Ensuite : maillage profile put --home {home} profil.json",
+        + secours
+        + f"Ensuite : maillage profile put --home {home} profil.json",
         file=sys.stderr,
     )
     return 0

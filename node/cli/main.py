@@ -10,6 +10,7 @@ from node.cli import admin, export, follow, imports, init, records, recover, sea
 from node.cli import blocklist as cli_blocklist
 from node.cli import endorse as cli_endorse
 from node.cli import french as cli_french
+from node.cli import keys as cli_keys
 from node.cli import match as cli_match
 from node.cli import mute as cli_mute
 from node.cli import stats as cli_stats
@@ -31,6 +32,7 @@ COMMANDS = (
     cli_endorse,
     cli_mute,
     cli_blocklist,
+    cli_keys,
 )
 
 

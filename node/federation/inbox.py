@@ -142,7 +142,9 @@ async def receive_push(request: web.Request, source: str | None = None) -> web.R
         lines.pop()
     if not lines:
         raise ApiError(400, "empty-push", "Aucune entrée reçue.")
-    results = await asyncio.to_thread(verify_lines, lines)
+    store = request.app[STORE]
+    # Each line against the key in force of its feed as held (SPEC §10.4), not its author's.
+    results = await asyncio.to_thread(verify_lines, lines, store.key_ring())
     for number, result in enumerate(results, 1):
         if isinstance(result, ProtocolError):
             raise ApiError(
@@ -151,7 +153,6 @@ async def receive_push(request: web.Request, source: str | None = None) -> web.R
                 f"Ligne {number} refusée ({result.code}) : rien n'a été gardé.",
             )
     entries: list[Any] = results
-    store = request.app[STORE]
     authors = {entry.author for entry in entries}
     hidden = request.app.get(
         HIDDEN, NOTHING_HIDDEN

@@ -37,6 +37,7 @@ from node.store.database import Store
 from protocol.chains import ForkProof
 from protocol.entries import Entry
 from protocol.errors import ProtocolError
+from protocol.rotation import KeyRing
 from protocol.verification import verify_line, verify_lines
 
 log = logging.getLogger("maillage.recover")
@@ -156,6 +157,8 @@ class _Collector:
         self.settings = settings
         self.outcome = Outcome(did, local)
         self.sources: list[str] = []  # the peer each entry of ``found`` came from first
+        #: The feed's keys: those held, then the rotations of the entries found.
+        self.keys = store.key_ring() if store is not None else KeyRing()
 
     async def ask(self, client: aiohttp.ClientSession, raw: str) -> PeerReport:
         url = peers.normalise_url(raw)
@@ -189,7 +192,7 @@ class _Collector:
                     f"annonce votre flux jusqu'au n° {report.held} mais n'envoie rien "
                     f"après le n° {after}"
                 )
-            for result in await asyncio.to_thread(verify_lines, answer.lines):
+            for result in await asyncio.to_thread(verify_lines, answer.lines, self.keys):
                 if isinstance(result, ProtocolError):
                     raise FetchError(f"entrée invalide ({result.code}) : rien n'est repris")
                 if result.author != did or result.seq != after + 1:
@@ -202,6 +205,13 @@ class _Collector:
     async def _check(self, entry: Entry, url: str) -> bool:
         """Compare ``entry`` with what is known at its seq, or add it; False on a fork."""
         seq = entry.seq
+        try:  # a peer still serving what a rotation or a recovery retired (SPEC §10.4)
+            self.keys.state(self.did).check_signer(entry)
+        except ProtocolError as exc:
+            raise FetchError(
+                f"entrée n° {seq} refusée ({exc.code}) : ce pair n'a pas encore suivi la "
+                "rotation ou la reprise de votre clé"
+            ) from None
         if seq <= self.local:
             mine = await asyncio.to_thread(self._local_entry, seq)
             if mine.id != entry.id:
@@ -223,6 +233,7 @@ class _Collector:
             raise FetchError(f"chaîne rompue : l'entrée n° {seq} ne suit pas la précédente")
         found.append(entry)
         self.sources.append(url)
+        self.keys.state(self.did).apply(entry)
         return True
 
     def _local_entry(self, seq: int) -> Entry:
@@ -230,7 +241,7 @@ class _Collector:
         line = self.store.line(self.did, seq)
         if line is None:
             raise FetchError(f"entrée n° {seq} absente de votre base")
-        return verify_line(line)
+        return verify_line(line, self.keys)
 
     def _conflict(self, proof: ForkProof, first: str, second: str) -> None:
         if self.outcome.conflict is None:

@@ -52,6 +52,7 @@ from node.store.intake import today
 from node.tasks import BackgroundTasks
 from protocol.entries import Entry
 from protocol.errors import ProtocolError
+from protocol.rotation import KeyRing
 from protocol.verification import verify_lines
 
 log = logging.getLogger("maillage.sync")
@@ -96,6 +97,8 @@ class Replicator:
         self._states = PeerStates()
         self._checks = BackgroundTasks()
         self._checking: set[tuple[str, str]] = set()
+        #: (source, feed, head) whose diverging feed was read from its start already.
+        self._examined: set[tuple[str, str, str]] = set()
 
     def kick(self, *, force: bool = False) -> None:
         """A round soon, once however often it is asked meanwhile: an own follow or unfollow
@@ -211,6 +214,11 @@ class Replicator:
             log_stored(*stored, report.filled)
             return report
 
+    def _keys(self) -> KeyRing:
+        """The keys in force of the feeds held, read as met (a rotated feed's lines verify
+        with its current key, SPEC §10.4)."""
+        return self.store.key_ring()
+
     async def _read(self, function: Callable[..., Any], *args: Any) -> Any:
         return await asyncio.to_thread(function, *args)
 
@@ -274,7 +282,7 @@ class Replicator:
                         )
                 except FetchError:
                     continue
-                results = await asyncio.to_thread(verify_lines, answer.lines[:1])
+                results = await asyncio.to_thread(verify_lines, answer.lines[:1], self._keys())
                 entry = results[0] if results else None
                 if not isinstance(entry, Entry) or entry.author != did or entry.seq != seq:
                     continue
@@ -296,8 +304,9 @@ class Replicator:
         """Bring one wanted feed up to the highest seq any source listed; first, prove a
         fork at the head if a source lists the same seq with another head."""
         did = item.did
+        await self._examine_diverging(client, did, listings, report, semaphore)
         if await self._read(self.store.fork, did) is not None:
-            return  # frozen: nothing more is accepted from this feed
+            return  # frozen: nothing more is accepted from this feed, but a recovery
         head = await self._read(self.store.feed, did)
         if head is not None and (others := _other_heads(did, head, listings, report)):
             if await self._prove_fork(client, did, head, others, report, semaphore):
@@ -317,12 +326,69 @@ class Replicator:
                 async with semaphore:
                     done = await self._fetch_feed(client, url, did, local, -negative_seq, report)
             except FetchError as exc:
-                report.failed[url] = _status(exc)
+                # Lines this node cannot chain may follow a recovery it has not seen yet.
+                listed = listings[url][did]
+                if exc.unreachable or not await self._read_from_start(
+                    client, url, did, listed, report, semaphore, exc
+                ):
+                    report.failed[url] = _status(exc)
                 continue
             if done:
                 return
             head = await self._read(self.store.feed, did)
             local = head.seq if head is not None else 0
+
+    async def _examine_diverging(
+        self,
+        client: aiohttp.ClientSession,
+        did: str,
+        listings: dict[str, dict[str, Listed]],
+        report: Report,
+        semaphore: asyncio.Semaphore,
+    ) -> None:
+        """Read from its start, once per head listed, the feed of a source whose head this
+        node does not hold: lower than the head held, or any while the feed is frozen by a
+        fork. So a recovery (SPEC §10.4), which takes the feed back to an earlier seq, is
+        found even by a follower that holds a thief's entries after it, or froze the feed."""
+        head = await self._read(self.store.feed, did)
+        if head is None:
+            return
+        frozen = await self._read(self.store.fork, did) is not None
+        for url, listing in listings.items():
+            listed = listing.get(did)
+            if listed is None or listed.head is None or url in report.failed:
+                continue
+            if not frozen and listed.seq >= head.seq:
+                continue  # the same seq is the fork check's, a higher one the normal pull's
+            if await self._read(self.store.entry_id, did, listed.seq) == listed.head:
+                continue
+            await self._read_from_start(client, url, did, listed, report, semaphore)
+
+    async def _read_from_start(
+        self,
+        client: aiohttp.ClientSession,
+        url: str,
+        did: str,
+        listed: Listed,
+        report: Report,
+        semaphore: asyncio.Semaphore,
+        refusal: FetchError | None = None,
+    ) -> bool:
+        """Read ``did`` from ``url`` from its first entry, once per head listed (or per
+        ``refusal`` of a page); True when the source answered with nothing refused."""
+        mark = (url, did, listed.head or str(refusal))
+        if mark in self._examined:
+            return False
+        if len(self._examined) >= MAX_ETAGS:
+            self._examined.clear()
+        self._examined.add(mark)
+        try:
+            async with semaphore:
+                await self._fetch_feed(client, url, did, 1, listed.seq, report)
+        except FetchError as exc:
+            log.debug("pair %s : flux %s divergent illisible (%s)", url, did, exc)
+            return False
+        return True
 
     async def _prove_fork(
         self,
@@ -342,7 +408,12 @@ class Replicator:
                 async with semaphore:
                     await self._fetch_feed(client, url, did, head.seq, head.seq, report)
             except FetchError as exc:
-                report.failed[url] = _status(exc)
+                # Not this node's chain: perhaps a recovery before the head (SPEC §10.4).
+                listed = Listed(head.seq, None)
+                if exc.unreachable or not await self._read_from_start(
+                    client, url, did, listed, report, semaphore, exc
+                ):
+                    report.failed[url] = _status(exc)
                 continue
             if did in report.forks:
                 return True
@@ -373,7 +444,7 @@ class Replicator:
                 if answer.broken:
                     raise FetchError(answer.broken)
                 return False
-            results = await asyncio.to_thread(verify_lines, answer.lines)
+            results = await asyncio.to_thread(verify_lines, answer.lines, self._keys())
             good: list[Entry] = []
             problem = None
             for result in results:

@@ -44,6 +44,14 @@ def append(store: Store, key: SigningKey, **entry: Any) -> Entry:
             f"le journal de ce lieu est bloqué : deux entrées différentes portent le n° "
             f"{proof.seq} (la clé a servi sur deux machines)",
         )
+    in_force = store.key_state(key.did).current
+    if in_force != key.key_did:
+        raise Refused(
+            "retired-key",
+            f"la clé de ce nœud ({key.key_did}) n'est plus celle qui signe le journal du lieu "
+            f"({in_force}) : une rotation ou une reprise a eu lieu ailleurs ; relancez le nœud "
+            "ou installez la clé en vigueur",
+        )
     try:
         return store.append_own(key, **entry)
     except ProtocolError as exc:

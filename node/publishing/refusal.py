@@ -15,8 +15,10 @@ class Refused(Exception):
     ``already-withdrawn``; endorsements: ``bad-did``, ``unknown-scope``, ``bad-endorsement``,
     ``not-endorsed``; muting and blocklists: ``bad-did``, ``unknown-place``, ``bad-reason``,
     ``not-muted``, ``bad-list``, ``bad-list-name``, ``own-list``, ``not-replicated``,
-    ``unknown-list``, ``not-listed``, ``not-applied``, ``too-many``, ``bad-blocklist``); the
-    message says why, in French, without a final stop.
+    ``unknown-list``, ``not-listed``, ``not-applied``, ``too-many``, ``bad-blocklist``; for
+    keys ``retired-key``, ``already-committed``, ``no-recovery-key``, ``not-recovery-key``,
+    ``bad-after``, ``recovery-refused``); the message says why, in French, without a final
+    stop.
     """
 
     def __init__(self, code: str, message: str) -> None:

@@ -32,6 +32,7 @@ from node.store.faults import Damaged, DiskFull, ReadOnly, StoreError, why_read_
 from node.store.index_reads import IndexReads
 from node.store.index_reads import record_of_row as _record
 from node.store.intake import IntakeTables, Quota, admits, today
+from node.store.keys import KeyTables, Recovery, signer_refusal
 from node.store.migrations import MIGRATIONS
 from node.store.mutes import MuteTables
 from node.store.need_reads import NeedReads
@@ -43,6 +44,7 @@ from protocol.chains import ForkProof
 from protocol.entries import Entry
 from protocol.errors import ProtocolError
 from protocol.keys import SigningKey
+from protocol.rotation import RECOVER, KeyRing, KeyState
 from protocol.signing import sign_entry
 from protocol.state import Record
 from protocol.verification import verify_line
@@ -69,6 +71,8 @@ class AppendResult:
     filled: list[Entry] = field(default_factory=list)
     #: Authors whose daily quota refused entries of this batch.
     over_quota: set[str] = field(default_factory=set)
+    #: Recoveries applied (SPEC §10.4): entries disowned, records folded again.
+    recovered: list[Recovery] = field(default_factory=list)
 
 
 #: Why an entry was refused when its feed took its day's quota.
@@ -84,6 +88,7 @@ class Store(
     IndexReads,
     NeedReads,
     MuteTables,
+    KeyTables,
 ):
     """The store of a home: the feeds' tables here, the others' in their mixins."""
 
@@ -96,6 +101,9 @@ class Store(
         #: raises the :class:`ReadOnly` or :class:`DiskFull` that says so).
         self.read_only = False
         self._refusal: type[ReadOnly | DiskFull] | None = None
+        #: Key state per feed, with the head it is the state at: read again from the key
+        #: entries whenever the head differs (another process wrote, a write rolled back).
+        self._key_states: dict[str, tuple[str, KeyState]] = {}
         self._connections = Connections(path)
         try:
             try:
@@ -267,8 +275,9 @@ class Store(
         )
         if row is None:
             return None
+        ring = KeyRing({author: self.key_state(author)})
         try:  # both lines were verified before they were stored
-            first, second = verify_line(bytes(row[1])), verify_line(bytes(row[2]))
+            first, second = verify_line(bytes(row[1]), ring), verify_line(bytes(row[2]), ring)
         except ProtocolError as exc:
             raise Damaged(self.path, f"preuve de fourche de {author} illisible : {exc}") from None
         return ForkProof(author, row[0], first, second)
@@ -285,11 +294,12 @@ class Store(
         """
         result = AppendResult()
         day = today()
+        states: dict[str, KeyState] = {}
         with self._write() as conn:
             if quota is not None:
                 conn.execute("DELETE FROM intake WHERE day < ?", (day,))
             for entry in entries:
-                self._append_one(conn, entry, result, quota, day)
+                self._append_one(conn, entry, result, quota, day, states)
         return result
 
     def append_own(
@@ -318,7 +328,8 @@ class Store(
         """Sign and store ``(col, rid, op, body)`` records as the next entries of ``key``'s
         log, all in one transaction: seq and prev follow on inside it, all or nothing."""
         with self._write() as conn:
-            return [self._sign_own(conn, key, *record) for record in records]
+            states: dict[str, KeyState] = {}  # the key state read once for the batch
+            return [self._sign_own(conn, key, *record, states=states) for record in records]
 
     def _sign_own(
         self,
@@ -329,15 +340,27 @@ class Store(
         op: str,
         body: dict[str, Any] | None,
         ts: str | None = None,
+        *,
+        states: dict[str, KeyState] | None = None,
     ) -> Entry:
         row = conn.execute("SELECT seq, head FROM feeds WHERE author = ?", (key.did,)).fetchone()
         seq, prev = (row[0] + 1, row[1]) if row else (1, None)
         entry = sign_entry(key, seq=seq, prev=prev, col=col, rid=rid, op=op, body=body, ts=ts)
         result = AppendResult()
-        self._append_one(conn, entry, result)
+        self._append_one(conn, entry, result, states=states)
         if not result.stored:
-            raise StoreError(f"l'entrée {seq} n'a pas pu être enregistrée : {result}")
+            reason = result.refused[0][1] if result.refused else str(result)
+            raise StoreError(f"l'entrée {seq} n'a pas pu être enregistrée : {reason}")
         return entry
+
+    def _key_state_at(
+        self, conn: sqlite3.Connection, author: str, head: tuple[int, str] | None
+    ) -> KeyState:
+        """The key state of ``author``'s feed at ``head`` (its row in ``feeds``)."""
+        kept = self._key_states.get(author)
+        if kept is not None and head is not None and kept[0] == head[1]:
+            return kept[1]
+        return self.key_state(author, conn)
 
     def _append_one(
         self,
@@ -346,22 +369,47 @@ class Store(
         result: AppendResult,
         quota: Quota | None = None,
         day: str = "",
+        states: dict[str, KeyState] | None = None,
     ) -> None:
+        """Store one entry, or say why not. First its signer: the key in force at its seq
+        (SPEC §10.4), whoever served it; a recovery then goes its own way, even into a
+        feed frozen by a fork."""
         author, seq = entry.author, entry.seq
-        if conn.execute("SELECT 1 FROM forks WHERE author = ?", (author,)).fetchone():
-            result.refused.append((entry, "feed frozen after a fork"))
+        states = {} if states is None else states
+        head = conn.execute("SELECT seq, head FROM feeds WHERE author = ?", (author,)).fetchone()
+        state = states.get(author)
+        if state is None:
+            state = states[author] = self._key_state_at(conn, author, head)
+        if (refusal := signer_refusal(state, entry)) is not None:
+            result.refused.append((entry, refusal))
+            return
+        if entry.col == RECOVER:
+            outcome = self._recover(conn, entry, state)
+            if isinstance(outcome, str):
+                result.refused.append((entry, outcome))
+            elif outcome is None:
+                result.duplicates += 1
+            else:
+                state.apply(entry)
+                self._key_states[author] = (entry.id, state)
+                result.recovered.append(outcome)
+                result.stored.append(entry)
             return
         held = conn.execute(
             "SELECT id, line FROM entries WHERE author = ? AND seq = ?", (author, seq)
         ).fetchone()
+        if held is not None and held[0] == entry.id:
+            if self._fill_body(conn, entry, bytes(held[1])):
+                result.filled.append(entry)
+            else:
+                result.duplicates += 1
+            return
+        if conn.execute("SELECT 1 FROM forks WHERE author = ?", (author,)).fetchone():
+            result.refused.append((entry, "feed frozen after a fork"))
+            return
         if held is not None:
-            if held[0] == entry.id:
-                if self._fill_body(conn, entry, bytes(held[1])):
-                    result.filled.append(entry)
-                else:
-                    result.duplicates += 1
-                return
-            proof = ForkProof(author, seq, verify_line(bytes(held[1])), entry)
+            first = verify_line(bytes(held[1]), KeyRing({author: state}))
+            proof = ForkProof(author, seq, first, entry)
             conn.execute(
                 "INSERT OR IGNORE INTO forks (author, seq, first_line, second_line, "
                 "detected_at) VALUES (?, ?, ?, ?, ?)",
@@ -369,7 +417,6 @@ class Store(
             )
             result.forks.append(proof)
             return
-        head = conn.execute("SELECT seq, head FROM feeds WHERE author = ?", (author,)).fetchone()
         if head is None and seq != 1:
             result.refused.append((entry, f"a new feed starts at seq 1, not {seq}"))
             return
@@ -410,6 +457,8 @@ class Store(
                 (author, entry.col, entry.rid),
             )
             self._withhold_older(conn, entry)
+        state.apply(entry)
+        self._key_states[author] = (entry.id, state)
         result.stored.append(entry)
 
 

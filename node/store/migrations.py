@@ -148,7 +148,22 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
             did          TEXT NOT NULL,
             confirmed_at TEXT NOT NULL,
             PRIMARY KEY (publisher, name, did)
-        ) WITHOUT ROWID;
+        ) WITHOUT ROWID
+        """,
+    ),
+    (
+        8,
+        """
+        -- Entries a recovery disowned (SPEC 10.4): kept as evidence, never served nor indexed.
+        CREATE TABLE disowned (
+            author      TEXT    NOT NULL,
+            seq         INTEGER NOT NULL,
+            id          TEXT    NOT NULL,
+            line        BLOB    NOT NULL,
+            recovery    TEXT    NOT NULL,
+            disowned_at TEXT    NOT NULL,
+            PRIMARY KEY (author, id)
+        ) WITHOUT ROWID
         """,
     ),
 )

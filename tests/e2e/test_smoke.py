@@ -109,15 +109,16 @@ def test_init_put_serve_fetch_verify_and_put_while_serving(tmp_path: Path):
         assert line.startswith("Nœud Maillage « Fablab de Test » en service sur http://")
         url = re.search(r"(http://127\.0\.0\.1:[0-9]+/)$", line)[1]
 
+        # Entry 1 commits to the recovery key init made; then the profile and the offer.
         feeds = json.loads(get(url + "feeds"))
-        assert [(f["did"], f["seq"]) for f in feeds] == [(did, 2)]
+        assert [(f["did"], f["seq"]) for f in feeds] == [(did, 3)]
         body = get(f"{url}feeds/{did}/entries")
-        assert len(body.splitlines()) == 2
+        assert len(body.splitlines()) == 3
         fetched = tmp_path / "flux.ndjson"
         fetched.write_bytes(body)
         verified = maillage("verify", str(fetched))
         assert verified.returncode == 0, verified.stdout + verified.stderr
-        assert verified.stdout.splitlines()[1].startswith("2 ok ")
+        assert verified.stdout.splitlines()[2].startswith("3 ok ")
 
         second = tmp_path / "offre2.json"
         second.write_text(
@@ -127,10 +128,10 @@ def test_init_put_serve_fetch_verify_and_put_while_serving(tmp_path: Path):
         done = maillage("offer", "put", "--home", str(home), str(second))
         assert done.returncode == 0, done.stderr
         deadline = time.monotonic() + 2.0
-        while len(lines := get(f"{url}feeds/{did}/entries?after=2").splitlines()) < 1:
+        while len(lines := get(f"{url}feeds/{did}/entries?after=3").splitlines()) < 1:
             assert time.monotonic() < deadline, "the new offer was not served within 2 s"
             time.sleep(0.02)
-        assert json.loads(lines[0])["header"]["seq"] == 3
+        assert json.loads(lines[0])["header"]["seq"] == 4
     finally:
         server.send_signal(signal.SIGTERM)
         try:

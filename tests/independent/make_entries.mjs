@@ -490,6 +490,55 @@ function scenarioChainFaults() {
   return sc;
 }
 
+// Key rotation and recovery, after SPEC §10.4: one place's feed signed by k, then by n after
+// a rotation, a thief holding n, and the recovery key r taking the feed back for m.
+function scenarioKeys() {
+  const sc = new Scenario('keys.ndjson');
+  const [k, n, r, m, t] = ['ribérac', 'next', 'recovery', 'after-recovery', 'thief'].map((x) => makeKey(`keys/${x}`));
+  const author = k.did;
+  const at = (signer, after, f) => makeEntry(signer, { author, seq: after ? after.header.seq + 1 : 1, prev: after ? after.id : null, ts: tsAt(after ? after.header.seq : 0), ...f });
+  const empty = {};
+  const e1 = at(k, null, { col: 'profile', rid: 'profile', body: { name: 'Fablab de Ribérac', status: 'active' } });
+  const e2 = at(k, e1, { col: 'key.commit', rid: r.did, body: empty });
+  const e3 = at(k, e2, { col: 'offer', rid: 'laser', body: offerLaser });
+  const e4 = at(k, e3, { col: 'key.rotate', rid: n.did, body: empty });
+  const e5 = at(n, e4, { col: 'offer', rid: 'couture', body: offerCouture });
+  const old6 = at(k, e5, { col: 'offer', rid: 'arduino', body: offerArduino });
+  const e6 = at(n, e5, { col: 'offer', rid: 'arduino', body: offerArduino });
+  const fork4 = at(k, e3, { col: 'key.rotate', rid: t.did, body: empty });
+  const commit7 = at(n, e6, { col: 'key.commit', rid: t.did, body: empty });
+  const thief7 = at(n, e6, { col: 'offer', rid: 'arnaque', body: { title: 'Visières payées d\'avance' } });
+  const recover7 = at(r, e6, { col: 'key.recover', rid: m.did, body: empty });
+  const thief8 = at(n, thief7, { op: 'del', col: 'offer', rid: 'laser' });
+  const m8 = at(m, recover7, { col: 'offer', rid: 'brodeuse', body: { title: 'Brodeuse numérique' } });
+  const byN9 = at(n, m8, { col: 'key.recover', rid: t.did, body: empty });
+  const del9 = at(m, m8, { op: 'del', col: 'key.rotate', rid: t.did });
+  const again7 = at(r, e6, { col: 'key.recover', rid: t.did, body: empty });
+  sc.ok(e1, 'profile, signed by k');
+  sc.ok(e2, 'key.commit: k commits to recovery key r');
+  sc.ok(e3, 'offer, k');
+  sc.ok(e4, 'key.rotate to n, signed by k');
+  sc.ok(e5, 'seq 5 signed by n, author still k');
+  sc.bad(old6.line, 'retired-key', 'seq 6 signed by k, retired since seq 5');
+  sc.ok(e6, 'seq 6 signed by n');
+  sc.bad(fork4.line, 'fork', 'another rotation at seq 4, signed by k (in force at seq 4): a fork proof');
+  sc.bad(commit7.line, 'not-recovery-key', 'n tries to commit another recovery key');
+  sc.ok(thief7, 'a thief holding n writes seq 7');
+  sc.ok(recover7, 'r recovers after seq 6 and names m: seq 7 of the thief disowned');
+  sc.bad(thief8.line, 'retired-key', "the thief's seq 8, signed by n, retired by the recovery");
+  sc.ok(m8, 'seq 8 signed by m');
+  sc.bad(byN9.line, 'not-recovery-key', 'a recovery signed by n, not by r');
+  sc.bad(del9.line, 'bad-key-entry', 'a del of a key entry');
+  sc.bad(thief7.line, 'retired-key', "the thief's disowned seq 7 again: the recovery holds seq 7");
+  sc.bad(again7.line, 'bad-seq', 'a second recovery after seq 6 would disown the first');
+  const j = makeKey('keys/no-commitment');
+  const j1 = makeEntry(j, { seq: 1, col: 'profile', rid: 'profile', body: { name: 'Sans secours' } });
+  const j2 = makeEntry(r, { author: j.did, seq: 2, prev: j1.id, col: 'key.recover', rid: m.did, body: empty });
+  sc.ok(j1, 'another place, no recovery key committed');
+  sc.bad(j2.line, 'bad-signature', 'a recovery of a feed that committed no recovery key: no key of the feed signed it');
+  return sc;
+}
+
 // Boundary cases. These encode interpretations of the brief, listed in README.md.
 function scenarioEdges() {
   const sc = new Scenario('edges.ndjson');
@@ -635,7 +684,7 @@ function publicKeyOf(author) {
   return raw.subarray(2);
 }
 
-function checkLine(lineBytes) {
+function checkLine(lineBytes, candidatesOf) {
   if (lineBytes.length > MAX_LINE) throw new Reject('too-large', `${lineBytes.length} bytes`);
   let text;
   try {
@@ -660,20 +709,68 @@ function checkLine(lineBytes) {
     (h.op === 'put' ? body === null || isPlainObject(body) : body === null) &&
     typeof sig === 'string';
   if (!okHeader) throw new Reject('bad-header', 'header field');
-  const pub = publicKeyOf(h.author);
+  publicKeyOf(h.author); // bad-author, whatever key signs
   const sigBytes = Buffer.from(sig, 'base64url');
   if (sigBytes.length !== 64 || b64u(sigBytes) !== sig) throw new Reject('bad-signature', 'signature encoding');
-  const pubKey = crypto.createPublicKey({ key: Buffer.concat([SPKI_ED25519_PREFIX, pub]), format: 'der', type: 'spki' });
   const headerText = jcs(h);
-  let valid = false;
-  try {
-    valid = crypto.verify(null, Buffer.concat([SIG_CONTEXT, Buffer.from(headerText, 'utf8')]), pubKey, sigBytes);
-  } catch {
-    valid = false;
+  // Without key state, the author's own key; with it (a rotated feed), each key it names.
+  let signer = null;
+  for (const did of candidatesOf ? candidatesOf(h) : [h.author]) {
+    let pub;
+    try {
+      pub = publicKeyOf(did);
+    } catch {
+      continue;
+    }
+    const pubKey = crypto.createPublicKey({ key: Buffer.concat([SPKI_ED25519_PREFIX, pub]), format: 'der', type: 'spki' });
+    let valid = false;
+    try {
+      valid = crypto.verify(null, Buffer.concat([SIG_CONTEXT, Buffer.from(headerText, 'utf8')]), pubKey, sigBytes);
+    } catch {
+      valid = false;
+    }
+    if (valid) { signer = did; break; }
   }
-  if (!valid) throw new Reject('bad-signature', 'signature does not verify');
+  if (signer === null) throw new Reject('bad-signature', 'signature does not verify');
   if (h.op === 'put' && body !== null && bodyHash(body) !== h.body_hash) throw new Reject('body-hash-mismatch', 'body hash');
-  return { header: h, id: hashId(headerText) };
+  return { header: h, id: hashId(headerText), signer };
+}
+
+// Key rotation and recovery (SPEC §10.4), from the spec's text: per author, the key in force
+// from each seq on, the recovery commitments, the seq of the last recovery.
+const KEY_COLS = new Set(['key.rotate', 'key.commit', 'key.recover']);
+function inForce(list, seq) {
+  let found = null;
+  for (const [from, did] of list) {
+    if (from > seq) break;
+    found = did;
+  }
+  return found;
+}
+const newKeyState = (author) => ({ keys: [[1, author]], commits: [], recovered: 0, dropped: [] });
+function requiredSigner(st, h) {
+  if (h.col === 'key.recover') return inForce(st.commits, h.seq);
+  if (h.col === 'key.commit') return inForce(st.commits, h.seq) ?? inForce(st.keys, h.seq);
+  return inForce(st.keys, h.seq);
+}
+const keysHad = (st) => [...new Set([...st.keys.map((k) => k[1]).reverse(), ...st.dropped])];
+function checkSigner(st, h, signer) {
+  if (KEY_COLS.has(h.col)) {
+    if (h.op !== 'put') throw new Reject('bad-key-entry', 'a key entry is a put');
+    try {
+      publicKeyOf(h.rid);
+    } catch {
+      throw new Reject('bad-key-entry', 'rid is not a did:key');
+    }
+    if (h.col === 'key.recover' && h.seq < 2) throw new Reject('bad-key-entry', 'recovery at seq 1');
+  }
+  const required = requiredSigner(st, h);
+  if (signer === required) return;
+  if (h.col === 'key.recover' || (h.col === 'key.commit' && inForce(st.commits, h.seq) !== null)) {
+    throw new Reject('not-recovery-key', 'not the committed recovery key');
+  }
+  if (keysHad(st).includes(signer)) throw new Reject('retired-key', 'a key retired at this seq');
+  throw new Reject('bad-signature', 'not a key of this feed');
 }
 
 function verifyStream(buf) {
@@ -684,11 +781,36 @@ function verifyStream(buf) {
   }
   if (start < buf.length) parts.push(buf.subarray(start));
   const chains = new Map(); // author -> { lastSeq, lastId, ids: Map(seq -> id) }
+  const states = new Map(); // author -> key state (SPEC §10.4)
+  const candidatesOf = (h) => {
+    const st = states.get(h.author) ?? newKeyState(h.author);
+    return [requiredSigner(st, h), ...keysHad(st)].filter((d) => d);
+  };
   return parts.map((lineBytes, idx) => {
     const line = idx + 1;
     try {
-      const { header: h, id } = checkLine(lineBytes);
+      const { header: h, id, signer } = checkLine(lineBytes, candidatesOf);
+      if (!states.has(h.author)) states.set(h.author, newKeyState(h.author));
+      const st = states.get(h.author);
+      checkSigner(st, h, signer);
       const c = chains.get(h.author);
+      if (h.col === 'key.recover') {
+        const after = h.seq - 1;
+        if (c && c.seen.get(h.seq) === id && h.seq >= c.firstSeq && h.seq <= c.lastSeq) throw new Reject('bad-seq', 'same recovery again');
+        if (!c || after < c.firstSeq || after > c.lastSeq) throw new Reject('bad-seq', 'a recovery follows an accepted entry');
+        if (h.seq <= st.recovered) throw new Reject('bad-seq', 'a recovery never disowns a recovery');
+        if (h.prev !== c.seen.get(after)) throw new Reject('bad-prev', 'prev is not the id of seq - 1');
+        for (const s of [...c.seen.keys()]) if (s >= h.seq) c.seen.delete(s); // disowned
+        c.seen.set(h.seq, id);
+        c.lastSeq = h.seq;
+        c.lastId = id;
+        st.dropped.push(...st.keys.filter((k) => k[0] > h.seq).map((k) => k[1]));
+        st.keys = st.keys.filter((k) => k[0] <= h.seq);
+        st.commits = st.commits.filter((k) => k[0] <= h.seq);
+        st.keys.push([h.seq, inForce(st.commits, h.seq)], [h.seq + 1, h.rid]);
+        st.recovered = h.seq;
+        return { line, ok: true, id };
+      }
       if (c) {
         // Every entry valid on its own is seen, even if a chain rule refuses it: two signed
         // entries at one seq prove a fork. A repeat within the accepted run is bad-seq.
@@ -703,6 +825,8 @@ function verifyStream(buf) {
       } else {
         chains.set(h.author, { firstSeq: h.seq, lastSeq: h.seq, lastId: id, seen: new Map([[h.seq, id]]) });
       }
+      if (h.col === 'key.rotate') st.keys.push([h.seq + 1, h.rid]);
+      if (h.col === 'key.commit') st.commits.push([h.seq + 1, h.rid]);
       return { line, ok: true, id };
     } catch (e) {
       if (!(e instanceof Reject)) throw e;
@@ -761,7 +885,7 @@ function main() {
   } else {
     process.stderr.write(`note: ${jcsDir} absent, jcs_bodies.ndjson not written\n`);
   }
-  scenarios.push(scenarioInvalid(), scenarioChainFaults(), scenarioEdges());
+  scenarios.push(scenarioInvalid(), scenarioChainFaults(), scenarioEdges(), scenarioKeys());
 
   const expected = {};
   for (const sc of scenarios) {

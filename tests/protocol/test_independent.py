@@ -31,6 +31,7 @@ SCENARIOS = [
     "invalid.ndjson",
     "chain_faults.ndjson",
     "edges.ndjson",
+    "keys.ndjson",
 ]
 
 GENERATOR_TIMEOUT = 120

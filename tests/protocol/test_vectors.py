@@ -153,7 +153,14 @@ def _streams(*names: str) -> list[dict[str, Any]]:
 
 @pytest.mark.parametrize(
     "stream",
-    _streams("chain-a", "fork-entry-not-accepted", "oversized-line-skipped", "no-final-newline"),
+    _streams(
+        "chain-a",
+        "fork-entry-not-accepted",
+        "oversized-line-skipped",
+        "no-final-newline",
+        "rotation",
+        "recovery-after-theft",
+    ),
     ids=lambda s: s["name"],
 )
 def test_cli_prints_one_verdict_per_line(stream: dict[str, Any], tmp_path: Path) -> None:

@@ -157,15 +157,17 @@ def test_migrations_apply_once_and_reopening_keeps_everything(tmp_path, monkeypa
     path = tmp_path / "store.sqlite3"
     first = Store(path)
     entry = first.append_own(ALICE, col="offer", rid="a", body=OFFER)
-    assert first.schema_version == len(MIGRATIONS)
+    top = max(version for version, _ in MIGRATIONS)  # numbers are given out per branch
+    assert first.schema_version == top
     first.close()
-    extra = (len(MIGRATIONS) + 1, "CREATE TABLE notes (id INTEGER PRIMARY KEY, text TEXT)")
+    extra = (top + 1, "CREATE TABLE notes (id INTEGER PRIMARY KEY, text TEXT)")
     monkeypatch.setattr(node.store.database, "MIGRATIONS", (*MIGRATIONS, extra))
     for _ in range(2):
         again = Store(path)
-        assert again.schema_version == len(MIGRATIONS) + 1
+        assert again.schema_version == top + 1
         conn = again._conn()
-        assert conn.execute("SELECT COUNT(*) FROM schema_migrations").fetchone() == (extra[0],)
+        count = conn.execute("SELECT COUNT(*) FROM schema_migrations").fetchone()
+        assert count == (len(MIGRATIONS) + 1,)
         assert again.line(ALICE.did, 1) == entry.line
         assert again.feed(ALICE.did).head == entry.id
         again.close()

@@ -49,8 +49,10 @@ def run(capsys, *args: str | Path) -> tuple[int, str, str]:
 
 
 def make_home(tmp_path: Path, capsys) -> Path:
+    """A home whose feed is empty (no recovery key: its commitment would be entry 1)."""
     path = tmp_path / "lieu"
-    assert run(capsys, "init", "--home", path, "--name", "La Fabrique")[0] == 0
+    args = ("init", "--home", path, "--name", "La Fabrique", "--no-recovery-key")
+    assert run(capsys, *args)[0] == 0
     return path
 
 

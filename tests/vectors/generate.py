@@ -59,6 +59,12 @@ KEY_SEEDS: list[tuple[str, bytes]] = [
     ("a", bytes(range(32))),  # 0x00 0x01 ... 0x1f
     ("b", _label_seed("b")),
     ("c", _label_seed("c")),
+    # Key rotation and recovery of a's feed (SPEC 10.4): the next key, the recovery key, the
+    # key a recovery designates, and a thief's own key.
+    ("n", _label_seed("n")),
+    ("r", _label_seed("r")),
+    ("m", _label_seed("m")),
+    ("t", _label_seed("t")),
 ]
 KEYS: dict[str, SigningKey] = {name: SigningKey.from_seed(seed) for name, seed in KEY_SEEDS}
 A, B, C = KEYS["a"], KEYS["b"], KEYS["c"]
@@ -421,6 +427,7 @@ def build_document() -> dict[str, Any]:
     _valid_cases(v)
     _invalid_cases(v)
     _stream_cases(v)
+    _key_stream_cases(v)
     codes = {case["code"] for case in v.invalid} | {
         verdict["code"] for s in v.streams for verdict in s["verdicts"] if not verdict["ok"]
     }
@@ -1616,6 +1623,152 @@ def _stream_cases(v: Builder) -> None:
         [a1.line, a2.line],
         ["a1-profile-put", "a2-offer-put"],
         final_newline=False,
+    )
+
+
+def _key_stream_cases(v: Builder) -> None:
+    """Streams of a rotated and of a recovered feed (SPEC 10.4): a's feed, signed by a, then
+    by n after a rotation, or by m after a recovery signed by r; t is a thief's key."""
+    n, r, m, t = KEYS["n"], KEYS["r"], KEYS["m"], KEYS["t"]
+    a1 = v.entries["a1-profile-put"]
+
+    def entry(name: str, key: SigningKey, after: Entry, col: str, rid: str, **kw: Any) -> Entry:
+        op = kw.pop("op", "put")
+        body = kw.pop("body", {} if op == "put" else None)
+        v.entries[name] = sign_entry(
+            key,
+            author=A.did,
+            seq=after.seq + 1,
+            prev=after.id,
+            col=col,
+            rid=rid,
+            op=op,
+            body=body,
+            ts=kw.pop("ts", "2024-09-01T08:00:00Z"),
+        )
+        return v.entries[name]
+
+    commit = entry("k2-commit", A, a1, "key.commit", r.did)
+    rotate = entry("k3-rotate", A, commit, "key.rotate", n.did)
+    new4 = entry("k4-offer-by-next-key", n, rotate, "offer", "decoupe-laser", body=OFFER_A)
+    old4 = entry("k4-offer-by-retired-key", A, rotate, "offer", "decoupe-laser", body=OFFER_A)
+    thief_rotate = entry("k3-rotate-by-thief", A, commit, "key.rotate", t.did)
+    rotate5_old = entry("k5-rotate-by-retired-key", A, new4, "key.rotate", t.did)
+    new5 = entry("k5-del-by-next-key", n, new4, "offer", "decoupe-laser", op="del")
+    # A thief holding a: entries after seq 2, then the owner's recovery at seq 3 (after 2).
+    stolen3 = entry("t3-offer-by-thief", A, commit, "offer", "arnaque", body=OFFER_A_FORK)
+    stolen4 = entry("t4-del-by-thief", A, stolen3, "offer", "arnaque", op="del")
+    stolen5 = entry("t5-offer-by-thief", A, stolen4, "offer", "arnaque", body=OFFER_A_FORK)
+    recover = entry("k3-recover", r, commit, "key.recover", m.did)
+    after_recovery = entry("k4-offer-by-recovered-key", m, recover, "offer", "laser", body=OFFER_A)
+    again = entry("k3-recover-again", r, commit, "key.recover", n.did)
+    thief_recover = entry("k3-recover-by-thief", A, commit, "key.recover", t.did)
+    a2 = v.entries["a2-offer-put"]
+    no_commitment = entry("k3-recover-without-commitment", r, a2, "key.recover", m.did)
+    thief_commit = entry("k3-commit-by-ordinary-key", A, commit, "key.commit", t.did)
+    recommit = entry("k3-commit-by-recovery-key", r, commit, "key.commit", t.did)
+    rotate_del = entry("k2-rotate-del", A, a1, "key.rotate", n.did, op="del")
+    rotate_bad_rid = entry("k2-rotate-rid-not-a-did", A, a1, "key.rotate", "next")
+    wrong_key = entry("k4-offer-by-thief-key", t, rotate, "offer", "x", body=OFFER_A)
+
+    s = v.add_stream
+    s(
+        "rotation",
+        "a commits to recovery key r, rotates to n; n signs seq 4 and 5 of a's feed.",
+        [a1.line, commit.line, rotate.line, new4.line, new5.line],
+        ["a1-profile-put", "k2-commit", "k3-rotate", "k4-offer-by-next-key", "k5-del-by-next-key"],
+    )
+    s(
+        "retired-key-after-rotation",
+        "After the rotation at seq 3, a's own key signs seq 4: retired-key; n's seq 4 is then "
+        "accepted.",
+        [a1.line, commit.line, rotate.line, old4.line, new4.line],
+        ["a1-profile-put", "k2-commit", "k3-rotate", "retired-key", "k4-offer-by-next-key"],
+    )
+    s(
+        "rotation-signed-by-retired-key",
+        "A rotation at seq 5 signed by a, retired since seq 4: retired-key.",
+        [a1.line, commit.line, rotate.line, new4.line, rotate5_old.line],
+        ["a1-profile-put", "k2-commit", "k3-rotate", "k4-offer-by-next-key", "retired-key"],
+    )
+    s(
+        "rotation-fork-by-old-key",
+        "a was in force at seq 3: a different rotation at seq 3 signed by a is a fork proof.",
+        [a1.line, commit.line, rotate.line, new4.line, thief_rotate.line],
+        ["a1-profile-put", "k2-commit", "k3-rotate", "k4-offer-by-next-key", "fork"],
+    )
+    s(
+        "signed-by-unknown-key",
+        "After the rotation, a key the feed never had signs seq 4: bad-signature.",
+        [a1.line, commit.line, rotate.line, wrong_key.line],
+        ["a1-profile-put", "k2-commit", "k3-rotate", "bad-signature"],
+    )
+    s(
+        "recovery-after-theft",
+        "A thief holding a appends seq 3 and 4; the recovery at seq 3, signed by the committed "
+        "key r, disowns them and names m, which signs seq 4; the thief's seq 5 is retired-key.",
+        [
+            a1.line,
+            commit.line,
+            stolen3.line,
+            stolen4.line,
+            recover.line,
+            after_recovery.line,
+            stolen5.line,
+        ],
+        [
+            "a1-profile-put",
+            "k2-commit",
+            "t3-offer-by-thief",
+            "t4-del-by-thief",
+            "k3-recover",
+            "k4-offer-by-recovered-key",
+            "retired-key",
+        ],
+    )
+    s(
+        "recovery-of-a-forked-feed",
+        "The thief's seq 3 forks the feed; the recovery at seq 3 takes it back all the same.",
+        [a1.line, commit.line, rotate.line, thief_rotate.line, recover.line, after_recovery.line],
+        [
+            "a1-profile-put",
+            "k2-commit",
+            "k3-rotate",
+            "fork",
+            "k3-recover",
+            "k4-offer-by-recovered-key",
+        ],
+    )
+    s(
+        "recovery-not-signed-by-committed-key",
+        "A recovery signed by a (the ordinary key), not by r: not-recovery-key.",
+        [a1.line, commit.line, stolen3.line, thief_recover.line],
+        ["a1-profile-put", "k2-commit", "t3-offer-by-thief", "not-recovery-key"],
+    )
+    s(
+        "recovery-without-commitment",
+        "No recovery key was committed: r is no key of the feed, its signature verifies with "
+        "none (bad-signature).",
+        [a1.line, a2.line, no_commitment.line],
+        ["a1-profile-put", "a2-offer-put", "bad-signature"],
+    )
+    s(
+        "recovery-cannot-disown-a-recovery",
+        "A second recovery after the same seq would disown the first: bad-seq.",
+        [a1.line, commit.line, recover.line, again.line],
+        ["a1-profile-put", "k2-commit", "k3-recover", "bad-seq"],
+    )
+    s(
+        "commitment-kept-from-ordinary-key",
+        "Once r is committed, a cannot commit another key (not-recovery-key); r can.",
+        [a1.line, commit.line, thief_commit.line, recommit.line],
+        ["a1-profile-put", "k2-commit", "not-recovery-key", "k3-commit-by-recovery-key"],
+    )
+    s(
+        "bad-key-entries",
+        "A del of a key entry, and a rotation whose rid is not a did: bad-key-entry.",
+        [a1.line, rotate_del.line, rotate_bad_rid.line],
+        ["a1-profile-put", "bad-key-entry", "bad-key-entry"],
     )
 
 
