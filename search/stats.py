@@ -131,10 +131,13 @@ def compute(
 
     Raises ``search.index.IndexNotReady`` while the index loads."""
     network = network_of(store, filters.reseau) if filters.reseau else None
-    feeds = len(store.feeds())
-    if isinstance(index, View):
-        return count(index, filters, today, network, feeds)
-    return index.read_view(lambda view: count(view, filters, today, network, feeds))
+    authors = [feed.author for feed in store.feeds()]
+
+    def counted(view: View) -> Stats:
+        hidden = view.hidden_authors  # the places this node hides (node.hidden)
+        return count(view, filters, today, network, sum(a not in hidden for a in authors))
+
+    return counted(index) if isinstance(index, View) else index.read_view(counted)
 
 
 def network_of(store: Reading, did: str) -> Network:

@@ -50,6 +50,7 @@ async def test_a_mute_hides_a_place_from_its_node_only_and_unmute_brings_it_back
         assert (await get(b, f"/api/match?author={a.did}&rid=besoin"))[0] == 404
         status, body = await get(b, "/api/stats")
         assert body["places"] == 0 and body["offers"] == 0
+        assert body["covers"]["feeds"] == 1  # B's own feed: A's, held still, is not counted
         status, body = await get(b, "/api/places.geojson")
         assert body["features"] == []
         status, text = await get(b, "/besoins-urgents.atom")
