@@ -48,9 +48,19 @@ def did_identifier(did: str) -> dict[str, str]:
     return {"@type": "PropertyValue", "propertyID": "did", "value": did}
 
 
-def place(view: dict[str, Any], base: str, offers: list[dict[str, Any]] = (), needs=()) -> dict:
+def place(
+    view: dict[str, Any],
+    base: str,
+    offers: list[dict[str, Any]] = (),
+    needs=(),
+    *,
+    members: list[dict[str, Any]] = (),
+    networks: list[dict[str, Any]] = (),
+) -> dict:
     """A place (a profile, or a listing when ``view["url"]`` is the listing's page); its page
-    on its own node (:func:`identity.own_url`) is in ``sameAs`` when it is not this one."""
+    on its own node (:func:`identity.own_url`) is in ``sameAs`` when it is not this one.
+    A network's ``members`` (the places it endorses) are its schema.org ``member``, and the
+    networks that endorse a place its ``memberOf`` (each ``{"did", "name", "url"}``)."""
     is_listing = view["url"] != f"/lieux/{view['did']}"  # a listing is not its publisher
     address = _clean(
         {
@@ -84,8 +94,20 @@ def place(view: dict[str, Any], base: str, offers: list[dict[str, Any]] = (), ne
             "telephone": view["phone_text"],
             "makesOffer": [_ref("Offer", item, base) for item in offers],
             "seeks": [_ref("Demand", item, base) for item in needs],
+            "member": [_organization(m, base) for m in members],
+            "memberOf": [_organization(n, base) for n in networks],
         }
     )
+
+
+def _organization(item: dict[str, Any], base: str) -> dict[str, Any]:
+    """A member or a network, by its page, its name and its did."""
+    return {
+        "@type": "Organization",
+        "@id": base + item["url"],
+        "name": item["name"],
+        "identifier": did_identifier(item["did"]),
+    }
 
 
 def party(view: dict[str, Any], base: str) -> dict[str, Any]:

@@ -162,7 +162,15 @@ async def place_page(request: web.Request) -> web.Response:
     place = data["place"]
     paged = f"?page={page}" if int(page) > 1 else ""
     data["canonical"] = identity.own_url(base, place["url"] + paged, place)
-    ld = jsonld.place(place, base, data["offer"], data["need"])
+    network = data.get("network") or {}
+    ld = jsonld.place(
+        place,
+        base,
+        data["offer"],
+        data["need"],
+        members=network.get("members", []),
+        networks=data["endorsed_by"]["networks"],
+    )
     context = {**data, "ld": jsonld.dumps(ld), "alternate": f"/lieux/{did}.atom"}
     context["meta"] = meta.place_page(request, place)
     return _dated(html.render(request, "place.html", context), data["stored_at"])

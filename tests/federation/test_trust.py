@@ -14,6 +14,7 @@ import aiohttp
 import pytest
 
 from node.appkeys import WRITER
+from tests.support import schemaorg
 from tests.support.live_nodes import LiveNode, cli, until
 from tests.support.samples import OFFER
 
@@ -144,6 +145,13 @@ async def test_endorsements_networks_and_hops(net: dict[str, LiveNode]) -> None:
     assert f'Recommandé par : <a href="/lieux/{v.did}">Visiteur</a>' in member
     plain = await get(v, f"/lieux/{x.did}") if v.seq_of(x.did) else ""
     assert "Membre de" not in plain
+    # and say it in schema.org: the network's member, the member's memberOf, by did
+    assert schemaorg.check_page(network, "réseau") == []
+    assert schemaorg.check_page(member, "membre") == []
+    (ld,) = schemaorg.scripts(network)
+    assert {m["identifier"]["value"] for m in ld["member"]} == {m1.did, m2.did}
+    (ld,) = schemaorg.scripts(member)
+    assert [n["identifier"]["value"] for n in ld["memberOf"]] == [r.did]
 
     # Withdrawn: the member's page on V no longer names the network after the next copy.
     status, out, _ = await cli("endorse", "--home", r.home, "--remove", m2.did)
