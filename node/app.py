@@ -27,6 +27,7 @@ from node.appkeys import KEY, SEARCH, SETTINGS, STORE, VERSION, WRITER
 from node.client_address import client_address
 from node.display import dot_map, html
 from node.federation import feed_routes, hiding, inbox, push_hub, subscriptions, sync
+from node.home import finish_rotation, load_identity
 from node.publishing.kinds import KINDS
 from node.settings import Settings
 from node.store.database import Store
@@ -53,7 +54,6 @@ from node.web.match_api import handle_match
 from node.web.match_pages import FEED_ROUTE, need_atom
 from node.web.server import UNPARSED
 from node.writer import Writer
-from protocol.keys import load_key
 from search.index import SearchIndex, index_path
 
 log = logging.getLogger("maillage.node")
@@ -156,9 +156,12 @@ def create_app(settings: Settings) -> web.Application:
 
 async def _resources(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
-    app[KEY] = await asyncio.to_thread(load_key, settings.key_path)
+    # The key in force, signing for the place's did: after a rotation, the key file holds
+    # the new key, and identity.did the did that followers know (node.home).
+    key = await asyncio.to_thread(load_identity, settings)
     # A serving node writes: a folder in read-only mode or a full disk stops it at the start.
     store = await asyncio.to_thread(Store, settings.store_path, allow_read_only=False)
+    app[KEY] = await asyncio.to_thread(finish_rotation, settings, key, store)
     app[STORE] = store
     app[WRITER] = writer = Writer(store)
     try:

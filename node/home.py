@@ -155,7 +155,7 @@ def install_next_key(settings: Settings) -> Path:
     return retired
 
 
-def _load_identity(settings: Settings) -> SigningKey:
+def load_identity(settings: Settings) -> SigningKey:
     """The key in force, signing for the place's did (``identity.did`` once rotated)."""
     key = load_key(settings.key_path)
     identity = identity_path(settings)
@@ -166,7 +166,7 @@ def _load_identity(settings: Settings) -> SigningKey:
     return key
 
 
-def _finish_rotation(settings: Settings, key: SigningKey, store: Store) -> SigningKey:
+def finish_rotation(settings: Settings, key: SigningKey, store: Store) -> SigningKey:
     """A rotation stopped between its entry and its key files is finished (the entry names
     the next key: it is in force), one stopped before its entry is forgotten."""
     pending = next_key_path(settings)
@@ -186,7 +186,7 @@ def open_home(home: Path, **overrides: Any) -> Node:
     """Open the node at ``home`` (settings file, then environment, then ``overrides``)."""
     try:
         settings = Settings.load(home, **overrides)
-        key = _load_identity(settings)
+        key = load_identity(settings)
         if not settings.store_path.is_file():
             # A new empty store would restart the place's log at seq 1: a fork, for good.
             raise HomeError(
@@ -195,7 +195,7 @@ def open_home(home: Path, **overrides: Any) -> Node:
             )
         store = Store(settings.store_path)
         if not store.read_only:
-            key = _finish_rotation(settings, key, store)
+            key = finish_rotation(settings, key, store)
     except KeyFileError:
         raise HomeError(_key_problem(settings.key_path)) from None
     except (SettingsError, StoreError) as exc:

@@ -79,9 +79,9 @@ def run(args: argparse.Namespace) -> int:
 
 def _open(args: argparse.Namespace, home: Path) -> tuple[Settings, SigningKey, Store | None]:
     """The node's settings, key and store; no store when the backup held only the key."""
-    from node.home import _key_problem
+    from node.home import _key_problem, load_identity
     from node.settings import Settings, SettingsError
-    from protocol.keys import KeyFileError, load_key
+    from protocol.keys import KeyFileError
 
     try:
         settings = Settings.load(home)
@@ -91,7 +91,7 @@ def _open(args: argparse.Namespace, home: Path) -> tuple[Settings, SigningKey, S
         node = open_node(args)
         return node.settings, node.key, node.store
     try:
-        key = load_key(settings.key_path)
+        key = load_identity(settings)  # after a rotation: the new key, for the same did
     except KeyFileError:
         raise CommandError(_key_problem(settings.key_path)) from None
     return settings, key, None

@@ -15,6 +15,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 
+from node.appkeys import KEY
 from node.federation.recover import gather
 from node.home import open_home
 from protocol.entries import Entry
@@ -97,6 +98,14 @@ async def test_followers_take_the_new_key_and_refuse_the_retired_one(net) -> Non
     old = load_key(a.home / "key.pem")
     status, _, _ = await restart_with(a, "key", "rotate")
     assert status == 0 and a.key.did == old.did and a.key.key_did != old.did
+    # the node serving again keeps the place's did, and signs with the new key
+    assert a.app[KEY].did == old.did and a.app[KEY].key_did == a.key.key_did
+    timeout = aiohttp.ClientTimeout(total=10)
+    async with (
+        aiohttp.ClientSession(timeout=timeout) as session,
+        session.get(a.url + "/.well-known/maillage") as response,
+    ):
+        assert (await response.json())["did"] == old.did
     await a.put("brodeuse", AFTER)  # signed by the new key
     await b.sync()
     await c.sync()
