@@ -93,4 +93,6 @@ async def apply(request: web.Request, admin: Admin) -> web.Response:
 
 async def unapply(request: web.Request, admin: Admin) -> web.Response:
     work = functools.partial(blocklists.unapply, request.app[STORE], _field(admin, "address"))
-    return await _changed(request, admin, work, "Liste plus appliquée : ses lieux reviennent.")
+    return await _changed(
+        request, admin, work, "La liste n'est plus appliquée : ses lieux reviennent."
+    )

@@ -127,7 +127,7 @@ def run_apply(args: argparse.Namespace) -> int:
     with open_node(args) as node:
         if args.remove:
             blocklists.unapply(node.store, args.address)
-            print(f"liste {shown(args.address.strip())} plus appliquée ; {AT_ONCE}")
+            print(f"la liste {shown(args.address.strip())} n'est plus appliquée ; {AT_ONCE}")
             return 0
         found, again = blocklists.apply(
             node.store, node.key.did, args.address, node.settings.max_hops, args.confirm

@@ -92,3 +92,23 @@ class PeerStates:
             failures = before.failures if before is not None else 0
             after = f" après {plural(failures, 'échec')}" if failures else ""
             log.info("pair %s : de nouveau joignable%s", url, after)
+
+
+#: What a peer's state says when the store refused what it served, by the refusal's code
+#: (the store's reasons start with it, ``protocol.errors``); anything else broke the chain.
+REFUSALS = {
+    "retired-key": "entrée signée par une clé que le lieu a retirée (retired-key)",
+    "not-recovery-key": "reprise signée par une autre clé que la clé de secours du lieu "
+    "(not-recovery-key)",
+    "bad-key-entry": "entrée de clé invalide (bad-key-entry)",
+}
+
+
+def refusal_status(reason: str) -> str:
+    """The French state of a peer whose lines were refused for ``reason``."""
+    code = reason.split(":", 1)[0].strip()
+    return (
+        f"entrée refusée : {REFUSALS[code]}"
+        if code in REFUSALS
+        else ("entrée refusée (chaîne rompue)")
+    )

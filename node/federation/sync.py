@@ -45,7 +45,7 @@ from node import scheduler
 from node.appkeys import KEY, SETTINGS, STORE, WRITER
 from node.federation import fetch, peers
 from node.federation.fetch import FetchError, Listed
-from node.federation.round_log import PeerStates, log_forks, log_stored
+from node.federation.round_log import PeerStates, log_forks, log_stored, refusal_status
 from node.settings import Settings
 from node.store.database import AppendResult, FeedHead, Store
 from node.store.intake import today
@@ -482,7 +482,7 @@ class Replicator:
                     )
                 return True
             if problem is None and stored.refused:
-                problem = "entrée refusée (chaîne rompue)"
+                problem = refusal_status(stored.refused[0][1])
             problem = problem or answer.broken  # the valid lines before a bad one are kept
             if problem is not None:
                 raise FetchError(problem)

@@ -83,7 +83,9 @@ async def test_mask_a_place_then_apply_a_list_with_a_confirmation(
             page = await _post(
                 client, "/admin/pairs/listes/retirer", csrf=admin, address=f"{address}/principale"
             )
-            assert "Liste plus appliquée" in page and "Aucune liste appliquée" in page
+            assert (
+                "plus appliquée : ses lieux reviennent" in page and "Aucune liste appliquée" in page
+            )
             assert await _total(client, "four") == 1
         finally:
             for server in servers:

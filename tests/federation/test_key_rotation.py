@@ -128,6 +128,7 @@ async def test_followers_take_the_new_key_and_refuse_the_retired_one(net) -> Non
     before = b.seq_of(a.did)
     report = await b.sync()
     assert a.url in report.failed and b.seq_of(a.did) == before
+    assert "clé que le lieu a retirée (retired-key)" in report.failed[a.url]  # the peer's state
     await c.sync()
     async with aiohttp.ClientSession() as session:
         async with session.post(
