@@ -244,5 +244,27 @@ async def _churn(fleet: Fleet, rng: random.Random) -> dict[str, Any]:
     }
 
 
+def report(result: dict[str, Any]) -> str:
+    """One paragraph of the figures, with the issue's goals (two-hop reach p95 ≤ 2 s by push,
+    every node still serving with 10 % stopped)."""
+    if "skipped" in result:
+        return f"network: skipped ({result['skipped']})"
+    churn = result["churn"]
+    reach = "PASS" if (result["reach_p95_s"] or 0) <= 2 else "FAIL"
+    serving, total = churn["running_serving"].split("/")
+    survives = "PASS" if serving == total else "FAIL"
+    traffic = result["bytes_per_node_day"]
+    return (
+        f"network: {result['nodes']} nodes ({result['processes']} processes), "
+        f"{result['follows_per_node']} follows and {result['copiers_per_feed']} copiers a feed; "
+        f"bootstrap {result['bootstrap_s']} s; reach within two hops p50 "
+        f"{result['reach_p50_s']} s, p95 {result['reach_p95_s']} s (goal ≤ 2 s) {reach}; "
+        f"{traffic['median_kb']} kB/node/day median (p95 {traffic['p95_kb']}); "
+        f"{churn['stopped']} stopped: {churn['running_serving']} serving, copies verified "
+        f"{churn['copies_of_stopped_verified']} {survives}; RSS {result['rss_mb_per_node']} "
+        "MB a node"
+    )
+
+
 if __name__ == "__main__":
     print(json.dumps(run(*(int(a) for a in sys.argv[1:3])), indent=2))
