@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: test lint format bench demo clean clients check-clients vendor
+.PHONY: test lint format bench bench-quick demo clean clients check-clients vendor
 
 # Outside clients from the npm registry that the suite judges the pages with (axe-core),
 # pinned here, installed into .clients/ (ignored). Without npm, their tests skip and say so.
@@ -51,8 +51,15 @@ format: $(STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
+# Every benchmark but the 100-node network (about an hour); rewrites docs/benchmarks.md whole
+# from docs/benchmarks.json. `python -m bench NAME ...` runs only those named.
 bench: $(STAMP)
 	$(BIN)/python -m bench
+
+# Every benchmark but the network, cut down, in under 2 minutes: they all still work. The
+# report goes to bench/results/quick.md; the documented figures are left alone.
+bench-quick: $(STAMP)
+	$(BIN)/python -m bench --quick
 
 demo: $(STAMP)
 	$(BIN)/python -m node.demo

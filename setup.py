@@ -1,7 +1,7 @@
 """Only for the optional C validator; everything else is in pyproject.toml.
 
 ``protocol._jcs`` speeds up the verification of received entries (see protocol/verification
-and docs/benchmarks.md). It is optional: without a C compiler the build skips it and the
+and docs/performance.md). It is optional: without a C compiler the build skips it and the
 pure-Python path, which gives the same verdicts, is used.
 """
 

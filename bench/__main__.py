@@ -1,12 +1,16 @@
-"""``python -m bench [NAME ...] [--duration S] [--connections N]``: run the benchmarks and
-print their figures (the two options are for ``load``: a quick run)."""
+"""``python -m bench [NAME ...] [--quick] [--duration S] [--connections N]``.
+
+Without names, every benchmark but those of ``ON_DEMAND``; each one's result replaces its
+entry in ``docs/benchmarks.json`` and ``docs/benchmarks.md`` is written again, whole, from
+that file (``bench/document.py``). ``--quick`` (``make bench-quick``) runs every benchmark
+but ``ON_DEMAND`` cut down to a few seconds each, to check that they all work: its report
+goes to ``bench/results/quick.md`` and the documented figures are left alone.
+"""
 
 from __future__ import annotations
 
 import argparse
 import inspect
-import json
-import platform
 import sys
 import time
 from pathlib import Path
@@ -14,6 +18,8 @@ from pathlib import Path
 from bench import (
     bootstrap,
     cli,
+    crawl,
+    document,
     follow,
     load,
     network,
@@ -27,24 +33,27 @@ from bench import (
 
 BENCHMARKS = {
     "verify": verify,
+    "cli": cli,
     "serve": serve,
+    "crawl": crawl,
     "bootstrap": bootstrap,
+    "follow": follow,
     "push": push,
     "search": search,
     "node": node,
-    "follow": follow,
-    "cli": cli,
     "load": load,
     "simulate": simulate,
     "network": network,
 }
-#: Benchmarks run only when named (they need data from outside the project or minutes).
-ON_DEMAND = ("load", "network")
+#: Benchmarks run only when named: 100 processes for about 25 minutes.
+ON_DEMAND = ("network",)
+QUICK_REPORT = Path("bench/results/quick.md")
 
 
 def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench")
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n\n")[1])
     parser.add_argument("names", nargs="*", metavar="NAME")
+    parser.add_argument("--quick", action="store_true", help="every benchmark, cut down")
     parser.add_argument("--duration", type=int, help="load: seconds of load (60)")
     parser.add_argument("--connections", type=int, help="load: concurrent clients (200)")
     parser.add_argument(
@@ -55,29 +64,44 @@ def main(argv: list[str]) -> int:
     args = parser.parse_args(argv)
     options = {
         name: value
-        for name in ("duration", "connections", "random_share")
-        if (value := getattr(args, name)) is not None
+        for name in ("duration", "connections", "random_share", "quick")
+        if (value := getattr(args, name))
     }
     names = args.names or [n for n in BENCHMARKS if n not in ON_DEMAND]
     unknown = [n for n in names if n not in BENCHMARKS]
     if unknown:
-        print(f"unknown benchmark(s): {', '.join(unknown)}; known: {', '.join(BENCHMARKS)}")
-        return 2
-    results = {
-        "machine": f"{platform.processor() or platform.machine()}, "
-        f"Python {platform.python_version()}"
-    }
+        parser.error(f"unknown benchmark(s): {', '.join(unknown)}; known: {', '.join(BENCHMARKS)}")
+    command = (
+        "make bench-quick"
+        if args.quick
+        else ("make bench" if not args.names else "python -m bench " + " ".join(names))
+    )
+    data = {"benchmarks": {}} if args.quick else document.read_json()
+    began = time.monotonic()
     for name in names:
         module = BENCHMARKS[name]
         accepted = inspect.signature(module.run).parameters
+        print(f"== {name}", flush=True)
+        started, load_before = time.monotonic(), document.load_average()
         result = module.run(**{k: v for k, v in options.items() if k in accepted})
-        results[name] = result
+        meta = document.stamp(started, load_before)
+        if args.quick:
+            data["benchmarks"][name] = {
+                "meta": meta,
+                "machine": document.machine(),
+                "result": result,
+            }
+        else:
+            data = document.record(name, result, meta)
         print(module.report(result), flush=True)
-    out = Path("bench/results")
-    out.mkdir(parents=True, exist_ok=True)
-    # load alone: a file of its own per run (runs are compared), the other figures kept
-    name = f"load-{time.strftime('%Y%m%dT%H%M%S')}.json" if names == ["load"] else "latest.json"
-    (out / name).write_text(json.dumps(results, indent=2, ensure_ascii=False))
+        print(f"({meta['seconds']} s)", flush=True)
+    if args.quick:
+        QUICK_REPORT.parent.mkdir(parents=True, exist_ok=True)
+        document.write(data, BENCHMARKS, command, QUICK_REPORT)
+        print(f"{QUICK_REPORT} written; {time.monotonic() - began:.0f} s in all")
+    else:
+        document.write(data, BENCHMARKS, command)
+        print(f"{document.MARKDOWN_PATH} written; {time.monotonic() - began:.0f} s in all")
     return 0
 
 

@@ -37,7 +37,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench import load_wrk
+from bench import load_wrk, sections
 from bench.load_node import Served, cpu_seconds, memory_mb, start_node
 
 CENSUS = Path(__file__).resolve().parents[2] / "shared" / "data" / "cget-tiers-lieux-2019.csv"
@@ -204,6 +204,7 @@ def _setup(work: Path) -> tuple[Served, Served, str, str]:
 
 
 def run(
+    quick: bool = False,
     duration: int = 60,
     connections: int = 200,
     threads: int = 2,
@@ -212,6 +213,10 @@ def run(
 ) -> dict[str, Any]:
     if not CENSUS.exists():
         return {"skipped": f"{CENSUS} absent: the census CSV is needed"}
+    if not os.access(load_wrk.WRK, os.X_OK):
+        return {"skipped": f"{load_wrk.WRK} absent: `apt-get install wrk`"}
+    if quick:
+        duration, connections = 5, 20
     work = Path(tempfile.mkdtemp(prefix="maillage-bench-load-"))
     publisher = census = None
     try:
@@ -229,6 +234,7 @@ def run(
         script = work / "mix.lua"
         load_wrk.write_script(script, paths, listings, random_share)
         probe = Probe(census.port, paths)
+        idle_memory = memory_mb(census.pid)
         cpu_before, clock = cpu_seconds(census.pid), time.perf_counter()
         wrk = load_wrk.run_wrk(census.url, script, connections, threads, duration)
         probe.start()
@@ -247,7 +253,9 @@ def run(
             if node is not None:
                 node.stop()
         shutil.rmtree(work, ignore_errors=True)
-    return _summary(result, probe, pusher, idle_push, single, cpu / elapsed, memory, locals())
+    summary = _summary(result, probe, pusher, idle_push, single, cpu / elapsed, memory, locals())
+    summary["node_idle_memory_mb"] = idle_memory
+    return summary
 
 
 def _summary(
@@ -297,33 +305,80 @@ def _summary(
     }
 
 
-def report(result: dict) -> str:
-    if "skipped" in result:
-        return f"load: skipped ({result['skipped']})"
+def _figures(result: dict) -> dict:
+    """The figures of one run, flat, for the report's table."""
     lat, probe, push = result["wrk_latency_ms"], result["probe_answered_ms"], result["push_s"]
-    rows = [
-        f"load: {result['connections']} connections, {result['duration_s']} s, "
-        f"{round(100 * result['random_share'])} % never-repeated requests",
-        f"  answered              {result['answered_per_s']:>8} requests/s "
-        f"({result['requests']} requests in all)",
-        f"  statuses              {result['statuses']}",
-        f"  503 with Retry-After  {result['busy_503_retry_after']:>8}"
-        f"   (without: {result['busy_503_without_retry_after']})",
-        f"  errors                {result['errors_by_status'] or 'none'}; "
-        f"sockets {result['socket_errors']}",
-        f"  wrk latency (all)     p50 {lat['p50']} ms, p95 {lat['p95']} ms, "
-        f"p99 {lat['p99']} ms, max {lat['max']} ms",
-        f"  probe, answered       p50 {probe['p50']} ms, p95 {probe['p95']} ms, "
-        f"p99 {probe['p99']} ms ({result['probe_answered']} requests; "
-        f"{result['probe_statuses']})",
-        f"  push → searchable     idle {result['push_idle_s']} s; under load p50 "
-        f"{push['p50']} s, p95 {push['p95']} s, max {push['max']} s "
-        f"({result['pushes']} pushes, {result['pushes_lost']} not found in 30 s)",
-        f"  push → stored         p50 {result['push_stored_s']['p50']} s, p95 "
-        f"{result['push_stored_s']['p95']} s, max {result['push_stored_s']['max']} s; "
-        f"statuses of the searches for the new words {result['push_polls']}",
-        f"  node process          {result['node_cpu_cores']} cores, "
-        f"memory {result['node_memory_mb']}",
-        f"  one client, idle      {result['single_client_ms']}",
-    ]
-    return "\n".join(rows)
+    busy = result["busy_503_retry_after"] + result["busy_503_without_retry_after"]
+    return {
+        "answered_per_s": result["answered_per_s"],
+        "busy_share": round(100 * busy / max(1, result["requests"]), 2),
+        "busy_without_retry_after": result["busy_503_without_retry_after"],
+        "errors": sum(result["errors_by_status"].values()) + sum(result["socket_errors"].values()),
+        "wrk_p50_ms": lat["p50"],
+        "wrk_p95_ms": lat["p95"],
+        "wrk_p99_ms": lat["p99"],
+        "probe_p95_ms": probe["p95"],
+        "push_idle_s": result["push_idle_s"],
+        "push_stored_p95_s": result["push_stored_s"]["p95"],
+        "push_p50_s": push["p50"],
+        "push_p95_s": push["p95"],
+        "pushes_lost": result["pushes_lost"],
+        "node_cpu_cores": result["node_cpu_cores"],
+        "rss_idle_mb": result.get("node_idle_memory_mb", {}).get("VmRSS"),
+        "rss_loaded_mb": result["node_memory_mb"]["VmRSS"],
+        "hwm_mb": result["node_memory_mb"]["VmHWM"],
+    }
+
+
+FIGURES = (
+    sections.Figure("answered_per_s", "answered requests/s", "/s", 1),
+    sections.Figure("busy_share", "503 `busy` (with Retry-After), share of requests", "%", 2),
+    sections.Figure("busy_without_retry_after", "503 without Retry-After", "", 0, "≤ 0"),
+    sections.Figure("errors", "other errors (statuses ≥ 400, sockets)", "", 0, "≤ 0"),
+    sections.Figure("wrk_p50_ms", "wrk latency p50 (all answers)", "ms", 1),
+    sections.Figure("wrk_p95_ms", "wrk latency p95", "ms", 1),
+    sections.Figure("wrk_p99_ms", "wrk latency p99", "ms", 1),
+    sections.Figure("probe_p95_ms", "probe p95 (answered requests)", "ms", 1),
+    sections.Figure("push_idle_s", "push → searchable, idle", "s", 2),
+    sections.Figure("push_stored_p95_s", "push → stored under load, p95", "s", 2),
+    sections.Figure("push_p50_s", "push → searchable under load, p50", "s", 2),
+    sections.Figure("push_p95_s", "push → searchable under load, p95", "s", 2, "≤ 2"),
+    sections.Figure("pushes_lost", "pushes not searchable within 30 s", "", 0, "≤ 0"),
+    sections.Figure("node_cpu_cores", "node process CPU", "cores", 2),
+    sections.Figure("rss_idle_mb", "node RSS idle (before the load)", "MB", 1),
+    sections.Figure("rss_loaded_mb", "node RSS loaded (end of the load)", "MB", 1, "≤ 300"),
+    sections.Figure("hwm_mb", "node peak RSS (VmHWM)", "MB", 1, "≤ 300"),
+)
+
+
+def _runs(result: dict) -> dict:
+    return result if "skipped" in result else {"runs": [_figures(result)]}
+
+
+def report(result: dict) -> str:
+    what = (
+        "Two nodes made and served by the real command line in a temp dir: the **census "
+        "node** (`maillage init`, `maillage import --format cget` of the 1,512 places of the "
+        "2019 census, `maillage follow` of the publisher, `maillage serve`) and the "
+        "**publisher**. wrk (`/usr/bin/wrk`) with "
+        + (
+            ""
+            if "skipped" in result
+            else f"{result['connections']} connections on {result['threads']} threads for "
+            f"{result['duration_s']} s over 30 request shapes (search page with filters, "
+            "`/api/search`, Atom, place and listing pages, home page), "
+            f"{round(100 * result['random_share'])} % of them never asked before (random "
+            "words and pages); "
+        )
+        + "meanwhile a probe (one more client, the same mix one request at a time) times the "
+        "answered requests, and every 3 s the publisher puts an offer with a unique word "
+        "(`maillage offer put`): the census node's `/feeds/{did}/head` (stored) and "
+        "`/api/search?q=<word>` (searchable; a 503 counts as not yet) are polled. The node "
+        "runs with `MAILLAGE_MAX_CONNECTIONS_PER_ADDRESS=1000` (wrk's connections all come "
+        "from 127.0.0.1). Options: `--duration`, `--connections`, `--random-share`."
+    )
+    return sections.section("load", "A census node under load", what, _runs(result), FIGURES)
+
+
+def goals(result: dict) -> list[tuple]:
+    return sections.simple_goals(_runs(result), FIGURES)

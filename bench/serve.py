@@ -23,6 +23,7 @@ from pathlib import Path
 
 import aiohttp
 
+from bench import sections
 from bench.corpus import offer_body
 from bench.server import serving
 from node.home import create_home
@@ -80,54 +81,68 @@ async def _raw_304(port: int, path: str, tag: str) -> tuple[int, int]:
     return len(request), len(response)
 
 
-async def _measure(port: int, did: str, count: int, rounds: int, polls: int) -> dict:
+async def _measure(port: int, did: str, count: int, rounds: int, polls: int) -> list[dict]:
+    """``rounds`` runs, each: a full fetch in identity and in gzip (in alternating order),
+    the bytes of a no-change poll, and ``polls`` polls timed on the warm connection."""
     base = f"http://127.0.0.1:{port}"
     url = f"{base}/feeds/{did}/entries"
+    poll_url = f"{url}?after={count}"
+    runs = []
     async with aiohttp.ClientSession() as session:
-        await _fetch_all(session, url, gzip=False)  # warm up (SQLite cache, code paths)
-        plain, zipped = [], []
-        for i in range(rounds):
-            for gzip in (i % 2 == 0, i % 2 == 1):
-                (zipped if gzip else plain).append(await _fetch_all(session, url, gzip))
-
-        poll_url = f"{url}?after={count}"
+        full_bytes = (await _fetch_all(session, url, gzip=False))[1]  # warm up
         async with session.get(poll_url) as r:
             tag = r.headers["ETag"]
-        request_bytes, response_bytes = await _raw_304(port, poll_url[len(base) :], tag)
-        times = []
-        for _ in range(polls):
-            start = time.perf_counter()
-            async with session.get(poll_url, headers={"If-None-Match": tag}) as r:
-                await r.read()
-                assert r.status == 304
-            times.append(time.perf_counter() - start)
-    full_bytes = plain[0][1]
-
-    def rates(runs: list[tuple[float, int]]) -> dict:
-        seconds = statistics.median(t for t, _ in runs)
-        return {
-            "seconds": round(seconds, 3),
-            "entries_per_s": round(count / seconds),
-            "mb_per_s": round(full_bytes / seconds / 1e6, 1),  # uncompressed MB delivered
-            "wire_mb": round(runs[0][1] / 1e6, 2),
-        }
-
-    times.sort()
-    return {
-        "entries": count,
-        "feed_mb": round(full_bytes / 1e6, 2),
-        "rounds": rounds,
-        "identity": rates(plain),
-        "gzip": rates(zipped),
-        "poll_request_bytes": request_bytes,
-        "poll_response_bytes": response_bytes,
-        "polls": polls,
-        "poll_ms_median": round(statistics.median(times) * 1000, 3),
-        "poll_ms_p90": round(times[int(len(times) * 0.9)] * 1000, 3),
-    }
+        for i in range(rounds):
+            fetched = {}
+            for gzip in (i % 2 == 0, i % 2 == 1):
+                fetched[gzip] = await _fetch_all(session, url, gzip)
+            request_bytes, response_bytes = await _raw_304(port, poll_url[len(base) :], tag)
+            times = []
+            for _ in range(polls):
+                start = time.perf_counter()
+                async with session.get(poll_url, headers={"If-None-Match": tag}) as r:
+                    await r.read()
+                    assert r.status == 304
+                times.append(time.perf_counter() - start)
+            plain_s, zipped_s = fetched[False][0], fetched[True][0]
+            runs.append(
+                {
+                    "identity_s": round(plain_s, 3),
+                    "identity_entries_per_s": round(count / plain_s),
+                    "identity_mb_per_s": round(full_bytes / plain_s / 1e6, 1),
+                    "gzip_s": round(zipped_s, 3),
+                    "gzip_entries_per_s": round(count / zipped_s),
+                    "gzip_wire_mb": round(fetched[True][1] / 1e6, 2),
+                    "identity_wire_mb": round(fetched[False][1] / 1e6, 2),
+                    "poll_request_bytes": request_bytes,
+                    "poll_response_bytes": response_bytes,
+                    "poll_total_bytes": request_bytes + response_bytes,
+                    "poll_ms_median": round(statistics.median(times) * 1000, 3),
+                    "poll_ms_p90": round(sections.quantile(times, 0.9) * 1000, 3),
+                }
+            )
+    return runs, full_bytes
 
 
-def run(count: int = 10_000, rounds: int = 5, polls: int = 500) -> dict:
+FIGURES = (
+    sections.Figure("identity_s", "full fetch, identity", "s", 3),
+    sections.Figure("identity_entries_per_s", "full fetch, identity, entries/s", "/s", 0),
+    sections.Figure("identity_mb_per_s", "full fetch, identity, MB/s (uncompressed)", "MB/s", 1),
+    sections.Figure("gzip_s", "full fetch, gzip", "s", 3),
+    sections.Figure("gzip_entries_per_s", "full fetch, gzip, entries/s", "/s", 0),
+    sections.Figure("identity_wire_mb", "on the wire, identity", "MB", 2),
+    sections.Figure("gzip_wire_mb", "on the wire, gzip", "MB", 2),
+    sections.Figure("poll_request_bytes", "no-change poll: request", "B", 0),
+    sections.Figure("poll_response_bytes", "no-change poll: whole 304 response", "B", 0, "≤ 500"),
+    sections.Figure("poll_total_bytes", "no-change poll: request and response", "B", 0),
+    sections.Figure("poll_ms_median", "no-change poll round trip, median", "ms", 3),
+    sections.Figure("poll_ms_p90", "no-change poll round trip, p90", "ms", 3),
+)
+
+
+def run(quick: bool = False, count: int = 10_000, rounds: int = 5, polls: int = 500) -> dict:
+    if quick:
+        count, rounds, polls = 2_000, 1, 100
     with tempfile.TemporaryDirectory() as tmp:
         home = Path(tmp) / "home"
         with create_home(home, name="Banc d'essai") as node:
@@ -136,25 +151,28 @@ def run(count: int = 10_000, rounds: int = 5, polls: int = 500) -> dict:
             for lo in range(0, count, 1000):
                 node.store.append(entries[lo : lo + 1000])
         with serving(home) as port:
-            return asyncio.run(_measure(port, did, count, rounds, polls))
+            runs, full_bytes = asyncio.run(_measure(port, did, count, rounds, polls))
+    params = {"entries": count, "feed_mb": round(full_bytes / 1e6, 2), "polls": polls}
+    return {"params": params, "runs": runs}
 
 
 def report(result: dict) -> str:
-    def line(name: str, r: dict) -> str:
-        return (
-            f"  full fetch, {name:<8} {r['seconds']:>7.3f} s  {r['entries_per_s']:>7} entries/s  "
-            f"{r['mb_per_s']:>6.1f} MB/s  ({r['wire_mb']} MB on the wire)"
-        )
-
-    return "\n".join(
-        [
-            f"serve: one feed of {result['entries']} entries ({result['feed_mb']} MB), pages "
-            f"of 1000, median of {result['rounds']} runs each",
-            line("identity", result["identity"]),
-            line("gzip", result["gzip"]),
-            f"  no-change poll: request {result['poll_request_bytes']} B, 304 response "
-            f"{result['poll_response_bytes']} B (goal ≤ 500)",
-            f"  no-change poll time: median {result['poll_ms_median']} ms, "
-            f"p90 {result['poll_ms_p90']} ms over {result['polls']} polls (keep-alive)",
-        ]
+    p = result["params"]
+    what = (
+        f"One place's feed of {p['entries']:,} signed entries (realistic French offers, one in "
+        f"ten an update of an earlier one, a deletion last; {p['feed_mb']} MB of NDJSON), served "
+        "by the real app (`create_app`, `AppRunner` on a loopback port) in its own process; the "
+        "client is aiohttp's, on one keep-alive connection, as a following peer uses it. "
+        "**Full fetch**: every page in turn (at most 1,000 entries and 1 MiB each), from the "
+        "last seq received, bodies read and gunzipped; identity and gzip alternate. "
+        "**No-change poll**: `GET /feeds/{did}/entries?after=HEAD` with the `If-None-Match` of "
+        "the previous answer, what a follower sends every `poll_seconds`: the bytes of the "
+        "request (`Accept-Encoding: gzip, deflate`, `Connection: close`) and of the whole 304 "
+        f"read on a raw socket, then the round trip of {p['polls']} polls on the warm "
+        "connection."
     )
+    return sections.section("serve", "Serving a feed", what, result, FIGURES)
+
+
+def goals(result: dict) -> list[tuple]:
+    return sections.simple_goals(result, FIGURES)

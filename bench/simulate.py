@@ -24,12 +24,13 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from bench import sim_report
+from bench import sections, sim_report
 from bench.sim_model import Outcome, Params, one_update, stopped_nodes
 from bench.sim_network import Network, build
 from bench.sim_traffic import per_node_day, summary
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
+QUICK_OUT = Path(__file__).resolve().parent / "results" / "simulation-quick"
 POLLS = (60, 120, 300, 600, 900)
 HOPS = (1, 2, 3)
 DEGREES = ((3, 5), (5, 10), (10, 15))
@@ -82,9 +83,19 @@ def _quantile(values: Sequence[float], q: float) -> float | None:
 
 
 def run(
-    nodes: int = 3500, samples: int = 60, out: Path = DOCS, progress: bool = True
+    quick: bool = False,
+    nodes: int = 3500,
+    samples: int = 60,
+    out: Path | None = None,
+    progress: bool = True,
 ) -> dict[str, Any]:
-    """Every scenario; the report and plots written to ``out``; the figures returned."""
+    """Every scenario; the report and plots written to ``out`` (``docs/``; quick: 500 nodes
+    and 10 updates a scenario, written under ``bench/results/``); the figures returned."""
+    if quick:
+        nodes, samples = 500, 10
+    if out is None:
+        out = QUICK_OUT if quick else DOCS
+    out.mkdir(parents=True, exist_ok=True)
     base = Params(nodes=nodes)
     networks: dict[tuple, Network] = {}
     began = time.monotonic()
@@ -135,19 +146,53 @@ def main(argv: list[str]) -> int:
     if args.nodes < 20 or args.samples < 1:
         parser.error("--nodes ≥ 20 et --samples ≥ 1")
     args.out.mkdir(parents=True, exist_ok=True)
-    results = run(args.nodes, args.samples, args.out)
+    results = run(nodes=args.nodes, samples=args.samples, out=args.out)
     print(f"{args.out / 'simulation.md'} written in {results['seconds']} s")
     return 0
 
 
-def report(result: dict[str, Any]) -> str:
+def _figures(result: dict[str, Any]) -> dict[str, Any]:
     on, off = result["push"]["True"], result["push"]["False"]
-    return (
-        f"simulate: {result['nodes']} nodes, {result['samples']} updates a scenario, "
-        f"{result['seconds']} s; shipped settings: delay p95 {on['delay_p95_s']} s with push, "
-        f"{off['delay_p95_s']} s by polling alone; {on['bytes_per_node_day']['median_kb']} "
-        "kB/node/day median; docs/simulation.md written"
+    churn = result["churn"].get("0.1/True", {})
+    return {
+        "copiers_per_feed": on["copiers_per_feed"],
+        "push_p50_s": on["delay_p50_s"],
+        "push_p95_s": on["delay_p95_s"],
+        "poll_p95_s": off["delay_p95_s"],
+        "kb_per_node_day": on["bytes_per_node_day"]["median_kb"],
+        "kb_per_node_day_p95": on["bytes_per_node_day"]["p95_kb"],
+        "reached_churn_10": None if not churn else round(100 * churn["reached_share"], 2),
+    }
+
+
+FIGURES = (
+    sections.Figure("copiers_per_feed", "nodes copying a feed, mean", "", 1),
+    sections.Figure("push_p50_s", "delay to a copier with push, p50", "s", 2),
+    sections.Figure("push_p95_s", "delay to a copier with push, p95", "s", 2, "≤ 2"),
+    sections.Figure("poll_p95_s", "delay by polling alone, p95", "s", 0),
+    sections.Figure("kb_per_node_day", "traffic per node per day, median", "kB", 0),
+    sections.Figure("kb_per_node_day_p95", "traffic per node per day, p95", "kB", 0),
+    sections.Figure("reached_churn_10", "copies reached with 10 % of nodes stopped", "%", 2),
+)
+
+
+def report(result: dict[str, Any]) -> str:
+    what = (
+        f"A discrete-event model of {result['nodes']:,} nodes at the census's places "
+        "(`bench/sim_network.py`), each following its nearest neighbours, the feeds each copies "
+        "computed by the node's own `wanted_feeds`, and an update travelling by the node's "
+        "push and polling rules (`sync.round_seconds`, `peers.next_delay`), with the defaults "
+        f"read from the settings model; {result['samples']} sampled updates a scenario, "
+        f"{result['seconds']} s in all. One run (the model is seeded). The scenarios, their "
+        "curves and the parameters: [simulation.md](simulation.md). The figures below are "
+        "the shipped settings'."
     )
+    data = {"runs": [_figures(result)]}
+    return sections.section("simulate", "A 3,500-node network, simulated", what, data, FIGURES)
+
+
+def goals(result: dict[str, Any]) -> list[tuple]:
+    return sections.simple_goals({"runs": [_figures(result)]}, FIGURES)
 
 
 if __name__ == "__main__":

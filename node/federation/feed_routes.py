@@ -47,7 +47,7 @@ NDJSON = "application/x-ndjson"
 GZIP_MIN_BYTES = 1024
 GZIP_SUFFIX = "-gzip"
 #: zlib level 1: about 3 times faster than aiohttp's default (6) for a 15 % larger body; a
-#: node on a Raspberry Pi has CPU to spare less than bandwidth (see docs/benchmarks.md).
+#: node on a Raspberry Pi has CPU to spare less than bandwidth (see docs/performance.md).
 GZIP_LEVEL = 1
 #: zlib's window bits for a gzip stream (header and trailer), written as the page streams.
 GZIP_WBITS = 16 + zlib.MAX_WBITS

@@ -74,13 +74,3 @@ def test_a_copier_behind_stopped_nodes_only_is_not_reached_and_polling_is_slower
         assert all(outcome.arrivals[x] is None for x in blocked(feed))
         assert outcome.reached < 1
     assert max(pushed.delays) < 2 < statistics.median(polled.delays)  # seconds vs minutes
-
-
-def test_every_benchmark_reports_its_figures() -> None:
-    """``python -m bench NAME`` prints ``module.report(result)`` after the run: a benchmark
-    without it lost its figures after twenty minutes of work (the network's, once)."""
-    from bench.__main__ import BENCHMARKS
-
-    assert [
-        name for name, module in BENCHMARKS.items() if not callable(getattr(module, "report", None))
-    ] == []
