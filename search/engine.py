@@ -44,6 +44,8 @@ K1, B = 1.2, 0.75
 MAX_EXPANSION = 4096
 #: Cells of a radius search beyond which every located document is a candidate.
 MAX_CELLS = 4096
+#: Bytes of whole-index text postings and sets a view keeps for the next searches.
+TEXT_CACHE_BYTES = 16 << 20
 
 
 class View:
@@ -88,6 +90,10 @@ class View:
             lengths.extend(bytes(4 * (offset - len(lengths))))
             lengths.extend(data.lengths)
         self._expired: tuple[str, int] | None = None
+        #: text term: its postings over the whole index and their set, the most recent
+        #: first out last (:meth:`_text`), within :data:`TEXT_CACHE_BYTES`
+        self._texts: dict[str, tuple[Postings, int]] = {}
+        self._texts_bytes = 0
         self.claims = self._claims()
         self.claimed = bitsets.from_ids(sorted(self.claims), self.size) & self.live
         #: The documents of the places this node hides (``node.hidden``: muted, or listed by
@@ -120,14 +126,46 @@ class View:
     def term_bits(self, field: str, text: Any) -> int:
         if field in self.masks:
             return self.masks[field].get(text, 0)
+        if field == TEXT_FIELD:
+            return self._text(text)[1]
         bits = 0
         for reader, offset, data in self.leaves:
-            if field == TEXT_FIELD:
-                found = data.postings(reader, text)[1]
-            else:
-                found = bitsets.from_ids(read_postings(reader, field, text)[0], data.size)
+            found = bitsets.from_ids(read_postings(reader, field, text)[0], data.size)
             bits |= found << offset
         return bits
+
+    def _text(self, text: str) -> tuple[Postings, int]:
+        """The postings of a text term over the whole index and their set, kept for the
+        next searches: a search reads each of its terms twice (matching, then scoring),
+        and joining the segments' postings (renumbered by offset) cost more than scoring."""
+        found = self._texts.get(text)
+        if found is not None:
+            return found
+        parts = []
+        bits = 0
+        for reader, offset, data in self.leaves:
+            (ids, weights), part_bits = data.postings(reader, text)
+            if ids and offset:
+                ids = array("I", map(offset.__add__, ids))
+            parts.append((ids, weights))
+            bits |= part_bits << offset
+        if len(parts) == 1:
+            postings = parts[0]
+        else:
+            postings = array("I"), array("f")
+            for part_ids, part_weights in parts:
+                postings[0].extend(part_ids)
+                postings[1].extend(part_weights)
+        found = (postings, bits)
+        cost = 8 * len(postings[0]) + (bits.bit_length() >> 3) + 100
+        while self._texts and self._texts_bytes + cost > TEXT_CACHE_BYTES:
+            oldest = next(iter(self._texts))
+            (ids, _), old_bits = self._texts.pop(oldest)
+            self._texts_bytes -= 8 * len(ids) + (old_bits.bit_length() >> 3) + 100
+        if cost <= TEXT_CACHE_BYTES:
+            self._texts[text] = found
+            self._texts_bytes += cost
+        return found
 
     def evaluate(self, query: wq.Query) -> int:
         """The live documents matching ``query``."""
@@ -244,19 +282,7 @@ class View:
 
     def postings(self, text: str) -> Postings:
         """The postings of a text term over the whole index (document numbers in order)."""
-        parts = []
-        for reader, offset, data in self.leaves:
-            ids, weights = data.postings(reader, text)[0]
-            if ids and offset:
-                ids = array("I", map(offset.__add__, ids))
-            parts.append((ids, weights))
-        if len(parts) == 1:
-            return parts[0]
-        ids, weights = array("I"), array("f")
-        for part_ids, part_weights in parts:
-            ids.extend(part_ids)
-            weights.extend(part_weights)
-        return ids, weights
+        return self._text(text)[0]
 
     def ranked(
         self, bits: int, terms: list[str], count: int, ties: Callable[[int], int] | None = None

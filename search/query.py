@@ -150,12 +150,20 @@ def snippet(text: str, terms: set[str], width: int = 240) -> str:
     """An HTML extract of ``text`` around its first matched word, every matched word in
     <mark>; everything else escaped."""
     marks: list[tuple[int, int]] = []
-    if terms:
-        marks = [(start, end) for term, start, end in _FAST.spans(text) if term in terms]
+    spans = _FAST.iter_spans(text) if terms else iter(())
+    for term, begin, finish in spans:  # the first matched word
+        if term in terms:
+            marks.append((begin, finish))
+            break
     start = 0
     if marks and marks[0][0] > width // 3:
         start = text.rfind(" ", 0, marks[0][0] - width // 4) + 1
     end = min(len(text), start + width)
+    for term, begin, finish in spans:  # the others, up to the end of the extract
+        if begin >= end:
+            break
+        if term in terms:
+            marks.append((begin, finish))
     if end < len(text):
         space = text.rfind(" ", start, end)
         end = space if space > start + width // 2 else end
