@@ -153,8 +153,10 @@ class View:
             postings = parts[0]
         else:
             postings = array("I"), array("f")
-            for part_ids, part_weights in parts:
-                postings[0].extend(part_ids)
+            for part_ids, part_weights in parts:  # segments' arrays may be compact ones
+                postings[0].extend(part_ids if part_ids.typecode == "I" else array("I", part_ids))
+                if part_weights.typecode != "f":
+                    part_weights = array("f", part_weights)
                 postings[1].extend(part_weights)
         found = (postings, bits)
         cost = 8 * len(postings[0]) + (bits.bit_length() >> 3) + 100
