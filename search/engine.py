@@ -14,7 +14,7 @@ import heapq
 import math
 from array import array
 from bisect import bisect_left
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable
 from itertools import compress, repeat
 from operator import add, mul, neg, truediv
@@ -44,6 +44,10 @@ K1, B = 1.2, 0.75
 MAX_EXPANSION = 4096
 #: Cells of a radius search beyond which every located document is a candidate.
 MAX_CELLS = 4096
+#: One-value filter fields whose facets a small set counts document by document, and what
+#: a small set is (fewer documents than this: listed from its non-zero bytes).
+CODED_FIELDS = ("category", "department")
+CODED_MAX = bitsets.SPARSE
 #: Bytes of whole-index text postings and sets a view keeps for the next searches.
 TEXT_CACHE_BYTES = 16 << 20
 
@@ -89,6 +93,9 @@ class View:
                 self.cells[cell] = self.cells.get(cell, 0) | bits << offset
             lengths.extend(bytes(4 * (offset - len(lengths))))
             lengths.extend(data.lengths)
+        #: field: its values and, per document, the number of its value (0: none)
+        self._codes = {field: _codes(self.masks[field], self.size) for field in CODED_FIELDS}
+        self._counted: tuple[int | None, list[int]] = (None, [])
         self._expired: tuple[str, int] | None = None
         #: text term: its postings over the whole index and their set, the most recent
         #: first out last (:meth:`_text`), within :data:`TEXT_CACHE_BYTES`
@@ -254,6 +261,17 @@ class View:
         return bits & mask
 
     def facet_counts(self, bits: int, field: str) -> dict[str, int]:
+        """How many documents of ``bits`` hold each value of ``field``: for a set of a
+        few documents, from the number of each one's value (one pass over them); else
+        one intersection per value (at 350,000 documents, ~100 departments were 3 ms of
+        every search, whatever the number of matches)."""
+        coded = self._codes.get(field)
+        if coded is not None and bits.bit_count() < CODED_MAX:
+            values, numbers = coded
+            if self._counted[0] is not bits:  # the same set for every field of a search
+                self._counted = (bits, bitsets.to_ids(bits))
+            found = Counter(map(numbers.__getitem__, self._counted[1]))
+            return {values[n - 1]: count for n, count in found.items() if n}
         counts = {}
         for value, mask in self.masks[field].items():
             count = (bits & mask).bit_count()
@@ -326,6 +344,16 @@ class View:
         else:
             chosen.sort(key=lambda pair: (-pair[0], ties(-pair[1]), -pair[1]))
         return [-d for _, d in chosen[:count]]
+
+
+def _codes(masks: dict[str, int], size: int) -> tuple[list[str], array]:
+    """The values of a one-value field and the number of each document's (1 + index)."""
+    values = list(masks)
+    numbers = array("H" if len(values) < 1 << 16 else "I")
+    numbers.frombytes(bytes(numbers.itemsize * size))
+    for number, mask in enumerate(masks.values(), 1):
+        deque(map(numbers.__setitem__, bitsets.to_ids(mask), repeat(number)), maxlen=0)
+    return values, numbers
 
 
 def _follows(positions: list[Any]) -> bool:
