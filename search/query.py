@@ -91,6 +91,10 @@ _PARSERS: dict[int, _Parsers] = {}
 
 def text_query(schema: Any, q: str, *, any_word: bool = False) -> wq.Query:
     """The query of free text ``q`` (``Every`` when it holds no searchable word)."""
+    if not any_word:
+        plain = _plain_words(schema, q)
+        if plain is not None:
+            return plain
     parsers = _PARSERS.get(id(schema))
     if parsers is None:
         parsers = _PARSERS[id(schema)] = _Parsers(schema)
@@ -103,6 +107,30 @@ def text_query(schema: Any, q: str, *, any_word: bool = False) -> wq.Query:
     if parsed is wq.NullQuery or isinstance(parsed, wq.NullQuery.__class__):
         return wq.Every()
     return _capped(parsed)
+
+
+_PLAIN_WORD = re.compile(r"\w+")
+
+
+def _plain_words(schema: Any, q: str) -> wq.Query | None:
+    """What the parser makes of plain words (each one term at most, none an operator),
+    without it: an AND of their terms; whoosh's parser took ~0.5 ms of a search. None
+    when ``q`` is not that simple (the parser answers it)."""
+    words = q.split()
+    if not words or len(words) > 16 or has_operators(q):
+        return None
+    field = schema[TEXT_FIELD]
+    terms: list[wq.Query] = []
+    for word in words:
+        if not _PLAIN_WORD.fullmatch(word):
+            return None
+        found = list(field.process_text(word, mode="query"))
+        if len(found) > 1:
+            return None
+        terms += [wq.Term(TEXT_FIELD, t) for t in found]
+    if not terms:
+        return wq.Every()
+    return (terms[0] if len(terms) == 1 else wq.And(terms)).normalize()
 
 
 def _capped(query: wq.Query) -> wq.Query:
