@@ -1,184 +1,36 @@
-"""Search at 100,000 offers: index build rate, in-process p50/p95 against SQLite FTS5 on the
-same corpus and queries, and the peak RSS of a process holding the index and searching.
+"""Search at 10,000, 100,000 and 350,000 records against SQLite FTS5, side by side.
 
-The corpus is generated: ~2,000 places (departments, coordinates), offers whose words follow
-a Zipf law over a vocabulary of a few thousand French word forms (labels of
-``protocol.vocabulary`` and a few hundred words of the tiers-lieux world, with their plural
-and feminine forms).
+Each size's corpus (``bench.search_corpus``) is generated and indexed once, by whoosh (the
+project's bulk build) and by FTS5; then :data:`RUNS` measurement runs, each every query ×
+``rounds``, our ``SearchIndex.search`` (facets, totals, the page's hits with snippets) and
+the FTS5 query interleaved query by query, the order of the two alternating, so that the
+noise of a shared machine falls on both sides of each ratio. Every run gives p50/p95 of
+both and their ratios; the report gives each run, the median and the spread. One warm-up
+pass over the queries precedes the runs (a serving node is warm). Then the same queries
+through HTTP (``bench.search_http``: a real aiohttp app on loopback in a subprocess
+holding the index), with that process's resident memory.
 """
 
 from __future__ import annotations
 
-import json
-import random
 import shutil
-import sqlite3
 import statistics
 import tempfile
 import time
-from itertools import accumulate
 from pathlib import Path
 
+from bench.search_corpus import build_fts, build_whoosh, fts_search, make_corpus
 from bench.search_http import serve_and_time
-from bench.words_fr import MORE_WORDS
-from protocol import vocabulary as vocab
-from protocol.state import Record
-from search.bulk import ChunkedWriter
-from search.documents import PlaceInfo, make_document
 from search.index import SearchIndex
 from search.model import SearchParams
-from search.storage import HEADS_FILE, create, save_version
-from search.writing import new_writer
 
-_BASE_TEXT = """
-atelier fablab machine découpe laser impression imprimante bois métal textile couture tissu
-fil aiguille réparation vélo ordinateur électronique soudure carte arduino raspberry capteur
-robot programmation code logiciel libre formation initiation jeune enfant adulte senior
-association commune mairie entreprise artisan agriculteur jardin potager compost semence
-cuisine repas alimentation circuit court marché producteur local énergie solaire isolation
-rénovation habitat chantier outil perceuse scie ponceuse fraiseuse tour cnc fraisage gravure
-vinyle sérigraphie broderie patron prototype série pièce moule résine plastique recyclage
-réemploi déchet récupération objet meuble mobilier design conception modélisation dessin
-plan maquette architecture coworking bureau poste réunion salle accueil événement concert
-exposition spectacle résidence artiste musique vidéo photo son studio radio podcast média
-numérique inclusion démarche administrative accompagnement médiation tablette smartphone
-internet réseau serveur donnée sauvegarde sécurité emploi insertion chômage compétence métier
-apprentissage stage certification diplôme parcours tutorat mentorat bénévole salarié équipe
-projet collectif coopérative gouvernance citoyen territoire rural village campagne quartier
-ville transition écologie climat biodiversité eau forêt mobilité covoiturage télétravail
-santé soin visière masque blouse hôpital crise urgence solidarité entraide partage prêt
-location tarif gratuit prix adhésion devis échange heure journée semaine mois week-end
-matin soir ouverture horaire lundi mardi mercredi jeudi vendredi samedi dimanche public
-professionnel école collège lycée université recherche laboratoire science technique
-ingénieur designer menuisier électricien plombier couturier graphiste développeur animateur
-facilitateur médiateur formateur technicien fabmanager régisseur jardinier cuisinier
-brasserie café bar épicerie boutique magasin friperie ressourcerie recyclerie bricolage
-peinture céramique poterie verre cuir papier carton reliure livre bibliothèque lecture
-écriture jeu ludothèque sport danse théâtre cinéma festival fête rencontre débat conférence
-atelier-partagé low-tech énergie-solaire imprimante-3d découpeuse plotter brodeuse
-"""
-BASE_WORDS = _BASE_TEXT.split()
-TAGS = ["3d", "laser", "cnc", "arduino", "couture", "vélo", "bois", "textile", "soudure"]
+__all__ = ["build_whoosh", "goals", "make_corpus", "pct", "report", "run"]
 
-
-def vocabulary_words() -> list[str]:
-    words = list(dict.fromkeys(BASE_WORDS + MORE_WORDS.split()))
-    for table in vocab.VOCABULARIES.values():
-        for label in table.values():
-            words += [w.strip(",.()").lower() for w in label.split() if len(w) > 3]
-    forms: list[str] = []
-    for word in dict.fromkeys(words):
-        forms += [word, word + "s"]
-        if word.endswith(("é", "el", "ier", "al")):
-            forms += [word + "e", word + "es"]
-        if word.endswith("er"):
-            stem = word[:-2]
-            forms += [stem + "ement", stem + "age", stem + "eur", stem + "é", stem + "ée"]
-            forms += [stem + "és", stem + "ant", stem + "ons", stem + "ez", stem + "ent"]
-        elif word.endswith(("ir", "re")):
-            forms += [word[:-2] + "ant", word[:-2] + "ons"]
-    return list(dict.fromkeys(forms))
-
-
-def make_corpus(n: int, places: int = 2_000, seed: int = 7):
-    rng = random.Random(seed)
-    words = vocabulary_words()
-    rng.shuffle(words)
-    weights = list(accumulate(1.0 / (rank + 1) ** 1.07 for rank in range(len(words))))
-    cats, enjeux = list(vocab.CATEGORIES), list(vocab.ENJEUX)
-    departments = [f"{d:02d}" for d in range(1, 96) if d != 20]
-    place_infos = []
-    for p in range(places):
-        dep = rng.choice(departments)
-        lat, lon = rng.uniform(42.5, 51.0), rng.uniform(-4.5, 7.5)
-        name = f"{rng.choice(['Fablab', 'Atelier', 'La Fabrique', 'Tiers-lieu'])} {p}"
-        place_infos.append(PlaceInfo(name, f"Commune {p % 700}", dep, "75", lat, lon))
-
-    def text(k: int) -> str:
-        return " ".join(rng.choices(words, cum_weights=weights, k=k))
-
-    docs = []
-    for i in range(n):
-        place = rng.randrange(places)
-        body = {
-            "title": text(rng.randint(2, 6)).capitalize(),
-            "description": text(rng.randint(15, 60)),
-            "category": rng.choice(cats),
-            "tags": rng.sample(TAGS, rng.randint(0, 3)),
-            "enjeux": rng.sample(enjeux, rng.randint(0, 3)),
-            "conditions": {"pricing": rng.choice(list(vocab.PRICING))},
-        }
-        record = Record(f"did:key:zplace{place}", "offer", f"o{i}", 1, "", body)
-        docs.append((record, f"2024-{1 + i % 12:02d}-{1 + i % 28:02d}T10:00:00Z", place))
-    queries = []
-    mid = words[5:600]
-    for _ in range(200):
-        q = " ".join(rng.sample(mid, rng.choice([1, 1, 2, 2, 2, 3])))
-        params = {"q": q}
-        roll = rng.random()
-        if roll < 0.2:
-            params["department"] = rng.choice(departments)
-        elif roll < 0.35:
-            params["near"] = (rng.uniform(43.5, 49.5), rng.uniform(-1.0, 6.0))
-            params["radius_km"] = 50.0
-        queries.append(params)
-    return words, place_infos, docs, queries
-
-
-#: Documents per segment of the bulk build (the reference the ingest is compared with).
-BULK_SEGMENT = 25_000
-
-
-def build_whoosh(path: Path, place_infos, docs) -> float:
-    if path.exists():
-        shutil.rmtree(path)
-    path.mkdir(parents=True)
-    start = time.perf_counter()
-    ix = create(path)
-    writer = ChunkedWriter(lambda: new_writer(ix), BULK_SEGMENT)
-    for record, ts, place in docs:
-        writer.add_document(**make_document(record, ts, place_infos[place]))
-    writer.commit()
-    ix.close()
-    heads = {f"did:key:zplace{p}": 1 for p in range(len(place_infos))}
-    (path / HEADS_FILE).write_text(json.dumps(heads))
-    save_version(path)
-    return time.perf_counter() - start
-
-
-def build_fts(path: Path, place_infos, docs) -> sqlite3.Connection:
-    db = sqlite3.connect(path)
-    db.execute(
-        "CREATE VIRTUAL TABLE docs USING fts5(title, description, tags, place, department "
-        "UNINDEXED, tokenize='unicode61 remove_diacritics 2')"
-    )
-    rows = (
-        (
-            r.body["title"],
-            r.body["description"],
-            " ".join(r.body["tags"]),
-            place_infos[p].name,
-            place_infos[p].department,
-        )
-        for r, _, p in docs
-    )
-    db.executemany("INSERT INTO docs VALUES (?, ?, ?, ?, ?)", rows)
-    db.commit()
-    return db
-
-
-def _params(query: dict) -> SearchParams:
-    return SearchParams(**query)
-
-
-def time_queries(function, queries, rounds: int = 3) -> list[float]:
-    times = []
-    for _ in range(rounds):
-        for query in queries:
-            start = time.perf_counter()
-            function(query)
-            times.append((time.perf_counter() - start) * 1000)
-    return times
+#: Records of each size and the places publishing them (France: 3,500 places × 100).
+SIZES = {10_000: 350, 100_000: 2_000, 350_000: 3_500}
+RUNS = 5
+P95_GOAL_MS, P95_GOAL_SIZE = 20.0, 350_000
+RATIO_GOAL, RATIO_GOAL_SIZE = 2.0, 100_000
 
 
 def pct(times: list[float], p: float) -> float:
@@ -186,59 +38,196 @@ def pct(times: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, int(len(ordered) * p))]
 
 
-def fts_search(db: sqlite3.Connection):
-    def run(query: dict) -> None:
-        match = " ".join(f'"{w}"' for w in query["q"].split())
-        sql = "SELECT rowid FROM docs WHERE docs MATCH ?"
-        args: list = [match]
-        if "department" in query:
-            sql += " AND department = ?"
-            args.append(query["department"])
-        db.execute(sql + " ORDER BY rank LIMIT 20", args).fetchall()
-        db.execute("SELECT count(*) FROM docs WHERE docs MATCH ?", [match]).fetchone()
-
-    return run
+def loadavg() -> str:
+    """The 1, 5 and 15 minute load averages, as ``/proc/loadavg`` says them."""
+    try:
+        return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+    except OSError:
+        return "?"
 
 
-def run(n: int = 100_000, rounds: int = 3) -> dict:
-    words, place_infos, docs, queries = make_corpus(n)
+def _timed(function, query) -> float:  # type: ignore[no-untyped-def]
+    start = time.perf_counter()
+    function(query)
+    return (time.perf_counter() - start) * 1000
+
+
+def measure_run(ours, fts, queries: list[dict], rounds: int) -> dict:  # type: ignore[no-untyped-def]
+    """One run: every query × ``rounds``, ours and FTS5 back to back, alternating order."""
+    load = loadavg()
+    mine: list[float] = []
+    theirs: list[float] = []
+    for round_ in range(rounds):
+        for i, query in enumerate(queries):
+            if (i + round_) % 2:
+                theirs.append(_timed(fts, query))
+                mine.append(_timed(ours, query))
+            else:
+                mine.append(_timed(ours, query))
+                theirs.append(_timed(fts, query))
+    p50, p95 = pct(mine, 0.5), pct(mine, 0.95)
+    fts50, fts95 = pct(theirs, 0.5), pct(theirs, 0.95)
+    return {
+        "searches": len(mine),
+        "p50_ms": round(p50, 2),
+        "p95_ms": round(p95, 2),
+        "fts5_p50_ms": round(fts50, 2),
+        "fts5_p95_ms": round(fts95, 2),
+        "p50_ratio": round(p50 / max(fts50, 1e-6), 2),
+        "p95_ratio": round(p95 / max(fts95, 1e-6), 2),
+        "loadavg": load,
+    }
+
+
+def measure_size(n: int, places: int, queries: int, runs: int, rounds: int, http: bool) -> dict:
+    """Build ``n`` records once, then ``runs`` measurement runs (and one through HTTP)."""
+    _words, place_infos, docs, asked = make_corpus(n, places, queries=queries)
     work = Path(tempfile.mkdtemp(prefix="maillage-bench-search-"))
     try:
         build_s = build_whoosh(work / "index", place_infos, docs)
         db = build_fts(work / "fts.sqlite3", place_infos, docs)
-        index = SearchIndex(work / "index")
-        ours = time_queries(lambda q: index.search(_params(q)), queries, rounds)
-        fts = time_queries(fts_search(db), queries, rounds)
-        totals = [index.search(_params(q)).total for q in queries]
-        index.close()
-        db.close()
         del docs
-        http, rss = serve_and_time(work / "index", queries, rounds)
+        index = SearchIndex(work / "index")
+        try:
+            ours = lambda q: index.search(SearchParams(**q))  # noqa: E731
+            fts = fts_search(db)
+            for query in asked:  # warm-up: the rare terms' postings, the page cache
+                ours(query)
+                fts(query)
+            measured = [measure_run(ours, fts, asked, rounds) for _ in range(runs)]
+            totals = [index.search(SearchParams(**q)).total for q in asked]
+        finally:
+            index.close()
+            db.close()
+        result = {
+            "records": n,
+            "places": places,
+            "queries": len(asked),
+            "build_records_per_s": round(n / build_s),
+            "median_total_hits": statistics.median(totals),
+            "runs": measured,
+        }
+        if http:
+            times, rss = serve_and_time(work / "index", asked, 1)
+            result["http"] = {
+                "p50_ms": round(pct(times, 0.5), 2),
+                "p95_ms": round(pct(times, 0.95), 2),
+                "peak_rss_mb": rss,
+                "loadavg": loadavg(),
+            }
+        return result
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    return {
-        "records": n,
-        "vocabulary": len(words),
-        "places": len(place_infos),
-        "build_records_per_s": round(n / build_s),
-        "search_p50_ms": round(pct(ours, 0.5), 2),
-        "search_p95_ms": round(pct(ours, 0.95), 2),
-        "fts5_p50_ms": round(pct(fts, 0.5), 2),
-        "fts5_p95_ms": round(pct(fts, 0.95), 2),
-        "p95_ratio_to_fts5": round(pct(ours, 0.95) / max(pct(fts, 0.95), 1e-6), 2),
-        "http_p50_ms": round(pct(http, 0.5), 2),
-        "http_p95_ms": round(pct(http, 0.95), 2),
-        "median_total_hits": statistics.median(totals),
-        "rss_mb": rss,
-    }
+
+
+def run(
+    quick: bool = False,
+    sizes: tuple[int, ...] | None = None,
+    runs: int | None = None,
+    rounds: int | None = None,
+    queries: int | None = None,
+    http: bool | None = None,
+) -> dict:
+    """Every size of :data:`SIZES` (quick: 10,000 records, 60 queries, 3 runs × 2 rounds,
+    no HTTP), each built once and measured ``runs`` times."""
+    sizes = sizes or ((10_000,) if quick else tuple(SIZES))
+    runs = runs or (3 if quick else RUNS)
+    rounds = rounds or (2 if quick else 3)
+    queries = queries or (60 if quick else 200)
+    http = (not quick) if http is None else http
+    measured = [
+        measure_size(n, SIZES.get(n, max(10, n // 100)), queries, runs, rounds, http) for n in sizes
+    ]
+    return {"quick": quick, "rounds": rounds, "sizes": measured}
+
+
+# -- the report ----------------------------------------------------------------------
+
+_FIGURES = ("p50_ms", "p95_ms", "fts5_p50_ms", "fts5_p95_ms", "p50_ratio", "p95_ratio")
+
+
+def _median(size: dict, figure: str) -> float:
+    return round(statistics.median(r[figure] for r in size["runs"]), 2)
+
+
+def _spread(size: dict, figure: str) -> str:
+    values = [r[figure] for r in size["runs"]]
+    return f"{min(values):g}–{max(values):g}"
+
+
+def _size(result: dict, n: int) -> dict | None:
+    return next((s for s in result["sizes"] if s["records"] == n), None)
+
+
+def goals(result: dict) -> list[tuple[str, str, str, bool]]:
+    out = []
+    big = _size(result, P95_GOAL_SIZE) or max(result["sizes"], key=lambda s: s["records"])
+    p95s = [r["p95_ms"] for r in big["runs"]]
+    out.append(
+        (
+            f"search p95 in-process at {big['records']:,} records",
+            f"{_median(big, 'p95_ms')} ms (runs {_spread(big, 'p95_ms')})",
+            f"≤ {P95_GOAL_MS:g} ms" + ("" if big["records"] == P95_GOAL_SIZE else " (at 350,000)"),
+            all(p <= P95_GOAL_MS for p in p95s),
+        )
+    )
+    middle = _size(result, RATIO_GOAL_SIZE) or big
+    for figure, name in (("p50_ratio", "p50"), ("p95_ratio", "p95")):
+        values = [r[figure] for r in middle["runs"]]
+        out.append(
+            (
+                f"search {name} ÷ FTS5 {name} at {middle['records']:,} records",
+                f"{_median(middle, figure)} (runs {_spread(middle, figure)})",
+                f"≤ {RATIO_GOAL:g} on every run",
+                all(v <= RATIO_GOAL for v in values),
+            )
+        )
+    return out
 
 
 def report(result: dict) -> str:
-    return (
-        f"search: {result['records']} offres ({result['vocabulary']} mots, "
-        f"{result['places']} lieux): index {result['build_records_per_s']} enr./s; "
-        f"recherche p50 {result['search_p50_ms']} ms, p95 {result['search_p95_ms']} ms; "
-        f"FTS5 p50 {result['fts5_p50_ms']} ms, p95 {result['fts5_p95_ms']} ms "
-        f"(rapport p95 {result['p95_ratio_to_fts5']}); HTTP p50 {result['http_p50_ms']} ms, "
-        f"p95 {result['http_p95_ms']} ms; RSS {result['rss_mb']} Mo"
-    )
+    sizes = result["sizes"]
+    lines = [
+        "## Search against SQLite FTS5 at 10k, 100k and 350k records (`python -m bench search`)",
+        "",
+        "What is measured: for each size, a generated corpus (offers of "
+        + ", ".join(f"{s['places']:,} places for {s['records']:,}" for s in sizes)
+        + "; words on a Zipf law over ~3,100 French forms) is indexed once by whoosh (the "
+        "bulk build a node rebuilds with) and by SQLite FTS5 (`unicode61 remove_diacritics "
+        f"2`, top 20 by `rank` plus a count); then {len(sizes[0]['runs'])} runs, each "
+        f"{sizes[0]['queries']} queries × {result['rounds']} rounds (1–3 words, 20 % with a "
+        "department, 15 % with a 50 km radius), `SearchIndex.search` (facets, total, the "
+        "page's 20 hits with snippets) and FTS5 back to back per query, in alternating "
+        "order, after one warm-up pass. Load average (1, 5, 15 min) at the start of each run.",
+        "",
+        "| records | run | p50 (ms) | p95 (ms) | FTS5 p50 | FTS5 p95 | p50 ÷ FTS5 | p95 ÷ FTS5 "
+        "| load |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for size in sizes:
+        for i, r in enumerate(size["runs"], 1):
+            cells = " | ".join(f"{r[f]:g}" for f in _FIGURES)
+            lines.append(f"| {size['records']:,} | {i} | {cells} | {r['loadavg']} |")
+        cells = " | ".join(f"**{_median(size, f):g}**" for f in _FIGURES)
+        lines.append(f"| {size['records']:,} | **median** | {cells} | |")
+        cells = " | ".join(_spread(size, f) for f in _FIGURES)
+        lines.append(f"| {size['records']:,} | min–max | {cells} | |")
+    lines += [
+        "",
+        "| records | index build (records/s) | median hits | HTTP p50 / p95 (ms) "
+        "| peak RSS serving (MB) | load |",
+        "|---|---|---|---|---|---|",
+    ]
+    for size in sizes:
+        web = size.get("http")
+        served = f"{web['p50_ms']:g} / {web['p95_ms']:g}" if web else "—"
+        rss = f"{web['peak_rss_mb']:g}" if web else "—"
+        lines.append(
+            f"| {size['records']:,} | {size['build_records_per_s']:,} | "
+            f"{size['median_total_hits']:g} | {served} | {rss} | "
+            f"{web['loadavg'] if web else ''} |"
+        )
+    lines += ["", "| goal | measured | target | met on every run |", "|---|---|---|---|"]
+    for figure, value, target, met in goals(result):
+        lines.append(f"| {figure} | {value} | {target} | {'yes' if met else '**no**'} |")
+    return "\n".join(lines) + "\n"

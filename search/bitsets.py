@@ -18,7 +18,7 @@ _TO_FLAGS = bytes.maketrans(b"01", b"\x00\x01")
 _NONZERO = re.compile(rb"[^\x00]")
 _BITS_OF_BYTE = [tuple(i for i in range(8) if byte >> i & 1) for byte in range(256)]
 #: Below this many documents, a set is read bit by bit from its non-zero bytes.
-_SPARSE = 2_000
+SPARSE = 2_000
 
 
 def from_ids(ids: Iterable[int], size: int) -> int:
@@ -39,7 +39,7 @@ def to_ids(bits: int) -> list[int]:
     """The documents of ``bits``, in increasing order."""
     if not bits:
         return []
-    if bits.bit_count() < _SPARSE:
+    if bits.bit_count() < SPARSE:
         raw = bits.to_bytes((bits.bit_length() + 7) // 8, "little")
         out: list[int] = []
         for match in _NONZERO.finditer(raw):

@@ -14,7 +14,7 @@ import heapq
 import math
 from array import array
 from bisect import bisect_left
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable
 from itertools import compress, repeat
 from operator import add, mul, neg, truediv
@@ -44,6 +44,12 @@ K1, B = 1.2, 0.75
 MAX_EXPANSION = 4096
 #: Cells of a radius search beyond which every located document is a candidate.
 MAX_CELLS = 4096
+#: One-value filter fields whose facets a small set counts document by document, and what
+#: a small set is (fewer documents than this: listed from its non-zero bytes).
+CODED_FIELDS = ("category", "department")
+CODED_MAX = bitsets.SPARSE
+#: Bytes of whole-index text postings and sets a view keeps for the next searches.
+TEXT_CACHE_BYTES = 16 << 20
 
 
 class View:
@@ -87,7 +93,14 @@ class View:
                 self.cells[cell] = self.cells.get(cell, 0) | bits << offset
             lengths.extend(bytes(4 * (offset - len(lengths))))
             lengths.extend(data.lengths)
+        #: field: its values and, per document, the number of its value (0: none)
+        self._codes = {field: _codes(self.masks[field], self.size) for field in CODED_FIELDS}
+        self._counted: tuple[int | None, list[int]] = (None, [])
         self._expired: tuple[str, int] | None = None
+        #: text term: its postings over the whole index and their set, the most recent
+        #: first out last (:meth:`_text`), within :data:`TEXT_CACHE_BYTES`
+        self._texts: dict[str, tuple[Postings, int]] = {}
+        self._texts_bytes = 0
         self.claims = self._claims()
         self.claimed = bitsets.from_ids(sorted(self.claims), self.size) & self.live
         #: The documents of the places this node hides (``node.hidden``: muted, or listed by
@@ -120,14 +133,48 @@ class View:
     def term_bits(self, field: str, text: Any) -> int:
         if field in self.masks:
             return self.masks[field].get(text, 0)
+        if field == TEXT_FIELD:
+            return self._text(text)[1]
         bits = 0
         for reader, offset, data in self.leaves:
-            if field == TEXT_FIELD:
-                found = data.postings(reader, text)[1]
-            else:
-                found = bitsets.from_ids(read_postings(reader, field, text)[0], data.size)
+            found = bitsets.from_ids(read_postings(reader, field, text)[0], data.size)
             bits |= found << offset
         return bits
+
+    def _text(self, text: str) -> tuple[Postings, int]:
+        """The postings of a text term over the whole index and their set, kept for the
+        next searches: a search reads each of its terms twice (matching, then scoring),
+        and joining the segments' postings (renumbered by offset) cost more than scoring."""
+        found = self._texts.get(text)
+        if found is not None:
+            return found
+        parts = []
+        bits = 0
+        for reader, offset, data in self.leaves:
+            (ids, weights), part_bits = data.postings(reader, text)
+            if ids and offset:
+                ids = array("I", map(offset.__add__, ids))
+            parts.append((ids, weights))
+            bits |= part_bits << offset
+        if len(parts) == 1:
+            postings = parts[0]
+        else:
+            postings = array("I"), array("f")
+            for part_ids, part_weights in parts:  # segments' arrays may be compact ones
+                postings[0].extend(part_ids if part_ids.typecode == "I" else array("I", part_ids))
+                if part_weights.typecode != "f":
+                    part_weights = array("f", part_weights)
+                postings[1].extend(part_weights)
+        found = (postings, bits)
+        cost = 8 * len(postings[0]) + (bits.bit_length() >> 3) + 100
+        while self._texts and self._texts_bytes + cost > TEXT_CACHE_BYTES:
+            oldest = next(iter(self._texts))
+            (ids, _), old_bits = self._texts.pop(oldest)
+            self._texts_bytes -= 8 * len(ids) + (old_bits.bit_length() >> 3) + 100
+        if cost <= TEXT_CACHE_BYTES:
+            self._texts[text] = found
+            self._texts_bytes += cost
+        return found
 
     def evaluate(self, query: wq.Query) -> int:
         """The live documents matching ``query``."""
@@ -214,6 +261,17 @@ class View:
         return bits & mask
 
     def facet_counts(self, bits: int, field: str) -> dict[str, int]:
+        """How many documents of ``bits`` hold each value of ``field``: for a set of a
+        few documents, from the number of each one's value (one pass over them); else
+        one intersection per value (at 350,000 documents, ~100 departments were 3 ms of
+        every search, whatever the number of matches)."""
+        coded = self._codes.get(field)
+        if coded is not None and bits.bit_count() < CODED_MAX:
+            values, numbers = coded
+            if self._counted[0] is not bits:  # the same set for every field of a search
+                self._counted = (bits, bitsets.to_ids(bits))
+            found = Counter(map(numbers.__getitem__, self._counted[1]))
+            return {values[n - 1]: count for n, count in found.items() if n}
         counts = {}
         for value, mask in self.masks[field].items():
             count = (bits & mask).bit_count()
@@ -244,19 +302,7 @@ class View:
 
     def postings(self, text: str) -> Postings:
         """The postings of a text term over the whole index (document numbers in order)."""
-        parts = []
-        for reader, offset, data in self.leaves:
-            ids, weights = data.postings(reader, text)[0]
-            if ids and offset:
-                ids = array("I", map(offset.__add__, ids))
-            parts.append((ids, weights))
-        if len(parts) == 1:
-            return parts[0]
-        ids, weights = array("I"), array("f")
-        for part_ids, part_weights in parts:
-            ids.extend(part_ids)
-            weights.extend(part_weights)
-        return ids, weights
+        return self._text(text)[0]
 
     def ranked(
         self, bits: int, terms: list[str], count: int, ties: Callable[[int], int] | None = None
@@ -298,6 +344,16 @@ class View:
         else:
             chosen.sort(key=lambda pair: (-pair[0], ties(-pair[1]), -pair[1]))
         return [-d for _, d in chosen[:count]]
+
+
+def _codes(masks: dict[str, int], size: int) -> tuple[list[str], array]:
+    """The values of a one-value field and the number of each document's (1 + index)."""
+    values = list(masks)
+    numbers = array("H" if len(values) < 1 << 16 else "I")
+    numbers.frombytes(bytes(numbers.itemsize * size))
+    for number, mask in enumerate(masks.values(), 1):
+        deque(map(numbers.__setitem__, bitsets.to_ids(mask), repeat(number)), maxlen=0)
+    return values, numbers
 
 
 def _follows(positions: list[Any]) -> bool:
