@@ -95,3 +95,18 @@ async def test_a_feed_not_wanted_is_refused_even_through_a_callback(tmp_path: Pa
         await c.close()
         for peer in (a, b):
             await peer.close()
+
+
+async def test_an_endorsed_feed_is_named_in_every_subscription(tmp_path: Path) -> None:
+    """An endorsement gives no URL: any followed node may hold the feed, so each is asked."""
+    b, c = (Peer(tmp_path, name) for name in "bc")  # polling off
+    endorsed = key("recommandé").did
+    c.follow(b)
+    c.put(col="endorse", rid=endorsed, body={})
+    try:
+        apps = [await peer.start() for peer in (b, c)]
+        await until(lambda: apps[0][PUSHER].callbacks(endorsed), what="C subscribed at B")
+        assert apps[0][PUSHER].callbacks(b.did) == apps[0][PUSHER].callbacks(endorsed)
+    finally:
+        for peer in (c, b):
+            await peer.close()
