@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from aiohttp import ClientSession
+from aiohttp import ClientSession, web
+from aiohttp.test_utils import TestServer
 
 from node.appkeys import KEY, WRITER
 from node.federation.push_hub import PUSHER
@@ -110,3 +111,46 @@ async def test_an_endorsed_feed_is_named_in_every_subscription(tmp_path: Path) -
     finally:
         for peer in (c, b):
             await peer.close()
+
+
+async def test_a_push_that_starts_a_wanted_feed_late_makes_the_node_fetch_it(
+    tmp_path: Path,
+) -> None:
+    """A push through a callback of a wanted feed not held, from its seq 2: the store takes
+    a new feed only from seq 1, so the node fetches it from the pusher, from the start."""
+    a, b, c = (Peer(tmp_path, name) for name in "abc")  # polling off
+    for rid in ("laser", "couture", "bois"):
+        a.put(col="offer", rid=rid, body=OFFER)
+    b.follow(a)
+    lines = a.store.lines(a.did, 0, 10)
+    served: list[str] = []
+
+    async def entries(request: web.Request) -> web.Response:  # B, as far as C asks
+        served.append(request.path_qs)
+        after = int(request.query.get("after", "0"))
+        return web.Response(body=b"".join(line + b"\n" for line in lines[after:]))
+
+    fake = web.Application()
+    fake.router.add_get(f"/feeds/{a.did}/entries", entries)
+    async with TestServer(fake) as server:  # no /inbox: C's subscription there never holds
+        url = str(server.make_url("")).rstrip("/")
+        c.put(col="follow", rid=b.did, body={"url": url})
+        c.copy_feed_of(b)  # C wants A's feed, through that URL
+        try:
+            app = await c.start()
+            subscriber = app[SUBSCRIBER]
+            await until(lambda: a.did in subscriber.wanted and url in subscriber.rows)
+            token = subscriber.rows[url].token
+            async with ClientSession() as http:
+                body = b"".join(line + b"\n" for line in lines[1:])
+                response = await http.post(
+                    f"{c.url}/inbox/callback/{token}", data=body, headers=NDJSON
+                )
+                assert response.status == 202
+                assert (await response.json())["stored"] == 0
+            await until(lambda: c.store.lines(a.did, 0, 10) == lines, what="A fetched")
+            assert served[0] == f"/feeds/{a.did}/entries?after=0"
+        finally:
+            await c.close()
+            for peer in (a, b):
+                await peer.close()
