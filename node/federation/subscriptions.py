@@ -88,6 +88,9 @@ class Subscriber:
         rows = await asyncio.to_thread(self.app[STORE].push_subscriptions)
         for row in rows:
             self._remember(Outgoing(*row))
+        # Before the first round: the hubs keep their subscriptions across a restart, and
+        # may push a wanted feed not held yet at once.
+        _, self.wanted = await asyncio.to_thread(self._plans, {})
         self.kick()
 
     @property
