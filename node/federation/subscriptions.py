@@ -45,6 +45,10 @@ log = logging.getLogger("maillage.push")
 
 #: Seconds before a subscription that was not confirmed (or failed) is asked again.
 RETRY_SECONDS = 300
+#: Seconds before a failed request is tried again, doubled at each failure in a row up to
+#: ``RETRY_SECONDS``: in a network that starts at once, a followed node may answer only a
+#: few seconds after this one first asked.
+FIRST_RETRY_SECONDS = 5
 #: Seconds after which an unconfirmed unsubscription is forgotten.
 FORGET_SECONDS = 86400
 MAX_FEEDS = 1000
@@ -79,6 +83,8 @@ class Subscriber:
         self.asked: dict[str, frozenset[str]] = {}
         #: url → feeds not held yet named in a subscription not confirmed yet.
         self._fresh: dict[str, frozenset[str]] = {}
+        #: url → failed requests in a row (the backoff of :func:`retry_delay`).
+        self._failures: dict[str, int] = {}
         self._round = asyncio.Lock()
         self._background = BackgroundTasks()
         self._kicked = False
@@ -134,8 +140,13 @@ class Subscriber:
             moment = int(pushclient.now())
             for url, did in follows.items():
                 row = self.rows.get(url)
-                grown = not set(plans[url]) <= self.asked.get(url, frozenset())
-                if (grown and _may_widen(row, moment)) or _due(row, moment):
+                if row is not None and row.mode == "subscribe" and row.error is not None:
+                    delay = retry_delay(self._failures.get(url, 1))
+                    ask = row.requested_at + delay <= moment  # failed: after its backoff
+                else:
+                    grown = not set(plans[url]) <= self.asked.get(url, frozenset())
+                    ask = grown or _due(row, moment)
+                if ask:
                     await self.request(url, "subscribe", did, plans[url])
             for url, row in list(self.rows.items()):
                 if url in follows:
@@ -199,7 +210,11 @@ class Subscriber:
             log.info("abonnement push à %s : %s", url, error)
             await self._save(replace(row, error=error))
             self.asked.pop(url, None)
+            failures = self._failures[url] = self._failures.get(url, 0) + 1
+            if mode == "subscribe" and not self.closed:
+                self._background.spawn(self._retry(retry_delay(failures)))
             return False
+        self._failures.pop(url, None)
         if mode == "subscribe":
             self.covered.update(feeds)
             fresh = set(feeds) - self.asked.get(url, frozenset())
@@ -234,6 +249,10 @@ class Subscriber:
             # one pull round, once the hub applied it (it does right after this echo).
             self._background.spawn(self._catch_up())
         return True
+
+    async def _retry(self, delay: float) -> None:
+        await asyncio.sleep(delay + 0.5)  # a round then finds the failed request due
+        self.kick()
 
     async def _catch_up(self) -> None:
         await asyncio.sleep(0.5)  # the hub applies the subscription once its check returns
@@ -278,10 +297,9 @@ def plan(url: str, did: str, wanted: dict[str, peers.Wanted], held: list[str]) -
     return list(dict.fromkeys(feeds))[:MAX_FEEDS]
 
 
-def _may_widen(row: Outgoing | None, moment: int) -> bool:
-    """Whether a subscription may be asked again now to name more feeds: at once, unless
-    the last request failed (then after ``RETRY_SECONDS``, as any retry)."""
-    return row is None or row.error is None or row.requested_at + RETRY_SECONDS <= moment
+def retry_delay(failures: int) -> int:
+    """Seconds before a request that failed ``failures`` times in a row is tried again."""
+    return min(RETRY_SECONDS, FIRST_RETRY_SECONDS * 2 ** max(0, failures - 1))
 
 
 def _due(row: Outgoing | None, moment: int) -> bool:

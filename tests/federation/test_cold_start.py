@@ -154,3 +154,24 @@ async def test_a_push_that_starts_a_wanted_feed_late_makes_the_node_fetch_it(
             await c.close()
             for peer in (a, b):
                 await peer.close()
+
+
+async def test_a_followed_node_that_starts_later_is_asked_again_soon(tmp_path: Path) -> None:
+    """C asks B before B serves: the request fails, and is tried again after a short
+    backoff (FIRST_RETRY_SECONDS, doubling), not after RETRY_SECONDS."""
+    b, c = (Peer(tmp_path, name) for name in "bc")  # polling off
+    b.put(col="offer", rid="bois", body=OFFER)
+    c.follow(b)
+    c.copy_feed_of(b)
+    try:
+        app = await c.start()
+        subscriber = app[SUBSCRIBER]
+        await until(lambda: b.url in subscriber.rows and subscriber.rows[b.url].error)
+        hub = await b.start()
+        await until(lambda: hub[PUSHER].callbacks(b.did), timeout=30, what="C subscribed")
+        assert subscriber.rows[b.url].error is None
+        await hub[WRITER].append_own(hub[KEY], col="offer", rid="laser", body=OFFER)
+        await until(lambda: c.store.feed(b.did).seq == 2, what="B's entry pushed to C")
+    finally:
+        for peer in (c, b):
+            await peer.close()
