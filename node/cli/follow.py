@@ -120,7 +120,10 @@ def peer_lines(node: Node) -> list[str]:
         item = wanted.get(did)
         source = (item.urls or item.via or [None])[0] if item else None
         peer = table.get(source) if source else None
-        url = source if item and item.urls else f"via {source}" if source else "—"
+        if item and not item.urls and not item.via:
+            url = "recommandé"  # an endorsement alone: fetched from any peer that holds it
+        else:
+            url = source if item and item.urls else f"via {source}" if source else "—"
         status = peers.status_label(peers.feed_status(store, did, item, peer, limit, hidden))
         last = peer.last_success if peer and peer.last_success else "jamais"
         line = f"{url}  {did}  n° {held.get(did, 0)}  dernier succès : {last}  {status}"

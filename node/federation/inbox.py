@@ -13,7 +13,13 @@
   counts as one it does not hold: its entries are refused the same way.
 
 ``POST /inbox/callback/{token}`` takes pushes the same way, sent by a node this node
-subscribed to (``node.federation.subscriptions``). A pushed entry at a seq held, but with
+subscribed to (``node.federation.subscriptions``), and also the entries of a feed this node
+wants but does not hold yet (``Subscriber.wanted``: in a network that starts cold, a two-hop
+feed reaches the followed node after this node polled it). Such a feed is stored only from
+its first entry (``Store.append``: a new feed starts at seq 1); a push that starts it later
+makes the node fetch it from that node (``Replicator.check_source``). A stranger at
+``/inbox`` still gets 403 for any feed not held, and no push makes the node store a feed it
+does not want. A pushed entry at a seq held, but with
 another id, proves a fork there and then; pushed entries that do not extend the head held
 make the node ask that node for its entries from the head (``Replicator.check_source``):
 another entry at the head is a fork too, the same one means pushes were missed.
@@ -157,8 +163,13 @@ async def receive_push(request: web.Request, source: str | None = None) -> web.R
     hidden = request.app.get(
         HIDDEN, NOTHING_HIDDEN
     )  # a feed this node hides is refused as one it does not hold
+    # Through a callback, a feed wanted but not held yet too (checked against hidden again:
+    # the wanted set is the last round's).
+    wanted = request.app[SUBSCRIBER].wanted if source is not None else frozenset()
     held = await asyncio.to_thread(
-        lambda: {a for a in authors if not hidden.hides(a) and store.feed(a) is not None}
+        lambda: {
+            a for a in authors if not hidden.hides(a) and (a in wanted or store.feed(a) is not None)
+        }
     )
     kept = [entry for entry in entries if entry.author in held]
     if not kept:

@@ -49,7 +49,6 @@ from search.urgency import is_urgent
 
 log = logging.getLogger("maillage.push")
 
-#: The clock of leases (seconds since the epoch); tests move it.
 NDJSON = "application/x-ndjson"
 #: Seconds between two pushes to one subscriber: what arrives meanwhile is batched.
 COALESCE_SECONDS = 1.0
@@ -219,9 +218,9 @@ class Pusher:
         return True
 
     async def _apply(self, wanted: SubscriptionRequest) -> None:
+        """In memory first: what is stored once the subscriber echoed must be pushed."""
         expires_at = int(pushclient.now()) + wanted.lease_seconds
         subscribe = wanted.mode == "subscribe"
-        await self.app[WRITER].run(self._save, wanted, expires_at)
         for feed in wanted.feeds or list(self.subscribers):  # no feeds: every one
             callbacks = self.subscribers.setdefault(feed, {})
             if subscribe:
@@ -232,6 +231,7 @@ class Pusher:
             self.owners[wanted.callback] = wanted.requested_by
         elif not any(wanted.callback in callbacks for callbacks in self.subscribers.values()):
             self.owners.pop(wanted.callback, None)
+        await self.app[WRITER].run(self._save, wanted, expires_at)
         log.info("%s : %s (%d flux)", wanted.mode, wanted.callback, len(wanted.feeds))
 
     def _save(self, wanted: SubscriptionRequest, expires_at: int) -> None:

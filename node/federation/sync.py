@@ -129,12 +129,13 @@ class Replicator:
         settings = self.settings
         try:
             head = await self._read(self.store.feed, did)
-            if head is None or head.seq >= upto or await self._read(self.store.fork, did):
+            local = head.seq if head is not None else 0  # not held: a wanted feed, from seq 1
+            if local >= upto or await self._read(self.store.fork, did):
                 return
             report = Report()
             client = fetch.session(settings.sync_connect_seconds, settings.sync_total_seconds)
             async with client:
-                await self._fetch_feed(client, url, did, head.seq, upto, report)
+                await self._fetch_feed(client, url, did, local, upto, report)
             log_stored(report.stored, len(report.stored_feeds), len(report.stored_from), 0)
         except FetchError as exc:
             log.debug("pair %s : flux %s non vérifié après un envoi (%s)", url, did, exc)

@@ -114,3 +114,11 @@ def test_search_says_how_close_each_hit_is(home: Path, capsys, tmp_path: Path) -
     assert status == 0 and '"total": 0' in out
     status, _, err = run(capsys, "search", "--home", home, "--max-hops", "loin")
     assert status == 2 and "--max-hops" in err
+
+
+def test_peers_says_an_endorsed_only_feed_is_recommended(home: Path, capsys) -> None:
+    status, _, _ = run(capsys, "endorse", "--home", home, OTHER)
+    assert status == 0
+    status, out, _ = run(capsys, "peers", "--home", home)
+    (line,) = [line for line in out.splitlines() if OTHER in line]
+    assert status == 0 and line.startswith(f"recommandé  {OTHER}  n° 0")
