@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import math
 import time
 from pathlib import Path
 
@@ -156,13 +157,16 @@ async def test_pushes_are_coalesced_to_one_a_second(hub, hub_node: Node) -> None
     async with FakeSubscriber() as fake:
         await subscribe(hub, fake.callback)
         await until(lambda: app[PUSHER].callbacks(hub_node.key.did))
+        began = time.monotonic()
         entries = [
             await app[WRITER].append_own(app[KEY], col="offer", rid=f"o{i}", body=OFFER)
             for i in range(40)
         ]
+        writing = time.monotonic() - began  # seconds on a loaded machine, a fraction idle
         await until(lambda: len(fake.lines) == 40)
         assert fake.lines == [e.line for e in entries]  # every entry, in order, once
-        assert len(fake.pushes) <= 3
+        # at most one push a second while the entries were written, and one after
+        assert len(fake.pushes) <= math.floor(writing) + 2
         times = [at for at, _ in fake.pushes]
         assert all(later - earlier >= 0.95 for earlier, later in itertools.pairwise(times))
 
