@@ -91,6 +91,9 @@ def plain_analyzer() -> Analyzer:
 
 
 _TOKEN = re.compile(TOKEN_PATTERN)
+_UNSEEN = object()
+#: Word forms (and stems) an analyser remembers at most (~100 bytes each).
+MAX_FORMS = 200_000
 
 
 class FastAnalyzer:
@@ -104,6 +107,9 @@ class FastAnalyzer:
 
         self._stemmer = stemmer_for_language("fr")
         self._stems: dict[str, str] = {}
+        #: Each word form as written → its term (or None): a corpus repeats a few thousand
+        #: forms, and lowercasing, elision, folding and stop words cost more than a lookup.
+        self._forms: dict[str, str | None] = {}
 
     def stem(self, word: str) -> str:
         """Plural then the French stemmer, cached (a word always gets the same stem)."""
@@ -115,7 +121,7 @@ class FastAnalyzer:
             ):
                 text = text[:-1]
             found = self._stemmer(text)
-            if len(self._stems) < 200_000:
+            if len(self._stems) < MAX_FORMS:
                 self._stems[word] = found
         return found
 
@@ -127,21 +133,33 @@ class FastAnalyzer:
         after the other get the positions of their concatenation."""
         out = []
         seen, pos = state
-        stem = self.stem
+        forms = self._forms
         for match in _TOKEN.finditer(text):
             index = seen
             seen += 1
-            word = match.group().lower()
-            if "'" in word or "’" in word:
-                parts = _APOSTROPHE.split(word, maxsplit=1)
-                if parts[0] in ELISIONS and parts[1]:
-                    word = parts[1]
-            word = word.translate(accent_map)
-            if not word or word in STOP_WORDS:
+            raw = match.group()
+            term = forms.get(raw, _UNSEEN)
+            if term is _UNSEEN:
+                term = self._term(raw)
+                if len(forms) < MAX_FORMS:
+                    forms[raw] = term
+            if term is None:
                 continue
             pos = index if pos is None else pos + 1
-            out.append((stem(word), pos))
+            out.append((term, pos))
         return out, (seen, pos)
+
+    def _term(self, raw: str) -> str | None:
+        """The term of one word as written (None: a stop word)."""
+        word = raw.lower()
+        if "'" in word or "’" in word:
+            parts = _APOSTROPHE.split(word, maxsplit=1)
+            if parts[0] in ELISIONS and parts[1]:
+                word = parts[1]
+        word = word.translate(accent_map)
+        if not word or word in STOP_WORDS:
+            return None
+        return self.stem(word)
 
     def spans(self, text: str) -> list[tuple[str, int, int]]:
         """(term, start, end) of every term of ``text``: where to highlight it."""
