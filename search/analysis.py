@@ -92,6 +92,8 @@ def plain_analyzer() -> Analyzer:
 
 
 _TOKEN = re.compile(TOKEN_PATTERN)
+#: Word forms (and stems) an analyser remembers at most (~100 bytes each).
+MAX_FORMS = 200_000
 
 
 class FastAnalyzer:
@@ -105,6 +107,9 @@ class FastAnalyzer:
 
         self._stemmer = stemmer_for_language("fr")
         self._stems: dict[str, str] = {}
+        #: Each token as written → its term (None: a stop word) and where the term starts in
+        #: it: a corpus repeats a few thousand forms, and lowering, elision, folding and
+        #: stemming cost more than a lookup (indexing and highlighting alike).
         self._tokens: dict[str, tuple[str | None, int]] = {}
 
     def stem(self, word: str) -> str:
@@ -117,7 +122,7 @@ class FastAnalyzer:
             ):
                 text = text[:-1]
             found = self._stemmer(text)
-            if len(self._stems) < 200_000:
+            if len(self._stems) < MAX_FORMS:
                 self._stems[word] = found
         return found
 
@@ -129,20 +134,21 @@ class FastAnalyzer:
         after the other get the positions of their concatenation."""
         out = []
         seen, pos = state
-        stem = self.stem
+        tokens = self._tokens
         for match in _TOKEN.finditer(text):
             index = seen
             seen += 1
-            word = match.group().lower()
-            if "'" in word or "’" in word:
-                parts = _APOSTROPHE.split(word, maxsplit=1)
-                if parts[0] in ELISIONS and parts[1]:
-                    word = parts[1]
-            word = word.translate(accent_map)
-            if not word or word in STOP_WORDS:
+            token = match.group()
+            known = tokens.get(token)
+            if known is None:
+                known = self._token(token)
+                if len(tokens) < MAX_FORMS:
+                    tokens[token] = known
+            term = known[0]
+            if term is None:
                 continue
             pos = index if pos is None else pos + 1
-            out.append((stem(word), pos))
+            out.append((term, pos))
         return out, (seen, pos)
 
     def spans(self, text: str) -> list[tuple[str, int, int]]:
@@ -162,7 +168,7 @@ class FastAnalyzer:
             known = tokens.get(token)
             if known is None:
                 known = self._token(token)
-                if len(tokens) < 200_000:
+                if len(tokens) < MAX_FORMS:
                     tokens[token] = known
             term, skip = known
             if term is not None:

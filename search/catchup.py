@@ -37,6 +37,12 @@ log = logging.getLogger("maillage.search")
 #: Entries (or records) per commit of a catch-up: what a crash may make it redo, and about
 #: how long SIGTERM waits for the index (a few hundred ms on a small machine).
 BATCH = 1000
+#: Batches of several feeds one commit of a catch-up may hold (each feed's batch stays
+#: within ``batch``, so its watermark moves as it would alone).
+GROUP = 4
+#: Feeds behind past which a catch-up is a bootstrap: the writer's listener then leaves new
+#: entries to the index thread rather than wait for it (:meth:`IndexWriting.add_entries`).
+BOOTSTRAP_FEEDS = 4
 
 
 class IndexCatchUp:
@@ -68,17 +74,15 @@ class IndexCatchUp:
                     self.ready = True
                 return steps
             moved = False
-            for author in pending:
-                if self._stopping:
-                    break
-                before = self.marks.feeds.get(author)
-                before = None if before is None else astuple(before)
-                self._step(store, author)
+            done = 0
+            while done < len(pending) and not self._stopping:
+                before = {a: _state(self.marks.feeds.get(a)) for a in pending[done:]}
+                group = self._step_many(store, pending[done:])
                 if self.marks.complete and self._worker:  # the node's index thread only
-                    self._merge_if_needed()  # a commit of its own, between two batches
-                after = self.marks.feeds.get(author)
-                moved = moved or before != (None if after is None else astuple(after))
-                steps += 1
+                    self._merge_if_needed()  # a commit of its own, between two commits
+                moved = moved or any(before[a] != _state(self.marks.feeds.get(a)) for a in group)
+                done += len(group)
+                steps += len(group)
             if not moved and not self._stopping:  # never expected: say it, do not spin
                 log.warning("index de recherche : rattrapage sans progrès pour %s", pending[:3])
                 return steps
@@ -133,6 +137,31 @@ class IndexCatchUp:
                 self.marks.feeds[author] = result[0]
             self._save_marks()
 
+    def _step_many(self, store: Store, authors: list[str]) -> list[str]:
+        """Move the first of ``authors`` on by one batch each, in one commit, until it holds
+        :data:`GROUP` batches' worth of documents: a bootstrap brings hundreds of small new
+        feeds, and a commit (a segment, a view, sooner or later a merge) per feed cost more
+        than their documents. The authors moved, in order (at least the first)."""
+        limit = self.batch * GROUP
+        with self._write_lock:
+            results: dict[str, Mark | None] = {}
+
+            def fill(writer: IndexWriter, places: dict[str, PlaceInfo]) -> None:
+                for author in authors:
+                    if results and (self._stopping or _documents(writer) >= limit):
+                        break
+                    feed, mark = store.feed(author), self.marks.feeds.get(author)
+                    results[author] = self._advance(writer, store, author, feed, mark, places)
+
+            self._guarded(fill)
+            for author, mark in results.items():
+                if mark is None:
+                    self.marks.feeds.pop(author, None)
+                else:
+                    self.marks.feeds[author] = mark
+            self._save_marks()
+            return list(results)
+
     def _advance(
         self,
         writer: IndexWriter,
@@ -176,10 +205,11 @@ class IndexCatchUp:
         # A fresh pass adds, but its first batch in a process updates: a crash may have
         # committed that batch without saving the watermark that says so.
         new = mark.fresh and author in self._adding
+        times = store.entry_times(author, [r.seq for r in records if r.body is not None])
         for record in records:
             if record.col in PLACE_COLS:
                 self._towns.forget()
-            self._put(writer, store, record, places, new)
+            self._put(writer, store, record, places, new, times)
         if mark.fresh:
             self._adding.add(author)
         if len(records) < self.batch:
@@ -200,6 +230,15 @@ class IndexCatchUp:
         if not keys:
             return mark
         return replace(mark, seq=keys[-1][0], head=keys[-1][3])
+
+
+def _state(mark: Mark | None) -> tuple | None:
+    return None if mark is None else astuple(mark)
+
+
+def _documents(writer: IndexWriter) -> int:
+    """Documents ``writer`` added so far (whoosh's segment writer counts them)."""
+    return getattr(writer, "docnum", 0) - getattr(writer, "docbase", 0)
 
 
 def _profile_seq(store: Store, author: str) -> int:

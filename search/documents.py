@@ -176,4 +176,9 @@ def ts_of_line(line: bytes | None) -> str:
         header = orjson.loads(line).get("header", {})
     except orjson.JSONDecodeError:
         return ""
-    return _str(header.get("ts"), 20)
+    return ts_of_value(header.get("ts"))
+
+
+def ts_of_value(value: Any) -> str:
+    """A header's ``ts`` as a document keeps it ("" when it is not a string)."""
+    return _str(value, 20)

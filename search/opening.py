@@ -49,6 +49,9 @@ class IndexOpening:
     _ix: Any
     _owner: OwnerLock
     _stopping: bool
+    #: Whether the index thread is catching up (a bootstrap, a big feed): the writer's
+    #: listener then leaves new entries to it rather than wait for its batch to commit.
+    _catching: bool = False
 
     def load(self) -> None:
         """Open, repair or rebuild the index and catch up with the store."""
@@ -170,7 +173,11 @@ class IndexOpening:
             if self._dirty or not woken:
                 self._dirty = False
                 assert self.store is not None
-                self._catch_up_if_possible(self.store)
+                self._catching = True
+                try:
+                    self._catch_up_if_possible(self.store)
+                finally:
+                    self._catching = False
             self._merge_if_needed()
 
     def _kick(self, dirty: bool = True) -> None:

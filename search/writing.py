@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import shutil
+import threading
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,15 @@ from node.store.database import Store
 from protocol.entries import Entry
 from protocol.state import Record
 from search.bulk import CompactWriter
-from search.documents import NO_PLACE, PlaceInfo, make_document, place_of, ts_of_line
+from search.catchup import BOOTSTRAP_FEEDS
+from search.documents import (
+    NO_PLACE,
+    PlaceInfo,
+    make_document,
+    place_of,
+    ts_of_line,
+    ts_of_value,
+)
 from search.faults import IndexBusy, IndexNotADirectory, IndexWriteError, write_failure
 from search.schema import FIRST_ONLY, INDEXED_COLS, PLACE_COLS, doc_key
 from search.storage import abandon, create, save_version
@@ -29,6 +38,8 @@ from search.watermarks import Mark, Marks, save_marks
 #: Seconds a writer waits for whoosh's own lock (held by one writer at a time, in this
 #: process: the owner lock of :mod:`search.locking` keeps other processes out).
 WRITE_TIMEOUT_S = 10.0
+#: Guards the count of listeners at work (:attr:`IndexWriting._in_flight`).
+_FLIGHT = threading.Lock()
 
 
 def new_writer(ix: Any) -> IndexWriter:
@@ -44,6 +55,10 @@ class IndexWriting:
     marks: Marks
     ready: bool
     _ix: Any
+    _catching: bool
+    _worker: bool
+    #: Listeners at work in :meth:`add_entries` (guarded by :data:`_FLIGHT`).
+    _in_flight: int = 0
 
     def _writer(self) -> IndexWriter:
         return new_writer(self._ix)
@@ -76,14 +91,19 @@ class IndexWriting:
         record: Record,
         places: dict[str, PlaceInfo],
         new: bool = False,
+        times: dict[int, Any] | None = None,
     ) -> None:
         """Write the document of ``record`` as the store has it now (or remove it); ``new``:
-        the index has no document of that key (adding is several times faster)."""
+        the index has no document of that key (adding is several times faster); ``times``:
+        the entries' ``ts`` by seq, read for a whole batch (else its line is read)."""
         if record.body is None:  # withheld
             if not new:
                 writer.delete_by_term("key", doc_key(record.author, record.col, record.rid))
             return
-        ts = ts_of_line(store.line(record.author, record.seq))
+        if times is not None and record.seq in times:
+            ts = ts_of_value(times[record.seq])
+        else:
+            ts = ts_of_line(store.line(record.author, record.seq))
         place = self._place(store, record.author, places)
         if new:
             writer.add_document(**make_document(record, ts, place))
@@ -117,14 +137,34 @@ class IndexWriting:
         if not self._may_write():
             self._kick()  # still loading, or another process holds the index
             return
-        with self._write_lock:
-            self._write_live(store, entries)
-        left = False
-        for author in sorted({e.author for e in entries}):
-            if self._needs_work(store, author):
-                self._step(store, author)
-                left = left or self._needs_work(store, author)
+        # A bootstrap: feeds by the dozen stored and not indexed yet, while the index thread
+        # or another listener (a round pulls several feeds at once) writes the index.
+        # Waiting for their batches, or making one here, would hold the replication and the
+        # loop's worker threads: the index thread's next batches take these entries
+        # instead. Otherwise (a few feeds moving) they are searchable when this returns.
+        with _FLIGHT:
+            busy = self._worker and (self._in_flight > 0 or self._catching)
+            if busy and self._feeds_behind(store) >= BOOTSTRAP_FEEDS:
+                self._kick()
+                return
+            self._in_flight += 1
+        try:
+            with self._write_lock:
+                self._write_live(store, entries)
+            left = False
+            for author in sorted({e.author for e in entries}):
+                if self._needs_work(store, author):
+                    self._step(store, author)
+                    left = left or self._needs_work(store, author)
+        finally:
+            with _FLIGHT:
+                self._in_flight -= 1
         self._kick(dirty=left)  # the rest of a big feed: in the background
+
+    def _feeds_behind(self, store: Store) -> int:
+        """Feeds the store holds further than the index (one read of the feeds' heads)."""
+        marks = self.marks.feeds
+        return sum(1 for f in store.feeds() if (m := marks.get(f.author)) is None or m.seq < f.seq)
 
     def _write_live(self, store: Store, entries: list[Entry]) -> None:
         keys: dict[tuple[str, str, str], None] = {}

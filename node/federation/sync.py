@@ -35,7 +35,6 @@ import functools
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 import aiohttp
@@ -44,10 +43,13 @@ from aiohttp import web
 from node import scheduler
 from node.appkeys import KEY, SETTINGS, STORE, WRITER
 from node.federation import fetch, peers
+from node.federation.divergence import Divergence, other_heads
 from node.federation.fetch import FetchError, Listed
+from node.federation.pending_bodies import PendingBodies
 from node.federation.round_log import PeerStates, log_forks, log_stored, refusal_status
+from node.federation.round_report import MAX_ETAGS, Report, status_of
 from node.settings import Settings
-from node.store.database import AppendResult, FeedHead, Store
+from node.store.database import AppendResult, Store
 from node.store.intake import today
 from node.tasks import BackgroundTasks
 from protocol.entries import Entry
@@ -56,33 +58,9 @@ from protocol.rotation import KeyRing
 from protocol.verification import verify_lines
 
 log = logging.getLogger("maillage.sync")
-#: Page validators remembered between rounds (a 304 means: nothing new on that page).
-MAX_ETAGS = 10_000
-#: Withheld entries of one feed whose body is asked of the sources in one round.
-MAX_PENDING_PER_ROUND = 20
 
 
-@dataclass(slots=True)
-class Report:
-    """What a round did: sources polled, entries stored, forks found, peers that failed."""
-
-    polled: list[str] = field(default_factory=list)
-    stored: int = 0
-    #: The feeds that got entries, and the sources they came from.
-    stored_feeds: set[str] = field(default_factory=set)
-    stored_from: set[str] = field(default_factory=set)
-    #: Bodies fetched for entries held withheld (body pending).
-    filled: int = 0
-    forks: list[str] = field(default_factory=list)
-    #: Feeds that took their day's quota during the round (nothing more taken today).
-    over_quota: list[str] = field(default_factory=list)
-    #: Feeds left out, by the place whose follow records named them (``max_feeds_via_peer``).
-    capped: dict[str, int] = field(default_factory=dict)
-    failed: dict[str, str] = field(default_factory=dict)
-    validators: dict[str, tuple[str, bytes]] = field(default_factory=dict)
-
-
-class Replicator:
+class Replicator(Divergence, PendingBodies):
     def __init__(self, store: Store, me: str, settings: Settings, sink: peers.Sink) -> None:
         self.store = store
         self.me = me
@@ -114,35 +92,6 @@ class Replicator:
             await self.run_once(force=force)
         except Exception:  # logged like a failed job, never raised into the writer
             log.exception("copie immédiate impossible")
-
-    def check_source(self, url: str, did: str, upto: int) -> None:
-        """``url`` pushed entries of ``did`` (up to seq ``upto``) that do not extend the head
-        held: fetch its entries from one before that head, in the background (once at a
-        time per source and feed). The same head: missed pushes, the gap is filled. Another
-        one: a fork, proven and the feed frozen at once, not at the next poll."""
-        if (url, did) in self._checking or self._checks.closed:
-            return
-        self._checking.add((url, did))
-        self._checks.spawn(self._check_source(url, did, upto))
-
-    async def _check_source(self, url: str, did: str, upto: int) -> None:
-        settings = self.settings
-        try:
-            head = await self._read(self.store.feed, did)
-            local = head.seq if head is not None else 0  # not held: a wanted feed, from seq 1
-            if local >= upto or await self._read(self.store.fork, did):
-                return
-            report = Report()
-            client = fetch.session(settings.sync_connect_seconds, settings.sync_total_seconds)
-            async with client:
-                await self._fetch_feed(client, url, did, local, upto, report)
-            log_stored(report.stored, len(report.stored_feeds), len(report.stored_from), 0)
-        except FetchError as exc:
-            log.debug("pair %s : flux %s non vérifié après un envoi (%s)", url, did, exc)
-        except Exception:  # logged, never raised into a background task nobody awaits
-            log.exception("vérification du flux %s chez %s impossible", did, url)
-        finally:
-            self._checking.discard((url, did))
 
     async def close(self) -> None:
         await self._checks.close()
@@ -245,7 +194,7 @@ class Replicator:
                 raise FetchError("réponse 304 sans demande conditionnelle")
             listings[url] = fetch.parse_feeds(body)
         except FetchError as exc:
-            report.failed[url] = _status(exc)
+            report.failed[url] = status_of(exc)
             return
         if answer.status == 200 and answer.etag:
             report.validators[url] = (answer.etag, body)
@@ -260,39 +209,6 @@ class Replicator:
     ) -> None:
         await self._pull_new(client, item, listings, report, semaphore)
         await self._fill_pending(client, item, report, semaphore)
-
-    async def _fill_pending(
-        self,
-        client: aiohttp.ClientSession,
-        item: peers.Wanted,
-        report: Report,
-        semaphore: asyncio.Semaphore,
-    ) -> None:
-        """Ask the sources for the bodies of current puts held withheld (SPEC §11.3): a
-        stranger's bodiless copy, pushed first, must not blank the record for good."""
-        did = item.did
-        pending = await self._read(self.store.pending_bodies, did)
-        sources = [u for u in dict.fromkeys([*item.urls, *item.via]) if u not in report.failed]
-        for seq in pending[:MAX_PENDING_PER_ROUND]:
-            for url in sources:
-                page = f"{url}/feeds/{did}/entries?after={seq - 1}&limit=1"
-                try:
-                    async with semaphore:
-                        answer = await fetch.get(
-                            client, page, max_bytes=self.settings.max_response_bytes, lines=True
-                        )
-                except FetchError:
-                    continue
-                results = await asyncio.to_thread(verify_lines, answer.lines[:1], self._keys())
-                entry = results[0] if results else None
-                if not isinstance(entry, Entry) or entry.author != did or entry.seq != seq:
-                    continue
-                if entry.body is None:
-                    continue  # this source has it withheld too
-                stored = await self.sink.append([entry])
-                if stored.filled:
-                    report.filled += 1
-                    break
 
     async def _pull_new(
         self,
@@ -309,7 +225,7 @@ class Replicator:
         if await self._read(self.store.fork, did) is not None:
             return  # frozen: nothing more is accepted from this feed, but a recovery
         head = await self._read(self.store.feed, did)
-        if head is not None and (others := _other_heads(did, head, listings, report)):
+        if head is not None and (others := other_heads(did, head, listings, report)):
             if await self._prove_fork(client, did, head, others, report, semaphore):
                 return  # forked: frozen now
             head = await self._read(self.store.feed, did)
@@ -332,93 +248,12 @@ class Replicator:
                 if exc.unreachable or not await self._read_from_start(
                     client, url, did, listed, report, semaphore, exc
                 ):
-                    report.failed[url] = _status(exc)
+                    report.failed[url] = status_of(exc)
                 continue
             if done:
                 return
             head = await self._read(self.store.feed, did)
             local = head.seq if head is not None else 0
-
-    async def _examine_diverging(
-        self,
-        client: aiohttp.ClientSession,
-        did: str,
-        listings: dict[str, dict[str, Listed]],
-        report: Report,
-        semaphore: asyncio.Semaphore,
-    ) -> None:
-        """Read from its start, once per head listed, the feed of a source whose head this
-        node does not hold: lower than the head held, or any while the feed is frozen by a
-        fork. So a recovery (SPEC §10.4), which takes the feed back to an earlier seq, is
-        found even by a follower that holds a thief's entries after it, or froze the feed."""
-        head = await self._read(self.store.feed, did)
-        if head is None:
-            return
-        frozen = await self._read(self.store.fork, did) is not None
-        for url, listing in listings.items():
-            listed = listing.get(did)
-            if listed is None or listed.head is None or url in report.failed:
-                continue
-            if not frozen and listed.seq >= head.seq:
-                continue  # the same seq is the fork check's, a higher one the normal pull's
-            if await self._read(self.store.entry_id, did, listed.seq) == listed.head:
-                continue
-            await self._read_from_start(client, url, did, listed, report, semaphore)
-
-    async def _read_from_start(
-        self,
-        client: aiohttp.ClientSession,
-        url: str,
-        did: str,
-        listed: Listed,
-        report: Report,
-        semaphore: asyncio.Semaphore,
-        refusal: FetchError | None = None,
-    ) -> bool:
-        """Read ``did`` from ``url`` from its first entry, once per head listed (or per
-        ``refusal`` of a page); True when the source answered with nothing refused."""
-        mark = (url, did, listed.head or str(refusal))
-        if mark in self._examined:
-            return False
-        if len(self._examined) >= MAX_ETAGS:
-            self._examined.clear()
-        self._examined.add(mark)
-        try:
-            async with semaphore:
-                await self._fetch_feed(client, url, did, 1, listed.seq, report)
-        except FetchError as exc:
-            log.debug("pair %s : flux %s divergent illisible (%s)", url, did, exc)
-            return False
-        return True
-
-    async def _prove_fork(
-        self,
-        client: aiohttp.ClientSession,
-        did: str,
-        head: FeedHead,
-        others: list[str],
-        report: Report,
-        semaphore: asyncio.Semaphore,
-    ) -> bool:
-        """Fetch the entry at the head's seq from each source of ``others`` (they list that
-        seq with another head id); True once one proved a fork. Without this, two versions of
-        a log at one seq would go unseen until the author wrote again (the overlap of
-        :meth:`_fetch_feed` only runs when a source holds more)."""
-        for url in others:
-            try:
-                async with semaphore:
-                    await self._fetch_feed(client, url, did, head.seq, head.seq, report)
-            except FetchError as exc:
-                # Not this node's chain: perhaps a recovery before the head (SPEC §10.4).
-                listed = Listed(head.seq, None)
-                if exc.unreachable or not await self._read_from_start(
-                    client, url, did, listed, report, semaphore, exc
-                ):
-                    report.failed[url] = _status(exc)
-                continue
-            if did in report.forks:
-                return True
-        return False
 
     async def _fetch_feed(
         self,
@@ -508,24 +343,6 @@ class Replicator:
         )
 
 
-def _other_heads(
-    did: str, head: FeedHead, listings: dict[str, dict[str, Listed]], report: Report
-) -> list[str]:
-    """The sources listing ``did`` at the head's seq, but with another head id."""
-    return [
-        url
-        for url, listing in listings.items()
-        if (listed := listing.get(did)) is not None
-        and listed.seq == head.seq
-        and listed.head not in (None, head.head)
-        and url not in report.failed
-    ]
-
-
-def _status(error: FetchError) -> str:
-    return peers.UNREACHABLE if error.unreachable else f"error: {error}"
-
-
 # -- the application ---------------------------------------------------------------------
 
 
@@ -561,6 +378,10 @@ async def _replicator(app: web.Application) -> AsyncIterator[None]:
             replicator.kick()
 
     app[WRITER].add_listener(on_entries)
+    if app[SETTINGS].polling:
+        # A node just started (a fresh one after « maillage follow ») copies at once rather
+        # than at the first tick of the sync job, up to 30 s later.
+        replicator.kick()
     try:
         yield
     finally:

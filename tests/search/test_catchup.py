@@ -61,8 +61,13 @@ def test_a_catch_up_commits_batches_and_a_crash_keeps_them(store: Store, tmp_pat
     again = SearchIndex(tmp_path / "index", store, batch=4, load=False)
     again.opened.clear()
     steps: list[int] = []
-    original = again._step
-    again._step = lambda s, a: (steps.append(1), original(s, a))[1]  # type: ignore[method-assign]
+    original = again._advance  # one call per batch of a feed, whatever the commits
+
+    def counted(*args):
+        steps.append(1)
+        return original(*args)
+
+    again._advance = counted  # type: ignore[method-assign]
     again.load()
     assert again.ready and not again.rebuilt
     assert 0 < len(steps) < 31 // 4 + 2  # went on from the watermark, not from zero
@@ -76,13 +81,14 @@ def test_search_answers_with_what_is_committed_during_a_catch_up(store: Store, t
     big_feed(store, signer, 12)
     index = SearchIndex(tmp_path / "index", store, batch=3, load=False)
     seen: list[int] = []
-    original = index._step
+    original = index._step_many
 
-    def step(s: Store, author: str) -> None:
-        original(s, author)
-        seen.append(len(answers(index, "laser")[0]))  # searches between two batches
+    def step(s: Store, authors: list[str]) -> list[str]:
+        moved = original(s, authors)
+        seen.append(len(answers(index, "laser")[0]))  # searches between two commits
+        return moved
 
-    index._step = step  # type: ignore[method-assign]
+    index._step_many = step  # type: ignore[method-assign]
     index.load()
     assert seen[0] < 12 and seen[-1] == 12 and seen == sorted(seen)
     index.close()
