@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import json
 from types import SimpleNamespace
 
@@ -57,3 +58,17 @@ def test_the_document_is_written_whole_from_every_last_result(tmp_path) -> None:
     )
     assert "Not run yet: `python -m bench other`." in text
     assert "## The machine" in text and "processor" in text
+
+
+def test_every_benchmark_runs_quick_and_reports_its_goals() -> None:
+    """``make bench-quick`` passes ``quick=True`` to every benchmark, and the report calls
+    ``report`` and ``goals`` on each result."""
+    from bench.__main__ import BENCHMARKS
+
+    assert [
+        name
+        for name, module in BENCHMARKS.items()
+        if "quick" not in inspect.signature(module.run).parameters
+        or not callable(getattr(module, "report", None))
+        or not callable(getattr(module, "goals", None))
+    ] == []
