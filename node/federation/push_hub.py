@@ -167,7 +167,8 @@ class Pusher:
 
     def _check_room(self, group: str) -> None:
         """429 when one more subscriber, asked from ``group``, would pass a cap."""
-        everyone = list(self.owners.values()) + list(self._checking.values())
+        # by callback: one being applied is in both (owners first, checking until saved)
+        everyone = list({**self._checking, **self.owners}.values())
         most = self.settings.push_max_subscribers
         if len(everyone) >= most:
             raise ApiError(
