@@ -13,7 +13,7 @@ from __future__ import annotations
 import heapq
 import math
 from array import array
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections import Counter, deque
 from collections.abc import Callable
 from itertools import compress, repeat
@@ -36,6 +36,7 @@ from search.segments import (
     SegmentData,
     read_positions,
     read_postings,
+    stored_fields,
 )
 
 K1, B = 1.2, 0.75
@@ -75,6 +76,7 @@ class View:
             self.leaves.append((reader, offset, data))
         cache.clear()
         cache.update(kept)
+        self._starts = [offset for _reader, offset, _data in self.leaves]
         self.live = 0
         for reader, offset, data in self.leaves:
             self.live |= data.live(reader) << offset
@@ -127,6 +129,11 @@ class View:
             found = (claims.parse(d, values[d], geo[d]) for d in docs)
             places[col] = [p for p in found if p is not None]
         return claims.find_claims(places["profile"], places["listing"])
+
+    def stored(self, d: int) -> dict[str, Any]:
+        """The stored fields of document ``d`` (``search.segments.stored_fields``)."""
+        reader, offset, _data = self.leaves[bisect_right(self._starts, d) - 1]
+        return stored_fields(reader, d - offset)
 
     # -- sets ------------------------------------------------------------------------
 
