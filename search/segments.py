@@ -5,7 +5,7 @@ For each segment of the whoosh index, :class:`SegmentData` holds, as sets of its
 department, region, family of place), of each 0.5° cell of latitude and longitude, and of
 each frequent term of the text field, with that term's postings (document numbers and
 weights) for scoring. It also keeps the per-document values searches read (coordinates,
-date, claim, author) and the text length of each document. Only the deletions of a segment
+date, claim, author, enjeux) and the text length of each document. Only the deletions of a segment
 can change; they are applied at search time (:meth:`SegmentData.live`).
 """
 
@@ -28,7 +28,7 @@ from search.schema import TEXT_FIELD
 #: and the fields whose values are kept per document (distances, the "recent" and
 #: « échéance » orders, claims).
 FILTER_FIELDS = ("col", "category", "enjeux", "department", "region", "expires", "families")
-VALUE_FIELDS = ("geo", "updated", "due", "claim", "author")
+VALUE_FIELDS = ("geo", "updated", "due", "claim", "author", "enjeux")
 #: Filter fields holding several codes, comma-separated (a set per code).
 LIST_FIELDS = frozenset({"enjeux", "families"})
 #: A term of the text field in at least this share of a segment's documents (and at least
@@ -185,7 +185,8 @@ class SegmentData:
         self.masks: dict[str, dict[str, int]] = {}
         for name in FILTER_FIELDS:
             groups: dict[str, list[int]] = {}
-            for d, value in enumerate(column_values(reader, name)):
+            column = values[name] if name in values else column_values(reader, name)
+            for d, value in enumerate(column):
                 for code in value.split(",") if name in LIST_FIELDS else (value,):
                     if code:
                         groups.setdefault(code, []).append(d)
