@@ -3,22 +3,24 @@
 Intersections, unions, differences and counts of whole sets then run at C speed on a few
 kilobytes (100,000 documents are 12.5 kB), whatever the number of documents in them: this
 is what lets a search count facets over 50,000 matches in a fraction of a millisecond.
-Converting to and from lists of numbers also avoids any Python loop over the documents.
+Converting to and from lists of numbers loops in Python over the listed documents only.
 """
 
 from __future__ import annotations
 
-import re
+import sys
+from array import array
 from collections import deque
 from collections.abc import Iterable
 from itertools import compress, repeat
 
 _ONE = ord("1")
 _TO_FLAGS = bytes.maketrans(b"01", b"\x00\x01")
-_NONZERO = re.compile(rb"[^\x00]")
-_BITS_OF_BYTE = [tuple(i for i in range(8) if byte >> i & 1) for byte in range(256)]
-#: Below this many documents, a set is read bit by bit from its non-zero bytes.
+#: A set of fewer documents than this is "small" (``search.engine``: facets counted per
+#: document).
 SPARSE = 2_000
+#: A set holding fewer than one in this many of its range is listed word by word.
+WORDS_SHARE = 10
 
 
 def from_ids(ids: Iterable[int], size: int) -> int:
@@ -36,15 +38,27 @@ def from_ids(ids: Iterable[int], size: int) -> int:
 
 
 def to_ids(bits: int) -> list[int]:
-    """The documents of ``bits``, in increasing order."""
+    """The documents of ``bits``, in increasing order: for a set of fewer than one document
+    in :data:`WORDS_SHARE`, from its non-zero 64-bit words, each taken apart bit by bit on
+    small integers (0.05 ms for 112 documents of 100,000, against 0.13 from non-zero bytes
+    by a regular expression; a pass over every bit costs 1.8 ms at 100,000, 6 at 350,000);
+    else from the string of its bits."""
     if not bits:
         return []
-    if bits.bit_count() < SPARSE:
-        raw = bits.to_bytes((bits.bit_length() + 7) // 8, "little")
+    if bits.bit_count() * WORDS_SHARE < bits.bit_length():
+        n = (bits.bit_length() + 63) >> 6
+        words = array("Q", bits.to_bytes(n * 8, "little"))
+        if sys.byteorder == "big":
+            words.byteswap()
         out: list[int] = []
-        for match in _NONZERO.finditer(raw):
-            base = match.start() * 8
-            out.extend(base + i for i in _BITS_OF_BYTE[raw[match.start()]])
+        append = out.append
+        for i in compress(range(n), words):
+            word = words[i]
+            base = i << 6
+            while word:
+                low = word & -word
+                append(base + low.bit_length() - 1)
+                word ^= low
         return out
     flags = format(bits, "b").encode("ascii").translate(_TO_FLAGS)[::-1]
     return list(compress(range(len(flags)), flags))

@@ -10,14 +10,12 @@ cases. What the set algebra cannot express (phrases…) is answered by whoosh.
 
 from __future__ import annotations
 
-import heapq
 import math
 from array import array
-from bisect import bisect_left
+from bisect import bisect_right
 from collections import Counter, deque
 from collections.abc import Callable
-from itertools import compress, repeat
-from operator import add, mul, neg, truediv
+from itertools import repeat
 from typing import Any
 
 from rapidfuzz import process
@@ -25,20 +23,22 @@ from rapidfuzz.distance import OSA
 from whoosh import query as wq
 from whoosh.searching import Searcher
 
-from search import bitsets, claims
+from search import bitsets, claims, ranking
 from search.query import bounding_box
+from search.ranking import K1, B
 from search.schema import TEXT_FIELD
 from search.segments import (
     CELL_DEGREES,
     FILTER_FIELDS,
+    LIST_FIELDS,
     VALUE_FIELDS,
     Postings,
     SegmentData,
     read_positions,
     read_postings,
+    stored_fields,
 )
 
-K1, B = 1.2, 0.75
 #: Expanding queries (prefix, fuzzy…) become an OR of at most this many terms; beyond,
 #: whoosh answers them.
 MAX_EXPANSION = 4096
@@ -75,6 +75,7 @@ class View:
             self.leaves.append((reader, offset, data))
         cache.clear()
         cache.update(kept)
+        self._starts = [offset for _reader, offset, _data in self.leaves]
         self.live = 0
         for reader, offset, data in self.leaves:
             self.live |= data.live(reader) << offset
@@ -95,7 +96,7 @@ class View:
             lengths.extend(data.lengths)
         #: field: its values and, per document, the number of its value (0: none)
         self._codes = {field: _codes(self.masks[field], self.size) for field in CODED_FIELDS}
-        self._counted: tuple[int | None, list[int]] = (None, [])
+        self._listed: tuple[int | None, list[int]] = (None, [])
         self._expired: tuple[str, int] | None = None
         #: text term: its postings over the whole index and their set, the most recent
         #: first out last (:meth:`_text`), within :data:`TEXT_CACHE_BYTES`
@@ -117,6 +118,7 @@ class View:
         scale = K1 * B / (average or 1.0)
         #: K1 × (1 − B + B × length / average length), per document
         self.norms = array("d", [K1 * (1 - B) + scale * n for n in lengths])
+        self.scores = ranking.TermScores(self)
 
     def _claims(self) -> dict[int, claims.Place]:
         """Each listing claimed by a place's own profile (``search.claims``)."""
@@ -127,6 +129,18 @@ class View:
             found = (claims.parse(d, values[d], geo[d]) for d in docs)
             places[col] = [p for p in found if p is not None]
         return claims.find_claims(places["profile"], places["listing"])
+
+    def ids(self, bits: int) -> list[int]:
+        """``bitsets.to_ids(bits)``, kept for the same set (the facets of a search and its
+        ranking list the same matches). Not to be changed by the caller."""
+        if self._listed[0] is not bits:
+            self._listed = (bits, bitsets.to_ids(bits))
+        return self._listed[1]
+
+    def stored(self, d: int) -> dict[str, Any]:
+        """The stored fields of document ``d`` (``search.segments.stored_fields``)."""
+        reader, offset, _data = self.leaves[bisect_right(self._starts, d) - 1]
+        return stored_fields(reader, d - offset)
 
     # -- sets ------------------------------------------------------------------------
 
@@ -264,14 +278,21 @@ class View:
         """How many documents of ``bits`` hold each value of ``field``: for a set of a
         few documents, from the number of each one's value (one pass over them); else
         one intersection per value (at 350,000 documents, ~100 departments were 3 ms of
-        every search, whatever the number of matches)."""
+        every search, whatever the number of matches); a field of several codes
+        (enjeux) from each one's codes as stored, counted per distinct list."""
         coded = self._codes.get(field)
         if coded is not None and bits.bit_count() < CODED_MAX:
             values, numbers = coded
-            if self._counted[0] is not bits:  # the same set for every field of a search
-                self._counted = (bits, bitsets.to_ids(bits))
-            found = Counter(map(numbers.__getitem__, self._counted[1]))
+            found = Counter(map(numbers.__getitem__, self.ids(bits)))
             return {values[n - 1]: count for n, count in found.items() if n}
+        listed = self.values.get(field) if field in LIST_FIELDS else None
+        if listed is not None and bits.bit_count() < CODED_MAX:  # per set of codes
+            counts: dict[str, int] = {}
+            for codes, count in Counter(map(listed.__getitem__, self.ids(bits))).items():
+                for code in dict.fromkeys(codes.split(",")) if codes else ():
+                    if code:
+                        counts[code] = counts.get(code, 0) + count
+            return counts
         counts = {}
         for value, mask in self.masks[field].items():
             count = (bits & mask).bit_count()
@@ -308,42 +329,9 @@ class View:
         self, bits: int, terms: list[str], count: int, ties: Callable[[int], int] | None = None
     ) -> list[int]:
         """The ``count`` best documents of ``bits`` by BM25 over ``terms``; equal scores by
-        ``ties`` (lower first: ``search.trust.preference``), then by number."""
-        if not bits or count <= 0:
-            return []
-        per_term = [self.postings(t) for t in dict.fromkeys(terms)]
-        per_term = [p for p in per_term if p[0]]
-        if not per_term:
-            return bitsets.to_ids(bits)[:count]
-        docs: Any = None
-        if (
-            len(per_term) == 1
-            and len(per_term[0][0]) == bits.bit_count()
-            and not bits & ~self.term_bits(TEXT_FIELD, terms[0])
-        ):
-            docs = per_term[0][0]  # one term, not filtered: its postings are the matches
-        else:
-            docs = bitsets.to_ids(bits)
-        norms = self.norms
-        total: Any = None
-        for ids, weights in per_term:
-            idf = math.log(1 + (self.size - len(ids) + 0.5) / (len(ids) + 0.5))
-            tfs = weights if docs is ids else _gather(ids, weights, docs, self.size)
-            scores = map(truediv, tfs, map(add, tfs, map(norms.__getitem__, docs)))
-            scores = map(mul, scores, repeat(idf * (K1 + 1)))
-            total = list(scores) if total is None else list(map(add, total, scores))
-        if len(total) > count:
-            floor = heapq.nlargest(count, total)[-1]
-            chosen = list(
-                compress(zip(total, map(neg, docs), strict=True), map(floor.__le__, total))
-            )
-        else:
-            chosen = list(zip(total, map(neg, docs), strict=True))
-        if ties is None:
-            chosen.sort(reverse=True)
-        else:
-            chosen.sort(key=lambda pair: (-pair[0], ties(-pair[1]), -pair[1]))
-        return [-d for _, d in chosen[:count]]
+        ``ties`` (lower first: ``search.trust.preference``), then by number
+        (``search.ranking``)."""
+        return ranking.top(self, bits, terms, count, ties)
 
 
 def _codes(masks: dict[str, int], size: int) -> tuple[list[str], array]:
@@ -360,20 +348,6 @@ def _follows(positions: list[Any]) -> bool:
     """Whether some position of the first word is followed by each next word in turn."""
     rest = [set(p) for p in positions[1:]]
     return any(all(p + i in later for i, later in enumerate(rest, 1)) for p in positions[0])
-
-
-def _gather(ids: array, weights: array, docs: list[int], size: int) -> Any:
-    """The weight of each of ``docs`` in the postings ``ids``/``weights`` (0 if absent)."""
-    if len(docs) * 16 < len(ids):
-        out = []
-        end = len(ids)
-        for d in docs:
-            i = bisect_left(ids, d)
-            out.append(weights[i] if i < end and ids[i] == d else 0.0)
-        return out
-    dense = array("f", bytes(4 * size))
-    deque(map(dense.__setitem__, ids, weights), maxlen=0)
-    return list(map(dense.__getitem__, docs))
 
 
 def _expand(searcher: Searcher, query: wq.Query) -> wq.Query | None:

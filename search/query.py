@@ -10,12 +10,11 @@
 * :func:`filter_query` gives the exact filters (col, category, enjeu, department, region and
   a radius is applied
   afterwards, from the coordinates column).
-* :func:`snippet` is the highlighted extract: everything escaped, matched words in <mark>.
+* the highlighted extract of a hit is ``search.highlight``.
 """
 
 from __future__ import annotations
 
-import html
 import math
 import re
 from typing import Any
@@ -23,12 +22,10 @@ from typing import Any
 from whoosh import qparser
 from whoosh import query as wq
 
-from search.analysis import FastAnalyzer
 from search.model import SearchParams
 from search.schema import TEXT_FIELD
 
 EARTH_RADIUS_KM = 6371.0088
-_FAST = FastAnalyzer()
 #: ``+word`` / ``-word``: only at the start of a word, so that "tiers-lieux", "Saint-Étienne"
 #: or "Auvergne-Rhône-Alpes" stay words (a hyphen inside a word excludes nothing).
 _PLUS = r"(?<![^\s(])\+(?=\w)"
@@ -172,38 +169,3 @@ def filter_query(params: SearchParams) -> wq.Query | None:
     if not terms:
         return None
     return terms[0] if len(terms) == 1 else wq.And(terms)
-
-
-def snippet(text: str, terms: set[str], width: int = 240) -> str:
-    """An HTML extract of ``text`` around its first matched word, every matched word in
-    <mark>; everything else escaped."""
-    marks: list[tuple[int, int]] = []
-    spans = _FAST.iter_spans(text) if terms else iter(())
-    for term, begin, finish in spans:  # the first matched word
-        if term in terms:
-            marks.append((begin, finish))
-            break
-    start = 0
-    if marks and marks[0][0] > width // 3:
-        start = text.rfind(" ", 0, marks[0][0] - width // 4) + 1
-    end = min(len(text), start + width)
-    for term, begin, finish in spans:  # the others, up to the end of the extract
-        if begin >= end:
-            break
-        if term in terms:
-            marks.append((begin, finish))
-    if end < len(text):
-        space = text.rfind(" ", start, end)
-        end = space if space > start + width // 2 else end
-    out = ["…" if start > 0 else ""]
-    cursor = start
-    for begin, finish in marks:
-        if begin < cursor or finish > end:
-            continue
-        out.append(html.escape(text[cursor:begin]))
-        out.append(f"<mark>{html.escape(text[begin:finish])}</mark>")
-        cursor = finish
-    out.append(html.escape(text[cursor:end]))
-    if end < len(text):
-        out.append("…")
-    return "".join(out)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import heapq
 import re
-from dataclasses import replace
 from typing import Any
 
 import orjson
@@ -21,8 +20,9 @@ from protocol import vocabulary as vocab
 from search import bitsets
 from search.analysis import fold
 from search.engine import View
+from search.highlight import snippet
 from search.model import Facet, Hit, Place, SearchParams, SearchResult
-from search.query import filter_query, has_operators, haversine_km, snippet, text_query
+from search.query import filter_query, has_operators, haversine_km, text_query
 from search.schema import PLACE_COLS, TEXT_FIELD
 from search.trust import Trust, outside, ties
 
@@ -87,10 +87,8 @@ def run_search(view: View, params: SearchParams, trust: Trust | None = None) -> 
     if params.near is not None and not distances:
         distances = _distances(view, bitsets.from_ids(page_docs, view.size), *params.near, None)
     today = "" if params.today is None else params.today.isoformat()
-    hits = [
-        _hit(view.searcher.stored_fields(d), distances.get(d), set(terms), today) for d in page_docs
-    ]
-    hits = [replace(hit, hops=trust.of(hit.author)) for hit in hits]
+    marked = set(terms)
+    hits = [_hit(view.stored(d), distances.get(d), marked, today, trust) for d in page_docs]
     return SearchResult(
         matched.bit_count(), params.page, params.per_page, hits, facets, suggestion, any_word
     )
@@ -195,7 +193,9 @@ def hit_url(author: str, col: str, rid: str) -> str:
     return f"/lieux/{author}/{col}/{rid}"
 
 
-def _hit(stored: dict[str, Any], distance: float | None, terms: set[str], today: str) -> Hit:
+def _hit(
+    stored: dict[str, Any], distance: float | None, terms: set[str], today: str, trust: Trust
+) -> Hit:
     author, col, rid = stored["author"], stored["col"], stored["rid"]
     text = stored.get("description") or ("" if col in PLACE_COLS else stored.get("title") or "")
     return Hit(
@@ -220,6 +220,7 @@ def _hit(stored: dict[str, Any], distance: float | None, terms: set[str], today:
         body=orjson.loads(stored["body"]) if stored.get("body") else {},
         lat=stored.get("lat"),
         lon=stored.get("lon"),
+        hops=trust.of(author),
     )
 
 
