@@ -19,12 +19,13 @@ from collections import deque
 from collections.abc import Callable
 from itertools import compress, repeat
 from operator import add, mul, neg, truediv
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from search.schema import TEXT_FIELD
 
-if TYPE_CHECKING:
-    from search.engine import View
+#: A ``search.engine.View`` (not imported: the engine imports this module, and the import
+#: contract allows no cycle, even for typing).
+View = Any
 
 K1, B = 1.2, 0.75
 #: The best postings of a term kept in order: pages 1 to 10 of 20 (deeper pages score
