@@ -361,8 +361,12 @@ async def test_subscribers_are_capped_per_address_and_in_all(tmp_path: Path) -> 
         assert "maximal" in data["message"]
         await until(lambda: len(pusher.callbacks(app[KEY].did)) == 4, what="4 confirmed")
         assert "/cb/5" not in str(listener.requests)  # a refused one is never asked
-        rows = app[STORE].query("SELECT callback, requested_by FROM push_subscribers")
-        assert sorted(rows) == [
+
+        def rows() -> list:  # saved just after the hub applies it in memory
+            return app[STORE].query("SELECT callback, requested_by FROM push_subscribers")
+
+        await until(lambda: len(rows()) == 4, what="4 saved")
+        assert sorted(rows()) == [
             (cb(1), "198.51.100.1"),
             (cb(2), "198.51.100.1"),
             (cb(3), "2001:db8::/64"),
