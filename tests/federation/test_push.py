@@ -92,15 +92,17 @@ async def test_subscription_is_kept_once_the_challenge_is_echoed(hub, hub_node: 
         (check,) = fake.checks
         assert check["mode"] == "subscribe" and check["from"] == "test"
         assert check["lease_seconds"] == str(TEN_DAYS) and len(check["challenge"]) >= 32
-        rows = hub.server.app[STORE].query("SELECT callback, feed FROM push_subscribers")
-        assert rows == [(fake.callback, hub_node.key.did)]
+        # saved just after the hub applied it in memory
+        query = "SELECT callback, feed FROM push_subscribers"
+        await until(lambda: hub.server.app[STORE].query(query) != [])
+        assert hub.server.app[STORE].query(query) == [(fake.callback, hub_node.key.did)]
         # Unsubscribing (no feeds: every one) is checked the same way, then applied.
         request = {"mode": "unsubscribe", "callback": fake.callback}
         response = await hub.post("/inbox", data=orjson.dumps(request), headers=_JSON)
         assert response.status == 202
         await until(lambda: not pusher.callbacks(hub_node.key.did))
         assert fake.checks[-1]["mode"] == "unsubscribe"
-        assert hub.server.app[STORE].query("SELECT * FROM push_subscribers") == []
+        await until(lambda: hub.server.app[STORE].query("SELECT * FROM push_subscribers") == [])
 
 
 async def test_a_wrong_challenge_keeps_no_subscription(hub, hub_node: Node) -> None:
@@ -143,6 +145,7 @@ async def test_the_lease_is_clamped_and_ends(hub, hub_node: Node, monkeypatch) -
         assert (await response.json())["lease_seconds"] == TEN_DAYS
         pusher = hub.server.app[PUSHER]
         await until(lambda: pusher.callbacks(hub_node.key.did))
+        await until(lambda: hub.server.app[STORE].query("SELECT * FROM push_subscribers") != [])
         assert fake.checks[0]["lease_seconds"] == str(TEN_DAYS)
         (expires,) = pusher.subscribers[hub_node.key.did].values()
         assert abs(expires - (time.time() + TEN_DAYS)) < 60
