@@ -56,6 +56,11 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n\n")[1])
     parser.add_argument("names", nargs="*", metavar="NAME")
     parser.add_argument("--quick", action="store_true", help="every benchmark, cut down")
+    parser.add_argument(
+        "--rewrite",
+        action="store_true",
+        help="write docs/benchmarks.md again from docs/benchmarks.json, running nothing",
+    )
     parser.add_argument("--duration", type=int, help="load: seconds of load (60)")
     parser.add_argument("--connections", type=int, help="load: concurrent clients (200)")
     parser.add_argument(
@@ -69,6 +74,10 @@ def main(argv: list[str]) -> int:
         for name in ("duration", "connections", "random_share", "quick")
         if (value := getattr(args, name))
     }
+    if args.rewrite:
+        document.write(document.read_json(), BENCHMARKS, "make bench")
+        print(f"{document.MARKDOWN_PATH} written from {document.JSON_PATH}")
+        return 0
     names = args.names or [n for n in BENCHMARKS if n not in ON_DEMAND]
     unknown = [n for n in names if n not in BENCHMARKS]
     if unknown:

@@ -313,7 +313,9 @@ def _figures(result: dict) -> dict:
         "answered_per_s": result["answered_per_s"],
         "busy_share": round(100 * busy / max(1, result["requests"]), 2),
         "busy_without_retry_after": result["busy_503_without_retry_after"],
-        "errors": sum(result["errors_by_status"].values()) + sum(result["socket_errors"].values()),
+        # wrk's « status » count is every non-2xx answer: the 503s, counted above
+        "errors": sum(result["errors_by_status"].values())
+        + sum(n for kind, n in result["socket_errors"].items() if kind != "status"),
         "wrk_p50_ms": lat["p50"],
         "wrk_p95_ms": lat["p95"],
         "wrk_p99_ms": lat["p99"],
