@@ -9,24 +9,19 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 import tempfile
 import time
 import urllib.request
 from pathlib import Path
 
 from bench import sections
+from bench.cli import maillage_command
 from bench.server import serving
 from node.home import create_home
 
 RUNS = 5
 OFFERS = 3
 GOAL_SECONDS = 2.0
-
-
-def _maillage() -> list[str]:
-    script = Path(sys.executable).with_name("maillage")
-    return [str(script)] if script.exists() else [sys.executable, "-m", "node"]
 
 
 def _held(port: int, did: str) -> int:
@@ -45,7 +40,13 @@ def once(root: Path) -> tuple[float, float]:
     create_home(root / "b", name="Lieu B").close()
     with serving(root / "a") as port_a, serving(root / "b") as port_b:
         start = time.perf_counter()
-        command = [*_maillage(), "follow", "--home", str(root / "b"), f"http://127.0.0.1:{port_a}"]
+        command = [
+            *maillage_command(),
+            "follow",
+            "--home",
+            str(root / "b"),
+            f"http://127.0.0.1:{port_a}",
+        ]
         subprocess.run(command, check=True, capture_output=True, timeout=60)
         returned = time.perf_counter()
         deadline = returned + 60

@@ -35,6 +35,7 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
+from bench.cli import maillage_command
 from bench.corpus import offer_body
 from node.home import create_home
 from node.store.database import Store
@@ -58,11 +59,6 @@ POLL_S = 0.25
 #: does not do four times a second (it held the GIL against the index thread and took
 #: memory); once the last entry is found, it is polled every :data:`POLL_S` for the end.
 TOTAL_POLL_S = 2.0
-
-
-def _maillage() -> list[str]:
-    script = Path(sys.executable).with_name("maillage")
-    return [str(script)] if script.exists() else [sys.executable, "-m", "node"]
 
 
 def _free_port() -> int:
@@ -121,7 +117,7 @@ class _Served:
     def __init__(self, home: Path, port: int) -> None:
         self.url = f"http://127.0.0.1:{port}"
         self._log = open(home.with_suffix(".log"), "wb")  # noqa: SIM115 (closed in stop)
-        command = [*_maillage(), "serve", "--home", str(home), "--port", str(port)]
+        command = [*maillage_command(), "serve", "--home", str(home), "--port", str(port)]
         self.process = subprocess.Popen(command, stdout=self._log, stderr=subprocess.STDOUT)
 
     def wait_up(self, timeout: float = 60.0) -> None:
@@ -161,7 +157,7 @@ def _total(url: str, q: str) -> int:
 
 def _once(root: Path, peer: str, peer_did: str, expected: int) -> dict:
     home = root / "nouveau"
-    run = [*_maillage()]
+    run = [*maillage_command()]
     made = subprocess.run(
         [*run, "init", "--home", str(home), "--name", "Nouveau lieu", "--no-recovery-key"],
         check=True,
