@@ -34,6 +34,7 @@ from search.segments import (
     VALUE_FIELDS,
     Postings,
     SegmentData,
+    TextTerm,
     read_positions,
     read_postings,
     stored_fields,
@@ -48,7 +49,7 @@ MAX_CELLS = 4096
 #: a small set is (fewer documents than this: listed from its non-zero bytes).
 CODED_FIELDS = ("category", "department")
 CODED_MAX = bitsets.SPARSE
-#: Bytes of whole-index text postings and sets a view keeps for the next searches.
+#: Bytes of text terms' sets (and rare terms' postings) a view keeps for the next searches.
 TEXT_CACHE_BYTES = 16 << 20
 
 
@@ -98,9 +99,9 @@ class View:
         self._codes = {field: _codes(self.masks[field], self.size) for field in CODED_FIELDS}
         self._listed: tuple[int | None, list[int]] = (None, [])
         self._expired: tuple[str, int] | None = None
-        #: text term: its postings over the whole index and their set, the most recent
-        #: first out last (:meth:`_text`), within :data:`TEXT_CACHE_BYTES`
-        self._texts: dict[str, tuple[Postings, int]] = {}
+        #: text term: its :class:`TextTerm` and what keeping it costs, the least recently
+        #: used first (:meth:`text`), within :data:`TEXT_CACHE_BYTES`
+        self._texts: dict[str, tuple[TextTerm, int]] = {}
         self._texts_bytes = 0
         self.claims = self._claims()
         self.claimed = bitsets.from_ids(sorted(self.claims), self.size) & self.live
@@ -148,47 +149,49 @@ class View:
         if field in self.masks:
             return self.masks[field].get(text, 0)
         if field == TEXT_FIELD:
-            return self._text(text)[1]
+            return self.text(text).bits
         bits = 0
         for reader, offset, data in self.leaves:
             found = bitsets.from_ids(read_postings(reader, field, text)[0], data.size)
             bits |= found << offset
         return bits
 
-    def _text(self, text: str) -> tuple[Postings, int]:
-        """The postings of a text term over the whole index and their set, kept for the
-        next searches: a search reads each of its terms twice (matching, then scoring),
-        and joining the segments' postings (renumbered by offset) cost more than scoring."""
-        found = self._texts.get(text)
-        if found is not None:
-            return found
-        parts = []
-        bits = 0
-        for reader, offset, data in self.leaves:
-            (ids, weights), part_bits = data.postings(reader, text)
-            if ids and offset:
-                ids = array("I", map(offset.__add__, ids))
-            parts.append((ids, weights))
-            bits |= part_bits << offset
-        if len(parts) == 1:
-            postings = parts[0]
+    def text(self, text: str) -> TextTerm:
+        """A text term over the whole index: its postings per segment and their set, kept
+        for the next searches (a search reads each of its terms twice, matching then
+        scoring), the least recently used out first. What is kept is the set and the
+        postings a segment does not keep itself (of its rare terms): at 350,000 records,
+        the 250 terms of the benchmark's queries are 11 MB of sets; the postings they
+        share with their segments were 34 MB more once joined, which churned the cache."""
+        kept = self._texts.pop(text, None)
+        if kept is None:
+            found, cost = self._read_text(text)
         else:
-            postings = array("I"), array("f")
-            for part_ids, part_weights in parts:  # segments' arrays may be compact ones
-                postings[0].extend(part_ids if part_ids.typecode == "I" else array("I", part_ids))
-                if part_weights.typecode != "f":
-                    part_weights = array("f", part_weights)
-                postings[1].extend(part_weights)
-        found = (postings, bits)
-        cost = 8 * len(postings[0]) + (bits.bit_length() >> 3) + 100
+            found, cost = kept
+            self._texts_bytes -= cost
         while self._texts and self._texts_bytes + cost > TEXT_CACHE_BYTES:
-            oldest = next(iter(self._texts))
-            (ids, _), old_bits = self._texts.pop(oldest)
-            self._texts_bytes -= 8 * len(ids) + (old_bits.bit_length() >> 3) + 100
+            self._texts_bytes -= self._texts.pop(next(iter(self._texts)))[1]
         if cost <= TEXT_CACHE_BYTES:
-            self._texts[text] = found
+            self._texts[text] = (found, cost)
             self._texts_bytes += cost
         return found
+
+    def _read_text(self, text: str) -> tuple[TextTerm, int]:
+        """A text term from each segment, and the bytes keeping it costs."""
+        parts = []
+        bits = count = 0
+        cost = 100
+        for reader, offset, data in self.leaves:
+            postings, part_bits = data.postings(reader, text)
+            if not postings[0]:
+                continue
+            parts.append((offset, data.size, postings))
+            count += len(postings[0])
+            bits |= part_bits << offset
+            if text not in data.frequent:
+                cost += sum(len(a) * a.itemsize for a in postings)
+        cost += bits.bit_length() >> 3
+        return TextTerm(parts, count, bits), cost
 
     def evaluate(self, query: wq.Query) -> int:
         """The live documents matching ``query``."""
@@ -322,8 +325,13 @@ class View:
     # -- scoring ---------------------------------------------------------------------
 
     def postings(self, text: str) -> Postings:
-        """The postings of a text term over the whole index (document numbers in order)."""
-        return self._text(text)[0]
+        """The postings of a text term over the whole index (document numbers in order),
+        joined from its segments' (``ranking`` reads them per segment: :meth:`text`)."""
+        ids, weights = array("I"), array("f")
+        for offset, _size, (part_ids, part_weights) in self.text(text).parts:
+            ids.extend(array("I", map(offset.__add__, part_ids)))
+            weights.extend(array("f", part_weights))
+        return ids, weights
 
     def ranked(
         self, bits: int, terms: list[str], count: int, ties: Callable[[int], int] | None = None

@@ -21,8 +21,6 @@ from itertools import compress, repeat
 from operator import add, mul, neg, truediv
 from typing import Any
 
-from search.schema import TEXT_FIELD
-
 #: A ``search.engine.View`` (not imported: the engine imports this module, and the import
 #: contract allows no cycle, even for typing).
 View = Any
@@ -48,9 +46,14 @@ class TermScores:
         if found is not None:
             return found
         view = self.view
-        ids, weights = view.postings(text)
-        scores = list(_scores(view, ids, weights, ids))
-        pairs: Any = zip(scores, map(neg, ids), strict=True)
+        term = view.text(text)
+        scores: list[float] = []
+        docs: list[int] = []
+        for offset, _size, (ids, weights) in term.parts:
+            numbers = list(map(offset.__add__, ids)) if offset else list(ids)
+            scores.extend(_scores(view, term.count, weights, numbers))
+            docs.extend(numbers)
+        pairs: Any = zip(scores, map(neg, docs), strict=True)
         if len(scores) > TOP:
             floor = heapq.nlargest(TOP, scores)[-1]
             pairs = compress(pairs, map(floor.__le__, scores))
@@ -61,10 +64,10 @@ class TermScores:
         return found
 
 
-def _scores(view: View, ids: array, tfs: Any, docs: Any) -> Any:
-    """The BM25 score of a term of postings ``ids`` in each of ``docs``, its weight in
-    each being ``tfs``."""
-    idf = math.log(1 + (view.size - len(ids) + 0.5) / (len(ids) + 0.5))
+def _scores(view: View, count: int, tfs: Any, docs: Any) -> Any:
+    """The BM25 score of a term held by ``count`` documents in each of ``docs``, its weight
+    in each being ``tfs``."""
+    idf = math.log(1 + (view.size - count + 0.5) / (count + 0.5))
     scores = map(truediv, tfs, map(add, tfs, map(view.norms.__getitem__, docs)))
     return map(mul, scores, repeat(idf * (K1 + 1)))
 
@@ -80,19 +83,19 @@ def top(
     ``ties`` (lower first: ``search.trust.preference``), then by number."""
     if not bits or count <= 0:
         return []
-    per_term = [(t, view.postings(t)) for t in dict.fromkeys(terms)]
-    per_term = [(t, p) for t, p in per_term if p[0]]
+    per_term = [(t, view.text(t)) for t in dict.fromkeys(terms)]
+    per_term = [(t, term) for t, term in per_term if term.count]
     if not per_term:
         return view.ids(bits)[:count]
-    if len(per_term) == 1 and count <= TOP and _unfiltered(view, bits, *per_term[0]):
+    if len(per_term) == 1 and count <= TOP and _unfiltered(view, bits, per_term[0][1]):
         chosen = view.scores.best(per_term[0][0])
         if len(chosen) > count:  # those of a score at least the count-th one's
             chosen = chosen[: _first_below(chosen, chosen[count - 1][0], count)]
     else:
         docs = view.ids(bits)
         total: Any = None
-        for _text, (ids, weights) in per_term:
-            scores = _scores(view, ids, _gather(ids, weights, docs, view.size), docs)
+        for _text, term in per_term:
+            scores = _scores(view, term.count, _gather(term.parts, docs), docs)
             total = list(scores) if total is None else list(map(add, total, scores))
         if len(total) > count:
             floor = heapq.nlargest(count, total)[-1]
@@ -108,9 +111,9 @@ def top(
     return [-d for _, d in chosen[:count]]
 
 
-def _unfiltered(view: View, bits: int, text: str, postings: Any) -> bool:
-    """Whether ``bits`` are exactly the documents of ``text``'s postings."""
-    return len(postings[0]) == bits.bit_count() and not bits & ~view.term_bits(TEXT_FIELD, text)
+def _unfiltered(view: View, bits: int, term: Any) -> bool:
+    """Whether ``bits`` are exactly the documents of the text term ``term``."""
+    return term.count == bits.bit_count() and not bits & ~term.bits
 
 
 def _first_below(best: list[tuple[float, int]], floor: float, start: int) -> int:
@@ -121,15 +124,28 @@ def _first_below(best: list[tuple[float, int]], floor: float, start: int) -> int
     return at
 
 
-def _gather(ids: array, values: array, docs: list[int], size: int) -> Any:
+def _gather(parts: list[tuple[int, int, Any]], docs: list[int]) -> list[Any]:
+    """The weight of each of ``docs`` (in order) in a term's postings per segment
+    (``search.segments.TextTerm``; 0 if absent), segment by segment."""
+    out: list[Any] = [0] * len(docs)
+    for offset, size, (ids, weights) in parts:
+        low = bisect_left(docs, offset)
+        high = bisect_left(docs, offset + size, low)
+        if low < high:
+            local = list(map(offset.__rsub__, docs[low:high])) if offset else docs[low:high]
+            out[low:high] = _gather_local(ids, weights, local, size)
+    return out
+
+
+def _gather_local(ids: array, values: array, docs: list[int], size: int) -> list[Any]:
     """The value of each of ``docs`` in the postings ``ids``/``values`` (0 if absent)."""
     if len(docs) * 16 < len(ids):
         out = []
         end = len(ids)
         for d in docs:
             i = bisect_left(ids, d)
-            out.append(values[i] if i < end and ids[i] == d else 0.0)
+            out.append(values[i] if i < end and ids[i] == d else 0)
         return out
-    dense = array("f", bytes(4 * size))
+    dense = array(values.typecode, bytes(values.itemsize * size))
     deque(map(dense.__setitem__, ids, values), maxlen=0)
     return list(map(dense.__getitem__, docs))
