@@ -37,8 +37,8 @@ from search.segments import (
     TextTerm,
     read_positions,
     read_postings,
-    stored_fields,
 )
+from search.stored import StoredColumn
 
 #: Expanding queries (prefix, fuzzy…) become an OR of at most this many terms; beyond,
 #: whoosh answers them.
@@ -77,6 +77,7 @@ class View:
         cache.clear()
         cache.update(kept)
         self._starts = [offset for _reader, offset, _data in self.leaves]
+        self._stored: list[StoredColumn | None] = [None] * len(self.leaves)
         self.live = 0
         for reader, offset, data in self.leaves:
             self.live |= data.live(reader) << offset
@@ -139,9 +140,12 @@ class View:
         return self._listed[1]
 
     def stored(self, d: int) -> dict[str, Any]:
-        """The stored fields of document ``d`` (``search.segments.stored_fields``)."""
-        reader, offset, _data = self.leaves[bisect_right(self._starts, d) - 1]
-        return stored_fields(reader, d - offset)
+        """The stored fields of document ``d`` (``search.stored``)."""
+        at = bisect_right(self._starts, d) - 1
+        column = self._stored[at]
+        if column is None:
+            column = self._stored[at] = StoredColumn(self.leaves[at][0])
+        return column(d - self._starts[at])
 
     # -- sets ------------------------------------------------------------------------
 

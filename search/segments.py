@@ -119,16 +119,6 @@ def read_positions(reader: Any, field: str, text: str, docs: list[int]) -> dict[
     return out
 
 
-def stored_fields(reader: Any, docnum: int) -> dict[str, Any]:
-    """The stored fields of document ``docnum`` of a segment, from its stored column:
-    whoosh's ``stored_fields`` (through the whole index's reader, then filtering the names
-    by the schema) was a third of the ~30 µs a hit cost. A hit reads only schema fields."""
-    perdoc = getattr(reader, "_perdoc", None)
-    if perdoc is None:
-        return reader.stored_fields(docnum)
-    return perdoc.stored_fields(docnum)
-
-
 def column_values(reader: Any, name: str) -> list[str]:
     """The values of a text column, one per document, read in one piece when the column is
     whoosh's variable-length one (its reader would seek and read once per document); equal
