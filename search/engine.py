@@ -82,13 +82,16 @@ class View:
             for name, values in self.values.items():
                 values.extend([None] * (offset - len(values)))
                 values.extend(data.values[name])
+            segment_masks, segment_cells = data.sets()
             for name, masks in self.masks.items():
-                for value, bits in data.masks[name].items():
+                for value, bits in segment_masks[name].items():
                     masks[value] = masks.get(value, 0) | bits << offset
-            for cell, bits in data.cells.items():
+            for cell, bits in segment_cells.items():
                 self.cells[cell] = self.cells.get(cell, 0) | bits << offset
             lengths.extend(bytes(4 * (offset - len(lengths))))
             lengths.extend(data.lengths)
+        for _reader, offset, data in self.leaves:  # the view holds their sets from now on
+            data.lend((self.masks, self.cells), offset)
         #: field: its values and, per document, the number of its value (0: none)
         self.coded = {f: facets.codes(self.masks[f], self.size) for f in facets.CODED_FIELDS}
         self._listed: tuple[int | None, list[int]] = (None, [])
