@@ -13,9 +13,7 @@ from __future__ import annotations
 import math
 from array import array
 from bisect import bisect_right
-from collections import Counter, deque
 from collections.abc import Callable
-from itertools import repeat
 from typing import Any
 
 from rapidfuzz import process
@@ -23,14 +21,13 @@ from rapidfuzz.distance import OSA
 from whoosh import query as wq
 from whoosh.searching import Searcher
 
-from search import bitsets, claims, ranking
+from search import bitsets, claims, facets, ranking
 from search.query import bounding_box
 from search.ranking import K1, B
 from search.schema import TEXT_FIELD
 from search.segments import (
     CELL_DEGREES,
     FILTER_FIELDS,
-    LIST_FIELDS,
     VALUE_FIELDS,
     Postings,
     SegmentData,
@@ -45,10 +42,6 @@ from search.stored import StoredColumn
 MAX_EXPANSION = 4096
 #: Cells of a radius search beyond which every located document is a candidate.
 MAX_CELLS = 4096
-#: One-value filter fields whose facets a small set counts document by document, and what
-#: a small set is (fewer documents than this: listed from its non-zero bytes).
-CODED_FIELDS = ("category", "department")
-CODED_MAX = bitsets.SPARSE
 #: Bytes of text terms' sets (and rare terms' postings) a view keeps for the next searches.
 TEXT_CACHE_BYTES = 16 << 20
 
@@ -89,15 +82,18 @@ class View:
             for name, values in self.values.items():
                 values.extend([None] * (offset - len(values)))
                 values.extend(data.values[name])
+            segment_masks, segment_cells = data.sets()
             for name, masks in self.masks.items():
-                for value, bits in data.masks[name].items():
+                for value, bits in segment_masks[name].items():
                     masks[value] = masks.get(value, 0) | bits << offset
-            for cell, bits in data.cells.items():
+            for cell, bits in segment_cells.items():
                 self.cells[cell] = self.cells.get(cell, 0) | bits << offset
             lengths.extend(bytes(4 * (offset - len(lengths))))
             lengths.extend(data.lengths)
+        for _reader, offset, data in self.leaves:  # the view holds their sets from now on
+            data.lend((self.masks, self.cells), offset)
         #: field: its values and, per document, the number of its value (0: none)
-        self._codes = {field: _codes(self.masks[field], self.size) for field in CODED_FIELDS}
+        self.coded = {f: facets.codes(self.masks[f], self.size) for f in facets.CODED_FIELDS}
         self._listed: tuple[int | None, list[int]] = (None, [])
         self._expired: tuple[str, int] | None = None
         #: text term: its :class:`TextTerm` and what keeping it costs, the least recently
@@ -138,6 +134,10 @@ class View:
         if self._listed[0] is not bits:
             self._listed = (bits, bitsets.to_ids(bits))
         return self._listed[1]
+
+    def listed(self, bits: int) -> bool:
+        """Whether :meth:`ids` holds ``bits`` listed already."""
+        return self._listed[0] is bits
 
     def stored(self, d: int) -> dict[str, Any]:
         """The stored fields of document ``d`` (``search.stored``)."""
@@ -282,30 +282,8 @@ class View:
         return bits & mask
 
     def facet_counts(self, bits: int, field: str) -> dict[str, int]:
-        """How many documents of ``bits`` hold each value of ``field``: for a set of a
-        few documents, from the number of each one's value (one pass over them); else
-        one intersection per value (at 350,000 documents, ~100 departments were 3 ms of
-        every search, whatever the number of matches); a field of several codes
-        (enjeux) from each one's codes as stored, counted per distinct list."""
-        coded = self._codes.get(field)
-        if coded is not None and bits.bit_count() < CODED_MAX:
-            values, numbers = coded
-            found = Counter(map(numbers.__getitem__, self.ids(bits)))
-            return {values[n - 1]: count for n, count in found.items() if n}
-        listed = self.values.get(field) if field in LIST_FIELDS else None
-        if listed is not None and bits.bit_count() < CODED_MAX:  # per set of codes
-            counts: dict[str, int] = {}
-            for codes, count in Counter(map(listed.__getitem__, self.ids(bits))).items():
-                for code in dict.fromkeys(codes.split(",")) if codes else ():
-                    if code:
-                        counts[code] = counts.get(code, 0) + count
-            return counts
-        counts = {}
-        for value, mask in self.masks[field].items():
-            count = (bits & mask).bit_count()
-            if count:
-                counts[value] = count
-        return counts
+        """How many documents of ``bits`` hold each value of ``field`` (``search.facets``)."""
+        return facets.counts(self, bits, field)
 
     def correction(self, word: str, maxdist: int = 2) -> str | None:
         """The word of the index closest to ``word`` (at most ``maxdist`` edits, a swap of
@@ -344,16 +322,6 @@ class View:
         ``ties`` (lower first: ``search.trust.preference``), then by number
         (``search.ranking``)."""
         return ranking.top(self, bits, terms, count, ties)
-
-
-def _codes(masks: dict[str, int], size: int) -> tuple[list[str], array]:
-    """The values of a one-value field and the number of each document's (1 + index)."""
-    values = list(masks)
-    numbers = array("H" if len(values) < 1 << 16 else "I")
-    numbers.frombytes(bytes(numbers.itemsize * size))
-    for number, mask in enumerate(masks.values(), 1):
-        deque(map(numbers.__setitem__, bitsets.to_ids(mask), repeat(number)), maxlen=0)
-    return values, numbers
 
 
 def _follows(positions: list[Any]) -> bool:

@@ -80,10 +80,11 @@ def run_search(view: View, params: SearchParams, trust: Trust | None = None) -> 
             matched = bitsets.from_ids(sorted(distances), view.size)
         elif params.sort == "distance" or matched.bit_count() <= _DISTANCES_FOR_ALL:
             distances = _distances(view, matched, lat, lon, None)
-    facets = {name: _facet(name, view.facet_counts(matched, f)) for name, f in FACETS.items()}
     start = (params.page - 1) * params.per_page
     terms = _scoring_terms(view, text)
     page_docs = _ordered(view, terms, matched, params, distances, start, trust)
+    # after the page: the facets count per document the matches its ranking listed
+    facets = {name: _facet(name, view.facet_counts(matched, f)) for name, f in FACETS.items()}
     if params.near is not None and not distances:
         distances = _distances(view, bitsets.from_ids(page_docs, view.size), *params.near, None)
     today = "" if params.today is None else params.today.isoformat()
@@ -157,7 +158,7 @@ def _ordered(
         sort = "distance" if params.near is not None else "recent"
     if sort == "relevance":
         return view.ranked(matched, terms, end, ties(trust, view.values["author"]))[start:end]
-    docs = bitsets.to_ids(matched)
+    docs = view.ids(matched)
     if sort == "distance":
         far = float("inf")
         return heapq.nsmallest(end, docs, key=lambda d: (distances.get(d, far), d))[start:end]
