@@ -177,7 +177,11 @@ async def _search_index(app: web.Application) -> AsyncIterator[None]:
     search pages say so until the index is ready."""
     settings = app[SETTINGS]
     index = SearchIndex(
-        index_path(settings.home), app[STORE], load=False, batch=settings.index_batch
+        index_path(settings.home),
+        app[STORE],
+        load=False,
+        batch=settings.index_batch,
+        apart_entries=settings.index_apart_entries,
     )
     app[SEARCH] = index
     writer = app[WRITER]

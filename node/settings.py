@@ -280,6 +280,14 @@ class Settings(BaseSettings):
         "(au démarrage, après un arrêt brutal) : chaque lot est acquis, l'arrêt du nœud attend "
         "au plus la fin d'un lot et le démarrage suivant reprend là où il en était.",
     )
+    index_apart_entries: int = Field(
+        5000,
+        ge=0,
+        le=100_000_000,
+        description="Entrées en retard à partir desquelles l'index de recherche rattrape la base "
+        "dans un processus à part, sur un autre cœur que la copie des flux (un nœud qui se "
+        "remplit) ; 0 : jamais, tout dans le nœud.",
+    )
 
     header_timeout_seconds: float = Field(
         10.0,

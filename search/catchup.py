@@ -76,6 +76,9 @@ class IndexCatchUp:
             moved = False
             done = 0
             while done < len(pending) and not self._stopping:
+                if self._catch_up_apart_if_big(store):  # a bootstrap: done by a child
+                    moved = True
+                    break
                 before = {a: _state(self.marks.feeds.get(a)) for a in pending[done:]}
                 group = self._step_many(store, pending[done:])
                 if self.marks.complete and self._worker:  # the node's index thread only
@@ -87,6 +90,11 @@ class IndexCatchUp:
                 log.warning("index de recherche : rattrapage sans progrès pour %s", pending[:3])
                 return steps
         return steps
+
+    def _catch_up_apart_if_big(self, store: Store) -> bool:
+        """Whether a child process did the catch-up (:mod:`search.apart`, the node's index
+        thread only: :class:`search.opening.IndexOpening`)."""
+        return False
 
     def _pending(self, store: Store, feeds: list[FeedHead]) -> list[str]:
         """The feeds that are not caught up (and those gone from the store)."""

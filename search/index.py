@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from node.store.database import Store
+from search.apart import ENTRIES as APART_ENTRIES
 from search.catchup import BATCH, IndexCatchUp
 from search.engine import View
 from search.faults import IndexBusy, IndexFault, IndexNotADirectory, IndexWriteError
@@ -94,9 +95,16 @@ class SearchIndex(IndexOpening, IndexCatchUp, IndexWriting):
     """
 
     def __init__(
-        self, path: Path, store: Store | None = None, *, load: bool = True, batch: int = BATCH
+        self,
+        path: Path,
+        store: Store | None = None,
+        *,
+        load: bool = True,
+        batch: int = BATCH,
+        apart_entries: int = APART_ENTRIES,
     ) -> None:
         self._init_state(path, store, batch)
+        self.apart_entries = apart_entries
         if load:
             self.load()
 
@@ -114,6 +122,9 @@ class SearchIndex(IndexOpening, IndexCatchUp, IndexWriting):
         self._owner = OwnerLock(self.path)
         self._owned: bool | None = None
         self._worker = False
+        #: Entries behind from which the index thread's catch-up runs in a child process
+        #: (search.apart); 0: never.
+        self.apart_entries = 0
         self._wake = threading.Event()
         self._dirty = False
         #: Feeds whose fresh pass had a batch in this process: the next ones add documents.

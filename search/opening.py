@@ -15,6 +15,7 @@ it could not write at once) and merges segments when there are more than
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import logging
 import warnings
@@ -22,10 +23,12 @@ from pathlib import Path
 from typing import Any
 
 from node.store.database import Store
+from search.apart import POLL_S, ApartCatchUp, entries_behind
 from search.faults import IndexBusy, IndexNotADirectory, IndexWriteError
 from search.locking import OwnerLock
 from search.storage import OutdatedIndex, open_checked
 from search.watermarks import Marks, read_marks
+from search.writing import FLIGHT
 
 log = logging.getLogger("maillage.search")
 #: Seconds between two tries of the owner lock, while another process holds it.
@@ -58,6 +61,14 @@ class IndexOpening:
     #: Whether the index thread is catching up (a bootstrap, a big feed): the writer's
     #: listener then leaves new entries to it rather than wait for its batch to commit.
     _catching: bool = False
+    #: Entries behind from which a catch-up runs in a child process (0: never).
+    apart_entries: int
+    #: A child writes the index (this process only reads it meanwhile).
+    _apart: bool = False
+    #: A child failed once: this process catches up itself from then on.
+    _apart_failed: bool = False
+    _in_flight: int
+    batch: int
 
     def load(self) -> None:
         """Open, repair or rebuild the index and catch up with the store."""
@@ -149,8 +160,73 @@ class IndexOpening:
             self.behind = None
 
     def _may_write(self) -> bool:
-        """Whether this process may write the index now (opened, complete, owned)."""
-        return self.ready and self._ix is not None and self._owned is not False
+        """Whether this process may write the index now (opened, complete, owned, and no
+        child writing it: :mod:`search.apart`)."""
+        return self.ready and self._ix is not None and self._owned is not False and not self._apart
+
+    # -- a big catch-up in a process of its own (search.apart) -----------------------
+
+    def _catch_up_apart_if_big(self, store: Store) -> bool:
+        """Hand the catch-up to a child process when the store is far ahead of the index
+        (the node's index thread only, between two batches of its catch-up); back when it
+        is done (or has failed: this thread then goes on itself). Whether it was handed."""
+        if not self._worker or not self.apart_entries or self._apart_failed:
+            return False
+        if not self._may_write() or entries_behind(store, self.marks) < self.apart_entries:
+            return False
+        with self._write_lock, FLIGHT:
+            if self._in_flight:  # a listener writes: after the next batch
+                return False
+            self._apart = True  # from here this process writes nothing (_may_write)
+        try:
+            self._watch_apart(ApartCatchUp(self.path, store.path, self.batch))
+        except OSError as exc:  # no process can be started (limits): catch up here
+            log.warning("index de recherche : rattrapage à part impossible (%s)", exc)
+            self._apart_failed = True
+        finally:
+            with self._write_lock:
+                self._apart = False
+                self._adding.clear()  # a batch may have been committed without its watermark
+                with contextlib.suppress(Exception):  # else the old ones: work redone
+                    self.marks = read_marks(self.path)
+                self._towns.forget()
+                self._refresh()
+        return True
+
+    def _watch_apart(self, child: ApartCatchUp) -> None:
+        """Search each state the child commits, relay its log, until it ends (or the node
+        stops: the child is then stopped after its batch)."""
+        log.info("index de recherche : rattrapage dans un processus à part (pid %s)", child.process.pid)
+        try:
+            while True:
+                if self._stopping:
+                    child.stop()
+                    return
+                events = child.events(POLL_S)
+                if events is None:
+                    break
+                for event in events:
+                    self._apart_event(event)
+        finally:
+            child.close()
+        if child.process.returncode != 0:
+            self._apart_failed = True
+
+    def _apart_event(self, event: dict) -> None:
+        if "commit" in event:
+            with self._write_lock:
+                with contextlib.suppress(Exception):
+                    self.marks = read_marks(self.path)
+                self._towns.forget()
+                self._refresh()
+        elif "log" in event:
+            level = event["log"] if isinstance(event["log"], int) else logging.INFO
+            log.log(level, "%s", event.get("message"))
+        elif "failed" in event and not event.get("fault"):
+            log.warning(
+                "index de recherche : rattrapage à part interrompu (%s) ; repris dans le nœud",
+                event["failed"],
+            )
 
     # -- the serving node's index thread ---------------------------------------------
 
@@ -204,6 +280,8 @@ class IndexOpening:
         if self._stopping or self._ix is None:
             return
         with self._write_lock:
+            if self._apart:  # a child writes it: it merges its own
+                return
             if len(self._ix._segments()) <= (1 if optimize else MERGE_AFTER):
                 return
             writer = self._writer()

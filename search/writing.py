@@ -39,7 +39,7 @@ from search.watermarks import Mark, Marks, save_marks
 #: process: the owner lock of :mod:`search.locking` keeps other processes out).
 WRITE_TIMEOUT_S = 10.0
 #: Guards the count of listeners at work (:attr:`IndexWriting._in_flight`).
-_FLIGHT = threading.Lock()
+FLIGHT = threading.Lock()
 
 
 def new_writer(ix: Any) -> IndexWriter:
@@ -57,7 +57,8 @@ class IndexWriting:
     _ix: Any
     _catching: bool
     _worker: bool
-    #: Listeners at work in :meth:`add_entries` (guarded by :data:`_FLIGHT`).
+    _apart: bool
+    #: Listeners at work in :meth:`add_entries` (guarded by :data:`FLIGHT`).
     _in_flight: int = 0
 
     def _writer(self) -> IndexWriter:
@@ -142,7 +143,10 @@ class IndexWriting:
         # Waiting for their batches, or making one here, would hold the replication and the
         # loop's worker threads: the index thread's next batches take these entries
         # instead. Otherwise (a few feeds moving) they are searchable when this returns.
-        with _FLIGHT:
+        with FLIGHT:
+            if self._apart:  # a child writes it (search.apart): it takes these entries too
+                self._kick()
+                return
             busy = self._worker and (self._in_flight > 0 or self._catching)
             if busy and self._feeds_behind(store) >= BOOTSTRAP_FEEDS:
                 self._kick()
@@ -157,7 +161,7 @@ class IndexWriting:
                     self._step(store, author)
                     left = left or self._needs_work(store, author)
         finally:
-            with _FLIGHT:
+            with FLIGHT:
                 self._in_flight -= 1
         self._kick(dirty=left)  # the rest of a big feed: in the background
 
@@ -244,6 +248,9 @@ class IndexWriting:
             self._kick()
             return
         with self._write_lock:
+            if self._apart:  # a child writes it: its catch-up finds them, or the next one
+                self._kick()
+                return
             self._towns.forget()
             self._guarded(lambda writer, _: [writer.delete_by_term("author", d) for d in dids])
             for did in dids:
