@@ -168,6 +168,16 @@ def _total(url: str, q: str) -> int:
     return answer.get("total", 0)
 
 
+def _wait_indexed(url: str, expected: int) -> None:
+    """Wait until the peer searches every offer: it builds its own index when it starts
+    (its store was filled directly), which would otherwise take a core from the first run."""
+    deadline = time.monotonic() + DEADLINE_S
+    while _total(url, "") < expected:
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"the peer's index not built in {DEADLINE_S} s")
+        time.sleep(1.0)
+
+
 def _once(root: Path, peer: str, peer_did: str, expected: int) -> dict:
     home = root / "nouveau"
     run = [*maillage_command()]
@@ -256,6 +266,7 @@ def run(quick: bool = False, **options: Any) -> dict:
         peer = _Served(root / "pair", port)
         try:
             peer.wait_up()
+            _wait_indexed(peer.url, expected)
             results = []
             for i in range(runs):
                 (root / f"run-{i}").mkdir()
@@ -331,7 +342,8 @@ def report(result: dict) -> str:
         "",
         f"A peer served by `maillage serve` holds {result['feeds']} feeds × "
         f"{result['per_feed']} signed offers ({result['entries']:,} entries, authors "
-        "offline: it follows their places). A fresh home (`maillage init`) runs "
+        "offline: it follows their places), its own index built before the first run. "
+        "A fresh home (`maillage init`) runs "
         "`maillage follow <peer>` then `maillage serve`, default settings; from the follow "
         "on, its `/feeds` and `/api/search` for the last entry's unique word are polled every "
         f"{POLL_S:g} s, the empty search's total (every offer) every {TOTAL_POLL_S:g} s "

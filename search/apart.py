@@ -153,16 +153,11 @@ def _child(index_path: Path, store_path: Path, batch: int) -> int:
             super()._save_marks()
             _say({"commit": self._commits})
 
-        def _merge_if_needed(self, optimize: bool = False) -> None:
-            before = self._commits
-            super()._merge_if_needed(optimize)
-            if self._commits != before:
-                _say({"commit": self._commits})
-
     store = Store(store_path, allow_read_only=True)
     index = ChildIndex(index_path, store, load=False, batch=batch, apart_entries=0)
     index._commits = 0  # type: ignore[attr-defined]
-    index._worker = True  # it merges between commits, as the node's index thread does
+    # No merges here (``_worker`` stays False): at 100,000 entries the merges between commits
+    # took the child from 0.8 to 1.3 ms of CPU an entry; the node merges once it is done.
     index._owned = True  # the node holds the owner lock for it
 
     def stop(*_: object) -> None:

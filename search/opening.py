@@ -67,6 +67,8 @@ class IndexOpening:
     _apart: bool = False
     #: A child failed once: this process catches up itself from then on.
     _apart_failed: bool = False
+    #: The child said why it failed (else the node says how it ended).
+    _apart_said: bool = False
     _in_flight: int
     batch: int
 
@@ -196,7 +198,9 @@ class IndexOpening:
     def _watch_apart(self, child: ApartCatchUp) -> None:
         """Search each state the child commits, relay its log, until it ends (or the node
         stops: the child is then stopped after its batch)."""
-        log.info("index de recherche : rattrapage dans un processus à part (pid %s)", child.process.pid)
+        pid = child.process.pid
+        log.info("index de recherche : rattrapage dans un processus à part (pid %s)", pid)
+        self._apart_said = False
         try:
             while True:
                 if self._stopping:
@@ -209,8 +213,15 @@ class IndexOpening:
                     self._apart_event(event)
         finally:
             child.close()
-        if child.process.returncode != 0:
+        code = child.process.returncode
+        if code != 0:
             self._apart_failed = True
+            if not self._apart_said:  # ended without a word (killed, out of memory…)
+                how = f"signal {-code}" if code < 0 else f"code {code}"
+                log.warning(
+                    "index de recherche : rattrapage à part arrêté (%s) ; repris dans le nœud",
+                    how,
+                )
 
     def _apart_event(self, event: dict) -> None:
         if "commit" in event:
@@ -222,7 +233,10 @@ class IndexOpening:
         elif "log" in event:
             level = event["log"] if isinstance(event["log"], int) else logging.INFO
             log.log(level, "%s", event.get("message"))
-        elif "failed" in event and not event.get("fault"):
+        elif "failed" in event:
+            self._apart_said = True
+            if event.get("fault"):  # a full disk…: the node's own catch-up says it
+                return
             log.warning(
                 "index de recherche : rattrapage à part interrompu (%s) ; repris dans le nœud",
                 event["failed"],

@@ -130,14 +130,25 @@ async def test_a_node_stopping_stops_the_child_after_its_batch(
         fresh.close()
 
 
+FAILURES = [
+    (
+        'print(\'{"failed": "RuntimeError: panne"}\'); raise SystemExit(1)',
+        "index de recherche : rattrapage à part interrompu (RuntimeError: panne) ; repris "
+        "dans le nœud",
+    ),
+    (
+        "import os, signal; os.kill(os.getpid(), signal.SIGKILL)",
+        "index de recherche : rattrapage à part arrêté (signal 9) ; repris dans le nœud",
+    ),
+]
+
+
+@pytest.mark.parametrize(("code", "said"), FAILURES)
 async def test_a_failing_child_leaves_the_catch_up_to_the_node(
-    store: Store, tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch
+    store: Store, tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch, code, said
 ) -> None:
-    said = '{"failed": "RuntimeError: panne"}'
     monkeypatch.setattr(
-        ApartCatchUp,
-        "command",
-        staticmethod(lambda *_: [sys.executable, "-c", f"print('{said}'); raise SystemExit(1)"]),
+        ApartCatchUp, "command", staticmethod(lambda *_: [sys.executable, "-c", code])
     )
     SearchIndex(tmp_path / "index", store).close()
     fill(store, places=2, offers=40)
@@ -151,10 +162,7 @@ async def test_a_failing_child_leaves_the_catch_up_to_the_node(
         running.stop()
         fresh.close()
     warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
-    assert warnings == [
-        "index de recherche : rattrapage à part interrompu (RuntimeError: panne) ; repris "
-        "dans le nœud"
-    ]
+    assert warnings == [said]
 
 
 async def test_the_child_stops_when_the_node_is_gone(store: Store, tmp_path: Path) -> None:
@@ -185,4 +193,3 @@ def test_entries_behind_counts_what_the_index_misses(store: Store, tmp_path: Pat
         assert entries_behind(store, index.marks) == 6
     finally:
         index.close()
-
