@@ -349,8 +349,8 @@ def report(result: dict) -> str:
         f"{POLL_S:g} s, the empty search's total (every offer) every {TOTAL_POLL_S:g} s "
         f"until that word is found, then every {POLL_S:g} s; "
         "its VmRSS/VmHWM read from /proc (peak: the node's VmHWM, or its VmRSS plus the VmHWM "
-        "of its child catching the index up, `search.apart`, whichever is more; serving: after "
-        "a settle and a few searches). The "
+        "of its child catching the index up, `search.apart_child`, whichever is more; "
+        "serving: after a settle and a few searches). The "
         "bulk builder (`SearchIndex.build`) then indexes the same store alone, same run; "
         "ratio = ingest entries/s ÷ bulk records/s.",
         "",
