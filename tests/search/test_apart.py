@@ -54,6 +54,14 @@ class Running:
         self.index.close()
 
 
+def started(store: Store, where: Path, places: int, offers: int, batch: int) -> Running:
+    """The index thread over an empty, complete index, the store filled ahead of it."""
+    SearchIndex(where / "index", store).close()
+    fill(store, places=places, offers=offers)
+    index = SearchIndex(where / "index", store, load=False, batch=batch, apart_entries=50)
+    return Running(index)
+
+
 def caught_up(index: SearchIndex, store: Store, fresh: SearchIndex) -> bool:
     return not index._apart and documents(index) == documents(fresh)
 
@@ -62,10 +70,8 @@ async def test_a_big_catch_up_runs_apart_and_ends_like_a_rebuild(
     store: Store, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.INFO, "maillage.search")
-    SearchIndex(tmp_path / "index", store).close()  # an empty, complete index
-    fill(store, places=3, offers=40)
-    index = SearchIndex(tmp_path / "index", store, load=False, batch=10, apart_entries=50)
-    running = Running(index)
+    running = started(store, tmp_path, places=3, offers=40, batch=10)
+    index = running.index
     fresh = rebuilt(store, tmp_path / "fresh")
     try:
         await until(lambda: caught_up(index, store, fresh), 60, what="caught up apart")
@@ -82,10 +88,8 @@ async def test_a_big_catch_up_runs_apart_and_ends_like_a_rebuild(
 async def test_entries_stored_meanwhile_are_left_to_the_child_then_indexed(
     store: Store, tmp_path: Path
 ) -> None:
-    SearchIndex(tmp_path / "index", store).close()
-    fill(store, places=4, offers=60)
-    index = SearchIndex(tmp_path / "index", store, load=False, batch=5, apart_entries=50)
-    running = Running(index)
+    running = started(store, tmp_path, places=4, offers=60, batch=5)
+    index = running.index
     try:
         await until(lambda: index._apart, 30, what="the child started")
         fill(store, places=4, offers=5, first=60)  # a live round while the child works
@@ -103,10 +107,8 @@ async def test_entries_stored_meanwhile_are_left_to_the_child_then_indexed(
 async def test_a_node_stopping_stops_the_child_after_its_batch(
     store: Store, tmp_path: Path
 ) -> None:
-    SearchIndex(tmp_path / "index", store).close()
-    fill(store, places=4, offers=200)
-    index = SearchIndex(tmp_path / "index", store, load=False, batch=5, apart_entries=50)
-    running = Running(index)
+    running = started(store, tmp_path, places=4, offers=200, batch=5)
+    index = running.index
     children: list[ApartCatchUp] = []
     original = opening.ApartCatchUp
 
@@ -150,10 +152,8 @@ async def test_a_failing_child_leaves_the_catch_up_to_the_node(
     monkeypatch.setattr(
         ApartCatchUp, "command", staticmethod(lambda *_: [sys.executable, "-c", code])
     )
-    SearchIndex(tmp_path / "index", store).close()
-    fill(store, places=2, offers=40)
-    index = SearchIndex(tmp_path / "index", store, load=False, batch=10, apart_entries=50)
-    running = Running(index)
+    running = started(store, tmp_path, places=2, offers=40, batch=10)
+    index = running.index
     fresh = rebuilt(store, tmp_path / "fresh")
     try:
         await until(lambda: caught_up(index, store, fresh), 60, what="caught up by the node")
