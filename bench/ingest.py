@@ -43,7 +43,7 @@ from protocol.keys import SigningKey
 from protocol.signing import sign_log
 
 FULL = {"feeds": 200, "per_feed": 500, "runs": 3}
-QUICK = {"feeds": 40, "per_feed": 500, "runs": 1}
+QUICK = {"feeds": 12, "per_feed": 500, "runs": 1}
 #: The word only the last entry holds (not French, not near any word of the corpus).
 UNIQUE = "quetzalcoatlite"
 GOAL_SECONDS = 60.0
