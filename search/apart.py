@@ -74,7 +74,6 @@ class ApartCatchUp:
             env=env,
             start_new_session=True,  # a Ctrl-C of the node's terminal is the node's to handle
         )
-        self.failure: str | None = None
         self._pending = b""
 
     @staticmethod

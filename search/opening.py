@@ -189,11 +189,17 @@ class IndexOpening:
             with self._write_lock:
                 self._apart = False
                 self._adding.clear()  # a batch may have been committed without its watermark
-                with contextlib.suppress(Exception):  # else the old ones: work redone
-                    self.marks = read_marks(self.path)
-                self._towns.forget()
-                self._refresh()
+                self._see_child_state()
         return True
+
+    def _see_child_state(self) -> None:
+        """Search the index as the child left it, with its watermarks (if they cannot be
+        read, the old ones: work redone, nothing lost)."""
+        with self._write_lock:
+            with contextlib.suppress(Exception):
+                self.marks = read_marks(self.path)
+            self._towns.forget()
+            self._refresh()
 
     def _watch_apart(self, child: ApartCatchUp) -> None:
         """Search each state the child commits, relay its log, until it ends (or the node
@@ -225,11 +231,7 @@ class IndexOpening:
 
     def _apart_event(self, event: dict) -> None:
         if "commit" in event:
-            with self._write_lock:
-                with contextlib.suppress(Exception):
-                    self.marks = read_marks(self.path)
-                self._towns.forget()
-                self._refresh()
+            self._see_child_state()
         elif "log" in event:
             level = event["log"] if isinstance(event["log"], int) else logging.INFO
             log.log(level, "%s", event.get("message"))
@@ -294,7 +296,7 @@ class IndexOpening:
         if self._stopping or self._ix is None:
             return
         with self._write_lock:
-            if self._apart:  # a child writes it: it merges its own
+            if self._apart:  # a child writes it: merged once it is done
                 return
             if len(self._ix._segments()) <= (1 if optimize else MERGE_AFTER):
                 return
