@@ -168,11 +168,24 @@ def _total(url: str, q: str) -> int:
     return answer.get("total", 0)
 
 
-def _wait_indexed(url: str, expected: int) -> None:
-    """Wait until the peer searches every offer: it builds its own index when it starts
-    (its store was filled directly), which would otherwise take a core from the first run."""
+def _segments(index: Path) -> int:
+    """How many segments the index at ``index`` has (many while it is not merged yet)."""
+    from whoosh.index import open_dir
+
+    try:
+        return len(open_dir(str(index))._segments())
+    except Exception:  # a commit being written: asked again
+        return sys.maxsize
+
+
+def _wait_indexed(url: str, expected: int, index: Path | None = None) -> None:
+    """Wait until the peer searches every offer, and its index (at ``index``) is merged: it
+    builds its own index when it starts (its store was filled directly), which would
+    otherwise take a core from the first run, its merges one from the runs after."""
+    from search.opening import MERGE_AFTER
+
     deadline = time.monotonic() + DEADLINE_S
-    while _total(url, "") < expected:
+    while _total(url, "") < expected or (index and _segments(index) > MERGE_AFTER):
         if time.monotonic() > deadline:
             raise RuntimeError(f"the peer's index not built in {DEADLINE_S} s")
         time.sleep(1.0)
@@ -266,7 +279,7 @@ def run(quick: bool = False, **options: Any) -> dict:
         peer = _Served(root / "pair", port)
         try:
             peer.wait_up()
-            _wait_indexed(peer.url, expected)
+            _wait_indexed(peer.url, expected, root / "pair" / "index")
             results = []
             for i in range(runs):
                 (root / f"run-{i}").mkdir()

@@ -48,7 +48,7 @@ class ChildIndex(SearchIndex):
 
     def _save_marks(self) -> None:
         super()._save_marks()
-        _say({"commit": self._commits})
+        _say({"commit": self._commits, "progress": None if self.marks.complete else self.progress})
 
 
 def _child(index_path: Path, store_path: Path, batch: int) -> int:
@@ -73,9 +73,8 @@ def _child(index_path: Path, store_path: Path, batch: int) -> int:
     try:
         index._ix = open_checked(index_path)
         index.marks = read_marks(index_path)
-        if index.marks.complete:
-            index.ready = True
-            index.catch_up(store)
+        index.ready = index.marks.complete  # else a new node's rebuild, filling up
+        index.catch_up(store)
     finally:
         index._close_ix()
         store.close()

@@ -19,6 +19,7 @@ what to do); a file where its folder should be raises :class:`IndexNotADirectory
 
 from __future__ import annotations
 
+import collections
 import datetime
 import threading
 from collections.abc import Callable
@@ -129,6 +130,8 @@ class SearchIndex(IndexOpening, IndexCatchUp, IndexWriting):
         self._dirty = False
         #: Feeds whose fresh pass had a batch in this process: the next ones add documents.
         self._adding: set[str] = set()
+        #: (when, how many) of the entries the listeners were handed lately (a burst).
+        self._arrivals: collections.deque[tuple[float, int]] = collections.deque()
         #: Set once :meth:`load` has opened an index (or given up): the node then serves.
         self.opened = threading.Event()
         #: Raised each time searches see a new state of the index (node.web.answer_cache).

@@ -174,7 +174,15 @@ class IndexOpening:
         is done (or has failed: this thread then goes on itself). Whether it was handed."""
         if not self._worker or not self.apart_entries or self._apart_failed:
             return False
-        if not self._may_write() or entries_behind(store, self.marks) < self.apart_entries:
+        if self._ix is None or self._owned is False or self._apart:
+            return False
+        with FLIGHT:
+            filling = self._filling_up()
+        # A node filling up hands its catch-up over at once (more is coming), even during
+        # the rebuild of a new node's empty index; a rebuild from a full store stays here.
+        if not (filling or self.ready):
+            return False
+        if entries_behind(store, self.marks) < (self.batch if filling else self.apart_entries):
             return False
         with self._write_lock, FLIGHT:
             if self._in_flight:  # a listener writes: after the next batch
@@ -198,6 +206,7 @@ class IndexOpening:
         with self._write_lock:
             with contextlib.suppress(Exception):
                 self.marks = read_marks(self.path)
+            self.ready = self.ready or self.marks.complete  # the child's rebuild is done
             self._towns.forget()
             self._refresh()
 
@@ -231,6 +240,9 @@ class IndexOpening:
 
     def _apart_event(self, event: dict) -> None:
         if "commit" in event:
+            progress = event.get("progress")
+            if isinstance(progress, list) and [type(n) for n in progress] == [int, int]:
+                self.progress = (progress[0], progress[1])  # a rebuild's: feeds done, all
             self._see_child_state()
         elif "log" in event:
             level = event["log"] if isinstance(event["log"], int) else logging.INFO
@@ -252,7 +264,7 @@ class IndexOpening:
         self._worker = True
         self.load()
         if self._owned is not False:
-            self._merge_if_needed()  # what a build or a long catch-up left in segments
+            self._merge_until_settled()  # what a build or a long catch-up left in segments
         while not self._stopping:
             owned = self._owned is not False
             woken = self._wake.wait(IDLE_SECONDS if owned else RETRY_SECONDS)
@@ -276,7 +288,7 @@ class IndexOpening:
                     self._catch_up_if_possible(self.store)
                 finally:
                     self._catching = False
-            self._merge_if_needed()
+            self._merge_until_settled()
 
     def _kick(self, dirty: bool = True) -> None:
         """Wake the index thread: entries to catch up (``dirty``), or segments to merge."""
@@ -290,16 +302,24 @@ class IndexOpening:
         self._wake.set()
         self.opened.set()
 
-    def _merge_if_needed(self, optimize: bool = False) -> None:
+    def _merge_until_settled(self) -> None:
+        """Merge pass after pass, each bounded, down to :data:`MERGE_AFTER` segments: a node
+        that has just filled up is done with its merges in a few tens of seconds, not a pass
+        every :data:`IDLE_SECONDS` for minutes. Entries announced meanwhile come first."""
+        while not self._wake.is_set() and self._merge_if_needed():
+            pass
+
+    def _merge_if_needed(self, optimize: bool = False) -> bool:
         """Merge the small segments once there are more than :data:`MERGE_AFTER` (all of
-        them into one with ``optimize``: the end of a build)."""
+        them into one with ``optimize``: the end of a build); whether there are fewer now."""
         if self._stopping or self._ix is None:
-            return
+            return False
         with self._write_lock:
             if self._apart:  # a child writes it: merged once it is done
-                return
-            if len(self._ix._segments()) <= (1 if optimize else MERGE_AFTER):
-                return
+                return False
+            before = len(self._ix._segments())
+            if before <= (1 if optimize else MERGE_AFTER):
+                return False
             writer = self._writer()
             try:
                 if optimize:
@@ -310,6 +330,7 @@ class IndexOpening:
                 writer.cancel()
                 raise
             self._refresh()
+            return len(self._ix._segments()) < before
 
 
 def merge_bounded(writer: Any, segments: list) -> list:

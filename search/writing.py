@@ -8,9 +8,11 @@ merge segments (:mod:`search.opening` merges them in the background).
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import shutil
 import threading
+import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -38,6 +40,10 @@ from search.watermarks import Mark, Marks, save_marks
 #: Seconds a writer waits for whoosh's own lock (held by one writer at a time, in this
 #: process: the owner lock of :mod:`search.locking` keeps other processes out).
 WRITE_TIMEOUT_S = 10.0
+#: Entries handed to the listeners within :data:`BURST_S` seconds from which a node is
+#: filling up (a bootstrap): the index thread indexes them (:meth:`IndexWriting._burst`).
+BURST_ENTRIES = 2_000
+BURST_S = 10.0
 #: Guards the count of listeners at work (:attr:`IndexWriting._in_flight`).
 FLIGHT = threading.Lock()
 
@@ -58,6 +64,7 @@ class IndexWriting:
     _catching: bool
     _worker: bool
     _apart: bool
+    _arrivals: collections.deque[tuple[float, int]]
     #: Listeners at work in :meth:`add_entries` (guarded by :data:`FLIGHT`).
     _in_flight: int = 0
 
@@ -135,6 +142,8 @@ class IndexWriting:
         if store is None:
             raise RuntimeError("index opened without its store")
         entries = list(entries)
+        with FLIGHT:
+            burst = self._arrived(len(entries))
         if not self._may_write():
             self._kick()  # still loading, or another process holds the index
             return
@@ -148,7 +157,7 @@ class IndexWriting:
                 self._kick()
                 return
             busy = self._worker and (self._in_flight > 0 or self._catching)
-            if busy and self._feeds_behind(store) >= BOOTSTRAP_FEEDS:
+            if (self._worker and burst) or (busy and self._feeds_behind(store) >= BOOTSTRAP_FEEDS):
                 self._kick()
                 return
             self._in_flight += 1
@@ -164,6 +173,24 @@ class IndexWriting:
             with FLIGHT:
                 self._in_flight -= 1
         self._kick(dirty=left)  # the rest of a big feed: in the background
+
+    def _arrived(self, count: int) -> bool:
+        """Count ``count`` entries handed to a listener (under :data:`FLIGHT`); whether the
+        node is filling up now (:meth:`_filling_up`)."""
+        self._arrivals.append((time.monotonic(), count))
+        return self._filling_up()
+
+    def _filling_up(self) -> bool:
+        """Whether the listeners were handed :data:`BURST_ENTRIES` entries or more within
+        the last :data:`BURST_S` seconds (under :data:`FLIGHT`): a node filling up. Indexed
+        by the listeners, feed after feed as they come, these entries would keep the index
+        just behind the store and the replication waiting for each batch; the index thread
+        takes them instead, and soon hands them to a child process (:mod:`search.apart`)."""
+        arrivals = self._arrivals
+        now = time.monotonic()
+        while arrivals and arrivals[0][0] < now - BURST_S:
+            arrivals.popleft()
+        return sum(n for _, n in arrivals) >= BURST_ENTRIES
 
     def _feeds_behind(self, store: Store) -> int:
         """Feeds the store holds further than the index (one read of the feeds' heads)."""
