@@ -89,3 +89,31 @@ async def test_a_round_in_flight_finishes_within_the_grace() -> None:
     await asyncio.wait_for(started.wait(), timeout=10)
     await runner.cleanup()
     assert finished == [True]
+
+
+async def test_a_run_skipped_while_the_last_one_goes_on_is_not_logged(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A job longer than its interval (the catch-up while a node fills up) has its next runs
+    skipped, by design: apscheduler's warning for each is not written."""
+    caplog.set_level(logging.WARNING)
+    runs: list[int] = []
+    release = asyncio.Event()
+
+    async def run_once() -> None:
+        runs.append(1)
+        await release.wait()
+
+    app = web.Application()
+    scheduler.setup(app)
+    scheduler.add_job(app, scheduler.Job("long", run_once, 0.01))
+    runner = await _run_app(app)
+    deadline = asyncio.get_running_loop().time() + 10
+    while not runs and asyncio.get_running_loop().time() < deadline:
+        await asyncio.sleep(0.01)
+    for _ in range(20):  # about 20 intervals while the first run goes on
+        await asyncio.sleep(0.01)
+    release.set()
+    await runner.cleanup()
+    assert runs
+    assert not [r for r in caplog.records if r.name.startswith("apscheduler")]
