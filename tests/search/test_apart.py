@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import logging
 import sys
-import threading
 from pathlib import Path
 
 import pytest
@@ -16,10 +15,8 @@ from search import opening
 from search.apart import ApartCatchUp, entries_behind
 from search.index import SearchIndex
 from tests.support.index_crashes import documents, rebuilt
+from tests.support.index_thread import Running, fill
 from tests.support.polling import until
-from tests.support.samples import OFFER, key
-
-PLACE = {"name": "La Fabrique", "address": {"city": "Périgueux"}, "department": "24"}
 
 
 @pytest.fixture
@@ -27,31 +24,6 @@ def store(tmp_path: Path):
     store = Store(tmp_path / "store.sqlite3")
     yield store
     store.close()
-
-
-def fill(store: Store, places: int, offers: int, first: int = 0) -> None:
-    for p in range(places):
-        signer = key(f"lieu-{p}")
-        if first == 0:
-            store.append_own(signer, col="profile", rid="profile", body=PLACE)
-        for i in range(first, first + offers):
-            body = {**OFFER, "title": f"Découpe laser {p} {i}"}
-            store.append_own(signer, col="offer", rid=f"o{i}", body=body)
-
-
-class Running:
-    """The node's index thread on ``index``, stopped and joined at the end."""
-
-    def __init__(self, index: SearchIndex) -> None:
-        self.index = index
-        self.thread = threading.Thread(target=index.run)
-        self.thread.start()
-
-    def stop(self) -> None:
-        self.index.stop()
-        self.thread.join(60)
-        assert not self.thread.is_alive()
-        self.index.close()
 
 
 def started(store: Store, where: Path, places: int, offers: int, batch: int) -> Running:

@@ -6,21 +6,17 @@ empty index; once it is done the index thread merges pass after pass, not one pa
 from __future__ import annotations
 
 import logging
-import threading
 from pathlib import Path
 
 import pytest
 
 from node.store.database import Store
-from protocol.entries import Entry
 from search import opening, writing
 from search.index import SearchIndex, new_writer
 from search.storage import open_checked
 from tests.support.index_crashes import documents, rebuilt
+from tests.support.index_thread import Running, fill
 from tests.support.polling import until
-from tests.support.samples import OFFER, key
-
-PLACE = {"name": "La Fabrique", "address": {"city": "Périgueux"}, "department": "24"}
 
 
 @pytest.fixture
@@ -30,39 +26,12 @@ def store(tmp_path: Path):
     store.close()
 
 
-def filled(store: Store, places: int, offers: int) -> list[Entry]:
-    """The entries appended, as the replication hands them to the listener."""
-    entries = []
-    for p in range(places):
-        signer = key(f"lieu-{p}")
-        entries.append(store.append_own(signer, col="profile", rid="profile", body=PLACE))
-        for i in range(offers):
-            body = {**OFFER, "title": f"Découpe laser {p} {i}"}
-            entries.append(store.append_own(signer, col="offer", rid=f"o{i}", body=body))
-    return entries
-
-
-class Running:
-    """The node's index thread on ``index``, stopped and joined at the end."""
-
-    def __init__(self, index: SearchIndex) -> None:
-        self.index = index
-        self.thread = threading.Thread(target=index.run)
-        self.thread.start()
-
-    def stop(self) -> None:
-        self.index.stop()
-        self.thread.join(60)
-        assert not self.thread.is_alive()
-        self.index.close()
-
-
 async def test_a_new_node_filling_up_rebuilds_apart(
     store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.INFO, "maillage.search")
     monkeypatch.setattr(writing, "BURST_ENTRIES", 50)
-    entries = filled(store, places=3, offers=40)
+    entries = fill(store, places=3, offers=40)
     # Far below the 10,000 a ready index waits for: it is the burst that sends it apart.
     index = SearchIndex(tmp_path / "index", store, load=False, batch=10, apart_entries=10_000)
     index.add_entries(entries)  # the listener, while the index is not open yet
@@ -87,10 +56,10 @@ async def test_a_burst_is_left_to_the_index_thread(
     index = SearchIndex(tmp_path / "index", store, batch=10, apart_entries=0)
     index._worker = True  # as the serving node's index
     try:
-        first = filled(store, places=1, offers=5)
+        first = fill(store, places=1, offers=5)
         index.add_entries(first)  # 6 entries: a few feeds moving, indexed at once
         assert len(documents(index)) == 6
-        index.add_entries(filled(store, places=1, offers=30)[6:])  # 30 more within 10 s
+        index.add_entries(fill(store, places=1, offers=30)[6:])  # 30 more within 10 s
         assert len(documents(index)) == 6  # left to the index thread (woken)
         assert index._dirty
     finally:
