@@ -41,7 +41,7 @@ from search.watermarks import Mark, Marks, save_marks
 #: process: the owner lock of :mod:`search.locking` keeps other processes out).
 WRITE_TIMEOUT_S = 10.0
 #: Entries handed to the listeners within :data:`BURST_S` seconds from which a node is
-#: filling up (a bootstrap): the index thread indexes them (:meth:`IndexWriting._burst`).
+#: filling up (a bootstrap): the index thread indexes them (:meth:`IndexWriting._filling_up`).
 BURST_ENTRIES = 2_000
 BURST_S = 10.0
 #: Guards the count of listeners at work (:attr:`IndexWriting._in_flight`).
