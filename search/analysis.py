@@ -107,10 +107,10 @@ class FastAnalyzer:
 
         self._stemmer = stemmer_for_language("fr")
         self._stems: dict[str, str] = {}
-        #: Each token as written → its term (None: a stop word) and where the term starts in
-        #: it: a corpus repeats a few thousand forms, and lowering, elision, folding and
-        #: stemming cost more than a lookup (indexing and highlighting alike).
-        self._tokens: dict[str, tuple[str | None, int]] = {}
+        #: Each token as written → its term (None: a stop word), where the term starts in it
+        #: and its unstemmed words: a corpus repeats a few thousand forms, and lowering,
+        #: elision, folding and stemming cost more than a lookup (indexing and highlighting).
+        self._tokens: dict[str, tuple[str | None, int, tuple[str, ...]]] = {}
 
     def stem(self, word: str) -> str:
         """Plural then the French stemmer, cached (a word always gets the same stem)."""
@@ -127,11 +127,15 @@ class FastAnalyzer:
         return found
 
     def terms(
-        self, text: str, state: tuple[int, int | None] = (0, None)
+        self,
+        text: str,
+        state: tuple[int, int | None] = (0, None),
+        words: set[str] | None = None,
     ) -> tuple[list[tuple[str, int]], tuple[int, int | None]]:
         """(term, position) of every term of ``text``, and the state to pass for the text
         that follows it (tokens seen, last position given), so that parts analysed one
-        after the other get the positions of their concatenation."""
+        after the other get the positions of their concatenation. With ``words``, the
+        words of the terms, folded but not stemmed (:meth:`_token`), are added to it."""
         out = []
         seen, pos = state
         tokens = self._tokens
@@ -149,6 +153,8 @@ class FastAnalyzer:
                 continue
             pos = index if pos is None else pos + 1
             out.append((term, pos))
+            if words is not None:
+                words.update(known[2])
         return out, (seen, pos)
 
     def spans(self, text: str) -> list[tuple[str, int, int]]:
@@ -170,12 +176,14 @@ class FastAnalyzer:
                 known = self._token(token)
                 if len(tokens) < MAX_FORMS:
                     tokens[token] = known
-            term, skip = known
+            term, skip, _words = known
             if term is not None:
                 yield term, match.start() + skip, match.end()
 
-    def _token(self, token: str) -> tuple[str | None, int]:
-        """The term of one token (None for a stop word) and where it starts in it."""
+    def _token(self, token: str) -> tuple[str | None, int, tuple[str, ...]]:
+        """The term of one token (None for a stop word), where it starts in it, and its
+        words as the « did you mean » vocabulary keeps them: folded, not stemmed, split at
+        inner apostrophes ("aujourd'hui": "aujourd", "hui"), as a query's words are."""
         word = token.lower()
         skip = 0
         if "'" in word or "’" in word:
@@ -185,8 +193,12 @@ class FastAnalyzer:
                 skip = len(parts[0]) + 1
         word = word.translate(accent_map)
         if not word or word in STOP_WORDS:
-            return None, 0
-        return self.stem(word), skip
+            return None, 0, ()
+        if "'" in word or "’" in word:
+            words = tuple(w for w in _APOSTROPHE.split(word) if w and w not in STOP_WORDS)
+        else:
+            words = (word,)
+        return self.stem(word), skip, words
 
 
 def stems(text: str) -> list[str]:

@@ -18,6 +18,7 @@ from array import array
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from whoosh.fields import ID, UnknownFieldError
 from whoosh.writing import SegmentWriter
 
 _NO_VALUE = b""
@@ -103,25 +104,81 @@ class _Lengths:
 
 
 class CompactWriter(SegmentWriter):
-    """whoosh's segment writer with a :class:`CompactPool` and field lengths read once.
+    """whoosh's segment writer with a :class:`CompactPool`, field lengths read once, and
+    :meth:`add_document` written for this project's documents.
 
-    The fields named in ``first_only`` only need to know that a term exists somewhere (the
-    "did you mean" words): a term already written by this writer is not posted again.
+    A field that collects words (``collects_words``: the combined text field of
+    ``search.schema``) hands them over as it is indexed, and they are posted to
+    ``words_field`` (the "did you mean" words), each once per writer: that field only needs
+    to know that a word exists somewhere.
     """
 
-    def __init__(self, ix: Any, first_only: frozenset[str] = frozenset(), **kwargs: Any):
+    def __init__(self, ix: Any, words_field: str | None = None, **kwargs: Any):
         super().__init__(ix, **kwargs)
         self.pool = CompactPool()
-        self._seen: dict[str, set[str]] = {name: set() for name in first_only}
+        self._words_field = words_field
+        self._words_seen: set[str] = set()
+        self._fields = [(name, self.schema[name]) for name in self.schema.names()]
+        self._names = frozenset(self.schema.names())
 
     def add_document(self, **fields: Any) -> None:
-        for name, seen in self._seen.items():
-            value = fields.get(name)
-            if isinstance(value, str):
-                fresh = [w for w in value.split() if w not in seen]
-                seen.update(fresh)
-                fields[name] = " ".join(fresh)
-        super().add_document(**fields)
+        """whoosh's ``SegmentWriter.add_document`` without what these documents never use
+        (boosts, custom stored values, term vectors, spelling fields), and with the term of
+        an ``ID`` field made without its analyzer (the value is the term): per document,
+        whoosh's generic loop cost as much as the postings it wrote."""
+        self._check_state()
+        unknown = fields.keys() - self._names
+        if unknown:
+            raise UnknownFieldError(f"No field named {sorted(unknown)[0]!r} in {self.schema}")
+        perdoc = self.perdocwriter
+        docnum = self.docnum
+        add_post = self.pool.add
+        perdoc.start_doc(docnum)
+        try:
+            for name, field in self._fields:
+                value = fields.get(name)
+                if value is None:
+                    continue
+                length = 0
+                if field.indexed:
+                    if type(field) is ID and isinstance(value, str):
+                        boost = field.format.field_boost
+                        add_post((name, value.encode("utf-8"), docnum, boost, _NO_VALUE))
+                    else:
+                        words: set[str] | None = None
+                        if self._words_field and getattr(field, "collects_words", False):
+                            words = set()
+                            items = field.index(value, words=words)
+                        else:
+                            items = field.index(value)
+                        scorable = field.scorable
+                        for tbytes, freq, weight, vbytes in items:
+                            if scorable:
+                                length += freq
+                            add_post((name, tbytes, docnum, weight, vbytes))
+                        if words:
+                            self._post_words(words, docnum)
+                if field.stored or length:
+                    perdoc.add_field(name, field, value if field.stored else None, length)
+                column = field.column_type
+                if column:
+                    perdoc.add_column_value(name, column, field.to_column_value(value))
+        except Exception:
+            perdoc.cancel_doc()
+            raise
+        perdoc.finish_doc()
+        self._added = True
+        self.docnum += 1
+
+    def _post_words(self, words: set[str], docnum: int) -> None:
+        """Post the words this writer has not posted yet (through the field's own format:
+        few words are new once a segment has seen a few hundred documents)."""
+        fresh = words - self._words_seen
+        if fresh:
+            self._words_seen |= fresh
+            add_post, name = self.pool.add, self._words_field
+            for tbytes, _freq, weight, vbytes in self.schema[name].index(" ".join(fresh)):
+                add_post((name, tbytes, docnum, weight, vbytes))
 
     def _flush_segment(self) -> None:
         self.perdocwriter.close()

@@ -8,7 +8,6 @@ from its author's profile; a profile or listing is its own place.
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,7 +16,6 @@ import orjson
 from protocol import vocabulary as vocab
 from protocol.geography import DEPARTMENTS, REGIONS
 from protocol.state import Record
-from search.analysis import STOP_WORDS, fold
 from search.claims import claim_value
 from search.expiry import due_day_text, last_day_text
 from search.schema import PLACE_COLS, TEXT_FIELD, TEXT_PARTS, doc_key
@@ -34,7 +32,6 @@ class PlaceInfo:
 
 
 NO_PLACE = PlaceInfo()
-_WORD = re.compile(r"\w+")
 
 
 def _str(value: Any, limit: int = 20_000) -> str:
@@ -120,9 +117,6 @@ def make_document(record: Record, ts: str, place: PlaceInfo) -> dict[str, Any]:
         "area": f"{DEPARTMENTS.get(place.department, '')} {REGIONS.get(place.region, '')}".strip(),
         "extra": " ".join(extra),
     }
-    words = vocabulary(
-        title, description, parts["tags"], category_label, place.name, place.city, parts["area"]
-    )
     doc: dict[str, Any] = {
         "key": doc_key(record.author, record.col, record.rid),
         "author": record.author,
@@ -145,7 +139,6 @@ def make_document(record: Record, ts: str, place: PlaceInfo) -> dict[str, Any]:
         "valid_until": _str(body.get("valid_until"), 10),
         "expires": last_day_text(record.col, body),
         "due": due_day_text(record.col, body),
-        "words": words,
         "body": orjson.dumps(body),
     }
     if record.col in PLACE_COLS:
@@ -154,13 +147,6 @@ def make_document(record: Record, ts: str, place: PlaceInfo) -> dict[str, Any]:
         doc["lat"] = place.lat
         doc["lon"] = place.lon
     return doc
-
-
-def vocabulary(*texts: str) -> str:
-    """The distinct words of ``texts``, lowercased and folded, not stemmed, without stop
-    words (the "did you mean" field: one cheap split instead of a second analysis)."""
-    words = set(_WORD.findall(fold(" ".join(texts).lower())))
-    return " ".join(w for w in words if w not in STOP_WORDS)
 
 
 def _equipment(body: dict[str, Any]) -> list[dict[str, Any]]:

@@ -41,18 +41,21 @@ class CombinedText(TEXT):
     the field's whoosh analyzer, which queries use) with positions running on from part to
     part; a term's weight is the sum of the weights of its occurrences, so a title word
     scores as if the title were repeated, for the cost of analysing it once. A plain
-    string is one part of weight 1.
+    string is one part of weight 1. Given a set as ``words``, :meth:`index` adds to it the
+    words of the terms, unstemmed: the « did you mean » vocabulary (``WORDS_FIELD``), made
+    in the same pass (:class:`search.bulk.CompactWriter` posts them).
     """
 
     _fast = FastAnalyzer()
+    collects_words = True
 
-    def index(self, value, **kwargs):  # type: ignore[no-untyped-def]
+    def index(self, value, words=None, **kwargs):  # type: ignore[no-untyped-def]
         parts = [(value, 1)] if isinstance(value, str) else value
         positions: dict[str, list[int]] = {}
         weights: dict[str, float] = {}
         state: tuple[int, int | None] = (0, None)
         for text, weight in parts:
-            terms, state = self._fast.terms(text, state)
+            terms, state = self._fast.terms(text, state, words)
             for term, pos in terms:
                 if term in positions:
                     positions[term].append(pos)
@@ -67,44 +70,64 @@ class CombinedText(TEXT):
         ]
 
 
-#: Fields whose terms only need to exist somewhere: one posting per term and segment.
-FIRST_ONLY = frozenset({"words"})
+#: The « did you mean » vocabulary: the distinct words of the text field, folded, not
+#: stemmed, without stop words. Its terms only need to exist somewhere: one posting per
+#: term and segment (:class:`search.bulk.CompactWriter`).
+WORDS_FIELD = "words"
+
+
+class Code(ID):
+    """An exact code kept only as a column, one value per document, never as terms.
+
+    Searches read codes from the columns (``search.segments``: the sets of each filter
+    value, the per-document values), never from postings; indexing them as terms too cost
+    each document a dozen postings to pool, sort and write at commit for nothing."""
+
+    indexed = False
+
+
+class Codes(KEYWORD):
+    """Comma-separated codes kept only as a column (as :class:`Code`)."""
+
+    indexed = False
 
 
 def build_schema() -> Schema:
+    # Only key (updates, deletions), author (a place's documents: deletions, hiding), the
+    # text and the words are indexed as terms; the codes are columns (see Code).
     return Schema(
         key=ID(unique=True, stored=True),
         author=ID(stored=True, sortable=True),  # a column: the statistics' places by network
-        col=ID(stored=True, sortable=True),
-        rid=ID(stored=True),
+        col=Code(stored=True, sortable=True),
+        rid=STORED(),
         all=CombinedText(analyzer=french_analyzer()),
         title=STORED(),
         description=STORED(),
-        category=ID(stored=True, sortable=True),
+        category=Code(stored=True, sortable=True),
         category_label=STORED(),
-        enjeux=KEYWORD(stored=True, commas=True, sortable=True),
+        enjeux=Codes(stored=True, commas=True, sortable=True),
         # profiles and listings: their families of place, the statistics' by_family
-        families=KEYWORD(stored=True, commas=True, sortable=True),
+        families=Codes(stored=True, commas=True, sortable=True),
         place_name=STORED(),
         city=STORED(),
-        department=ID(stored=True, sortable=True),
-        region=ID(stored=True, sortable=True),
-        pricing=ID(stored=True),
+        department=Code(stored=True, sortable=True),
+        region=Code(stored=True, sortable=True),
+        pricing=STORED(),
         lat=STORED(),
         lon=STORED(),
-        geo=ID(sortable=True),  # "lat,lon" or "": exact distances, read from the column
-        updated=ID(stored=True, sortable=True),
-        valid_until=ID(stored=True),
+        geo=Code(sortable=True),  # "lat,lon" or "": exact distances, read from the column
+        updated=Code(stored=True, sortable=True),
+        valid_until=STORED(),
         # the last day the record is current, "" if it never expires (search.expiry): kept
         # as one set of documents per day, so hiding the expired is a few set unions
-        expires=ID(stored=True, sortable=True),
+        expires=Code(stored=True, sortable=True),
         # a need's due date (AAAA-MM-JJ) or "": the order « échéance » reads the column
-        due=ID(sortable=True),
-        # "did you mean" vocabulary: the distinct folded words, not stemmed (documents.py)
+        due=Code(sortable=True),
+        # WORDS_FIELD: made from the text field as it is indexed, never given
         words=KEYWORD(lowercase=False, commas=False, scorable=False),
         body=STORED(),
         # profiles and listings: website, name and author, to find claims (search.claims)
-        claim=ID(sortable=True),
+        claim=Code(sortable=True),
     )
 
 

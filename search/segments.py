@@ -22,7 +22,7 @@ from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
 from whoosh.util.numeric import byte_to_length
 
 from search import bitsets
-from search.schema import TEXT_FIELD
+from search.schema import TEXT_FIELD, WORDS_FIELD
 
 #: Filterable fields (kept as sets of documents per value: per last day for ``expires``),
 #: and the fields whose values are kept per document (distances, the "recent" and
@@ -40,8 +40,8 @@ MIN_FREQUENT = 64
 #: one's set is made from its postings when searched.
 DENSE_RATIO = 24
 CELL_DEGREES = 0.5
-#: The field of the distinct words a misspelt word is corrected to (``search.schema``).
-SPELLING_FIELD = "words"
+#: The field of the distinct words a misspelt word is corrected to.
+SPELLING_FIELD = WORDS_FIELD
 
 Postings = tuple[array, array]  # document numbers ("I" or "H"), weights ("f" or "B")
 #: The sets of each value of each filter field, and of each 0.5° cell (``SegmentData.sets``).

@@ -19,8 +19,8 @@ HEADS_FILE = "heads.json"
 #: Raise it when that changes: an index built by an earlier version is then rebuilt at the
 #: next start, instead of missing what the new version indexes.
 # 3: expires and due (hiding the expired, the order by due date); 4: families, and author
-# as a column (search.stats)
-DOCUMENTS_VERSION = 4
+# as a column (search.stats); 5: the codes are columns only (search.schema.Code)
+DOCUMENTS_VERSION = 5
 VERSION_FILE = "documents-version"
 
 

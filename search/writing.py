@@ -33,7 +33,7 @@ from search.documents import (
     ts_of_value,
 )
 from search.faults import IndexBusy, IndexNotADirectory, IndexWriteError, write_failure
-from search.schema import FIRST_ONLY, INDEXED_COLS, PLACE_COLS, doc_key
+from search.schema import INDEXED_COLS, PLACE_COLS, WORDS_FIELD, doc_key
 from search.storage import abandon, create, save_version
 from search.watermarks import Mark, Marks, save_marks
 
@@ -50,7 +50,7 @@ FLIGHT = threading.Lock()
 
 def new_writer(ix: Any) -> IndexWriter:
     """A writer of ``ix``: whoosh's, with the compact posting pool of :mod:`search.bulk`."""
-    return CompactWriter(ix, FIRST_ONLY, timeout=WRITE_TIMEOUT_S, delay=0.05)
+    return CompactWriter(ix, WORDS_FIELD, timeout=WRITE_TIMEOUT_S, delay=0.05)
 
 
 class IndexWriting:
