@@ -44,18 +44,37 @@ class IntakeTables(Tables):
         return entries >= quota.entries or size >= quota.bytes
 
 
-def admits(conn: sqlite3.Connection, author: str, size: int, quota: Quota, day: str) -> bool:
-    """Count one entry of ``size`` bytes for ``author`` on ``day``, if the quota allows it
-    (inside the caller's write transaction)."""
-    row = conn.execute(
-        "SELECT entries, bytes FROM intake WHERE author = ? AND day = ?", (author, day)
-    ).fetchone()
-    entries, taken = row if row else (0, 0)
-    if entries + 1 > quota.entries or taken + size > quota.bytes:
-        return False
-    conn.execute(
-        "INSERT INTO intake (author, day, entries, bytes) VALUES (?, ?, ?, ?) "
-        "ON CONFLICT (author, day) DO UPDATE SET entries = ?, bytes = ?",
-        (author, day, entries + 1, taken + size, entries + 1, taken + size),
-    )
-    return True
+class IntakeTally:
+    """The day's intake of the feeds one append transaction takes from: each feed's row
+    read once, counted in memory entry by entry, written back by :meth:`save` (inside the
+    same transaction, before its commit)."""
+
+    def __init__(self, conn: sqlite3.Connection, quota: Quota, day: str) -> None:
+        self._conn, self._quota, self._day = conn, quota, day
+        self._counts: dict[str, list[int]] = {}
+        conn.execute("DELETE FROM intake WHERE day < ?", (day,))
+
+    def admits(self, author: str, size: int) -> bool:
+        """Count one entry of ``size`` bytes for ``author``, if the quota allows it."""
+        counts = self._counts.get(author)
+        if counts is None:
+            row = self._conn.execute(
+                "SELECT entries, bytes FROM intake WHERE author = ? AND day = ?",
+                (author, self._day),
+            ).fetchone()
+            counts = self._counts[author] = [row[0], row[1], 0] if row else [0, 0, 0]
+        if counts[0] + 1 > self._quota.entries or counts[1] + size > self._quota.bytes:
+            return False
+        counts[0] += 1
+        counts[1] += size
+        counts[2] = 1  # changed: to save
+        return True
+
+    def save(self) -> None:
+        for author, (entries, size, changed) in self._counts.items():
+            if changed:
+                self._conn.execute(
+                    "INSERT INTO intake (author, day, entries, bytes) VALUES (?, ?, ?, ?) "
+                    "ON CONFLICT (author, day) DO UPDATE SET entries = ?, bytes = ?",
+                    (author, self._day, entries, size, entries, size),
+                )

@@ -26,7 +26,7 @@ OFFER = {"title": "Découpe laser d'hier", "category": "production.prototypage"}
 def clock(monkeypatch: pytest.MonkeyPatch):
     """Set the time the store writes (stored entries, peer successes and failures)."""
     now = {"value": LONG_AGO}
-    for module in ("node.store.database", "node.store.peers"):
+    for module in ("node.store.appending", "node.store.peers"):
         monkeypatch.setattr(f"{module}.utc_now", lambda: now["value"])
     return now
 
