@@ -3,10 +3,10 @@
 For each segment of the whoosh index, :class:`SegmentData` holds, as sets of its documents
 (``search.bitsets``): the documents of each filter value (collection, category, enjeu,
 department, region, family of place), of each 0.5° cell of latitude and longitude, and of
-each frequent term of the text field, with that term's postings (document numbers and
-weights) for scoring. It also keeps the per-document values searches read (coordinates,
-date, claim, author, enjeux) and the text length of each document. Only the deletions of a segment
-can change; they are applied at search time (:meth:`SegmentData.live`).
+each frequent term of the text field searched so far, with that term's postings (document
+numbers and weights) for scoring. It also keeps the per-document values searches read
+(coordinates, date, claim, author, enjeux) and the text length of each document. Only the
+deletions of a segment can change; they are applied at search time (:meth:`SegmentData.live`).
 """
 
 from __future__ import annotations
@@ -32,7 +32,8 @@ VALUE_FIELDS = ("geo", "updated", "due", "claim", "author", "enjeux")
 #: Filter fields holding several codes, comma-separated (a set per code).
 LIST_FIELDS = frozenset({"enjeux", "families"})
 #: A term of the text field in at least this share of a segment's documents (and at least
-#: ``MIN_FREQUENT`` of them) is read at load time; rarer terms are read when searched.
+#: ``MIN_FREQUENT`` of them) is kept by the segment once searched; rarer terms are read
+#: at each search (the view keeps the last ones searched: ``search.engine``).
 FREQUENT_SHARE = 1 / 400
 MIN_FREQUENT = 64
 #: A frequent term's set is kept when it holds at least one in this many of the segment's
@@ -206,17 +207,11 @@ class SegmentData:
         )
         self._lent: tuple[Sets, int] | None = None
         self.lengths = text_lengths(reader, size)
+        #: the postings (and, if dense, the set) of each frequent term searched so far:
+        #: read at its first search, not when the segment is loaded (a node filling up
+        #: loads a new segment every few seconds, and most terms are never searched)
         self.frequent: dict[str, tuple[Postings, int | None]] = {}
-        threshold = max(MIN_FREQUENT, size * FREQUENT_SHARE)
-        for term, info in reader.iter_field(TEXT_FIELD):
-            if info.doc_frequency() >= threshold:
-                text = term.decode("utf-8") if isinstance(term, bytes) else term
-                ids, weights = _compact(read_postings(reader, TEXT_FIELD, text), size)
-                dense = len(ids) * DENSE_RATIO >= size
-                self.frequent[text] = (
-                    (ids, weights),
-                    bitsets.from_ids(ids, size) if dense else None,
-                )
+        self._frequent_from = max(MIN_FREQUENT, size * FREQUENT_SHARE)
         self._live = (size, bitsets.full(size))
         self._vocabulary: tuple[list[str], list[int]] | None = None
 
@@ -273,4 +268,8 @@ class SegmentData:
             postings, bits = found
             return postings, bitsets.from_ids(postings[0], self.size) if bits is None else bits
         postings = _compact(read_postings(reader, TEXT_FIELD, text), self.size)
-        return postings, bitsets.from_ids(postings[0], self.size)
+        bits = bitsets.from_ids(postings[0], self.size)
+        if len(postings[0]) >= self._frequent_from:  # kept for the next searches
+            dense = len(postings[0]) * DENSE_RATIO >= self.size
+            self.frequent[text] = (postings, bits if dense else None)
+        return postings, bits
