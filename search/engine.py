@@ -59,13 +59,14 @@ class View:
         self.size = searcher.reader().doc_count_all()
         self.leaves: list[tuple[Any, int, SegmentData]] = []
         kept: dict[str, SegmentData] = {}
+        opened = not cache  # the first view of an index: no search is waiting for it yet
         for sub, offset in searcher.leaf_searchers():
             reader = sub.reader()
             segment = reader.segment()
             if segment is None or reader.doc_count_all() == 0:
                 continue  # an empty index
             key = segment.segment_id()
-            data = kept[key] = cache.get(key) or SegmentData(reader)
+            data = kept[key] = cache.get(key) or SegmentData(reader, eager=opened)
             self.leaves.append((reader, offset, data))
         cache.clear()
         cache.update(kept)

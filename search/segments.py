@@ -3,7 +3,8 @@
 For each segment of the whoosh index, :class:`SegmentData` holds, as sets of its documents
 (``search.bitsets``): the documents of each filter value (collection, category, enjeu,
 department, region, family of place), of each 0.5° cell of latitude and longitude, and of
-each frequent term of the text field searched so far, with that term's postings (document
+each frequent term of the text field (read when an opened index is first searched, or for
+the segments made since, at the term's first search), with that term's postings (document
 numbers and weights) for scoring. It also keeps the per-document values searches read
 (coordinates, date, claim, author, enjeux) and the text length of each document. Only the
 deletions of a segment can change; they are applied at search time (:meth:`SegmentData.live`).
@@ -178,7 +179,7 @@ def _compact(postings: Postings, size: int) -> Postings:
 class SegmentData:
     """The search data of one segment (``reader`` is a whoosh segment reader)."""
 
-    def __init__(self, reader: Any) -> None:
+    def __init__(self, reader: Any, eager: bool = False) -> None:
         self.size = size = reader.doc_count_all()
         values = {name: column_values(reader, name) for name in VALUE_FIELDS}
         points: dict[str, tuple[float, float] | None] = {}  # a place's offers share a point
@@ -207,11 +208,17 @@ class SegmentData:
         )
         self._lent: tuple[Sets, int] | None = None
         self.lengths = text_lengths(reader, size)
-        #: the postings (and, if dense, the set) of each frequent term searched so far:
-        #: read at its first search, not when the segment is loaded (a node filling up
-        #: loads a new segment every few seconds, and most terms are never searched)
+        #: the postings (and, if dense, the set) of each frequent term: all of them read
+        #: now if ``eager`` (the segments of an index just opened, so that no search pays
+        #: for them), else each at its first search (a node filling up loads a new segment
+        #: every few seconds, and most of its terms are never searched)
         self.frequent: dict[str, tuple[Postings, int | None]] = {}
         self._frequent_from = max(MIN_FREQUENT, size * FREQUENT_SHARE)
+        if eager:
+            for term, info in reader.iter_field(TEXT_FIELD):
+                if info.doc_frequency() >= self._frequent_from:
+                    text = term.decode("utf-8") if isinstance(term, bytes) else term
+                    self._keep(text, _compact(read_postings(reader, TEXT_FIELD, text), size))
         self._live = (size, bitsets.full(size))
         self._vocabulary: tuple[list[str], list[int]] | None = None
 
@@ -268,8 +275,13 @@ class SegmentData:
             postings, bits = found
             return postings, bitsets.from_ids(postings[0], self.size) if bits is None else bits
         postings = _compact(read_postings(reader, TEXT_FIELD, text), self.size)
-        bits = bitsets.from_ids(postings[0], self.size)
         if len(postings[0]) >= self._frequent_from:  # kept for the next searches
-            dense = len(postings[0]) * DENSE_RATIO >= self.size
-            self.frequent[text] = (postings, bits if dense else None)
-        return postings, bits
+            return postings, self._keep(text, postings)
+        return postings, bitsets.from_ids(postings[0], self.size)
+
+    def _keep(self, text: str, postings: Postings) -> int:
+        """Keep a frequent term's postings (and their set, if dense); return the set."""
+        bits = bitsets.from_ids(postings[0], self.size)
+        dense = len(postings[0]) * DENSE_RATIO >= self.size
+        self.frequent[text] = (postings, bits if dense else None)
+        return bits
