@@ -191,6 +191,16 @@ def _wait_indexed(url: str, expected: int, index: Path | None = None) -> None:
         time.sleep(1.0)
 
 
+def _wait_merged(index: Path, pid: int) -> None:
+    """Wait until the new node has merged the segments its catch-up left (its index thread
+    does it once every offer is searchable); the peak meanwhile is read from VmHWM after."""
+    from search.opening import MERGE_AFTER
+
+    deadline = time.monotonic() + DEADLINE_S
+    while _segments(index) > MERGE_AFTER and time.monotonic() < deadline:
+        time.sleep(POLL_S)
+
+
 def _once(root: Path, peer: str, peer_did: str, expected: int) -> dict:
     home = root / "nouveau"
     run = [*maillage_command()]
@@ -228,7 +238,8 @@ def _once(root: Path, peer: str, peer_did: str, expected: int) -> dict:
                     indexed_at = time.perf_counter() - start
             time.sleep(POLL_S)
         peak = max(peak, _memory_mb(pid)[1])
-        time.sleep(SETTLE_S)  # the index thread's merges, the last commit's garbage
+        _wait_merged(home / "index", pid)  # serving: once the node is done with its work
+        time.sleep(SETTLE_S)  # the last commit's garbage
         for word in ("atelier", "laser bois", "formation jeunes", UNIQUE):
             _get(f"{node.url}/api/search?{urllib.parse.urlencode({'q': word})}")
         serving, hwm = _memory_mb(pid)
@@ -363,7 +374,8 @@ def report(result: dict) -> str:
         f"until that word is found, then every {POLL_S:g} s; "
         "its VmRSS/VmHWM read from /proc (peak: the node's VmHWM, or its VmRSS plus the VmHWM "
         "of its child catching the index up, `search.apart_child`, whichever is more; "
-        "serving: after a settle and a few searches). The "
+        "serving: once the index thread has merged what the catch-up left, after a "
+        "settle and a few searches). The "
         "bulk builder (`SearchIndex.build`) then indexes the same store alone, same run; "
         "ratio = ingest entries/s ÷ bulk records/s.",
         "",
