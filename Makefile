@@ -39,8 +39,9 @@ vendor: $(STAMP)
 		--loglevel=error $(NPM_VENDORED) && \
 	$(BIN)/python -m node.display.vendor "$$tmp/node_modules"
 
+# One pytest worker per core; worksteal evens out the few long tests (a network, a browser).
 test: $(STAMP) $(CLIENTS_STAMP)
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n auto --dist worksteal
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
