@@ -23,11 +23,11 @@ from node.admin import records as admin_records
 from node.admin import site as admin
 from node.admin.auth import LOGIN_PATH
 from node.admin.site import protected
-from node.appkeys import KEY, SEARCH, SETTINGS, STORE, VERSION, WRITER
+from node.appkeys import KEY, SEARCH, SETTINGS, SIGNER, STORE, VERSION, WRITER
 from node.client_address import client_address
 from node.display import dot_map, html
 from node.federation import feed_routes, hiding, inbox, push_hub, subscriptions, sync
-from node.home import finish_rotation, load_identity
+from node.home import KeyInForce, finish_rotation, load_identity
 from node.publishing.kinds import KINDS
 from node.settings import Settings
 from node.store.database import Store
@@ -162,6 +162,7 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
     # A serving node writes: a folder in read-only mode or a full disk stops it at the start.
     store = await asyncio.to_thread(Store, settings.store_path, allow_read_only=False)
     app[KEY] = await asyncio.to_thread(finish_rotation, settings, key, store)
+    app[SIGNER] = KeyInForce(settings, app[KEY])
     app[STORE] = store
     app[WRITER] = writer = Writer(store)
     try:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from node.hidden import Hidden
+from node.home import KeyInForce
 from node.settings import Settings
 from node.store.database import Store
 from node.writer import Writer
@@ -21,8 +22,11 @@ from search.index import SearchIndex
 SETTINGS = web.AppKey("settings", Settings)
 #: The store, opened when the application starts and closed when it stops.
 STORE = web.AppKey("store", Store)
-#: The node's identity key (the did is ``app[KEY].did``), loaded when the application starts.
+#: The node's identity key as loaded when the application starts: ``app[KEY].did`` is the
+#: place's did. What signs is ``SIGNER`` (a key rotated meanwhile is read again there).
 KEY = web.AppKey("key", SigningKey)
+#: The key in force, that the admin area's publications are signed with.
+SIGNER = web.AppKey("signer", KeyInForce)
 #: The package version announced by ``/.well-known/maillage``.
 VERSION = web.AppKey("version", str)
 #: The one writer of the node: every write of the server goes through it.

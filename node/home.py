@@ -9,6 +9,7 @@ to be copied offline, then deleted from the server.
 
 from __future__ import annotations
 
+import logging
 import os
 import stat
 from dataclasses import dataclass
@@ -18,6 +19,8 @@ from typing import Any
 from node.settings import SETTINGS_FILE, Settings, SettingsError
 from node.store.database import Store, StoreError
 from protocol.keys import KeyFileError, SigningKey, load_key, save_key
+
+log = logging.getLogger("maillage.node")
 
 
 class HomeError(Exception):
@@ -180,6 +183,36 @@ def finish_rotation(settings: Settings, key: SigningKey, store: Store) -> Signin
     if in_force == key.key_did:
         pending.unlink()  # never named by any entry: a key that signs nothing
     return key
+
+
+class KeyInForce:
+    """The key a serving node signs the place's entries with (the admin area's publications).
+
+    ``maillage key rotate`` (or ``recover``) run beside a serving node installs a new key file
+    and publishes the entry that names it. The node then reads its home again at its next
+    publication, when the log names a key other than the one it holds, instead of refusing
+    every publication until it is restarted. Used on the writer's thread only.
+    """
+
+    def __init__(self, settings: Settings, key: SigningKey) -> None:
+        self._settings = settings
+        self.key = key
+
+    def current(self, store: Store) -> SigningKey:
+        """The key the log says is in force, read again from the home when it changed;
+        the key held when the home has no such key (the publication is then refused and
+        says which key signs now)."""
+        in_force = store.key_state(self.key.did).current
+        if in_force == self.key.key_did:
+            return self.key
+        try:
+            key = finish_rotation(self._settings, load_identity(self._settings), store)
+        except (KeyFileError, OSError):
+            return self.key
+        if key.did == self.key.did and key.key_did == in_force:
+            log.info("clé du lieu relue : la nouvelle clé %s signe désormais", key.key_did)
+            self.key = key
+        return self.key
 
 
 def open_home(home: Path, **overrides: Any) -> Node:

@@ -14,7 +14,7 @@ from typing import Any
 from aiohttp import web
 
 from node.admin.site import Admin, done, page
-from node.appkeys import KEY, STORE, WRITER
+from node.appkeys import KEY, SIGNER, STORE, WRITER
 from node.publishing import endorsements, records
 from node.publishing.refusal import Refused
 from node.store.database import Store
@@ -57,7 +57,7 @@ async def endorse(request: web.Request, admin: Admin) -> web.Response:
     scopes = [str(s) for s in admin.form.getall("scope", [])]
     try:
         outcome = await records.served(
-            app[WRITER], endorsements.endorse, app[KEY], did, note, scopes
+            app[WRITER], endorsements.endorse, app[SIGNER], did, note, scopes
         )
     except Refused as exc:
         return done(request, admin, f"Recommandation refusée : {exc}.", BACK)
@@ -93,7 +93,7 @@ async def unendorse(request: web.Request, admin: Admin) -> web.Response:
         }
         return page(request, admin, "admin/remove.html", context)
     try:
-        await records.served(app[WRITER], endorsements.unendorse, app[KEY], did)
+        await records.served(app[WRITER], endorsements.unendorse, app[SIGNER], did)
     except Refused as exc:
         return done(request, admin, str(exc), BACK)
     return done(request, admin, f"Vous ne recommandez plus {label}.", BACK)

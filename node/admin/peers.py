@@ -17,7 +17,7 @@ from aiohttp import web
 from node.admin import endorsements as admin_endorsements
 from node.admin import masking
 from node.admin.site import Admin, done, page
-from node.appkeys import KEY, SETTINGS, STORE, WRITER
+from node.appkeys import KEY, SETTINGS, SIGNER, STORE, WRITER
 from node.display import record_text as views
 from node.federation import peers
 from node.hidden import hidden_authors
@@ -107,7 +107,7 @@ async def follow(request: web.Request, admin: Admin) -> web.Response:
         return await peers_page(request, admin, raw, problem)
     try:  # the same use case as « maillage follow »
         did, name = await follows.discover(url, app[SETTINGS])
-        outcome = await records.served(app[WRITER], follows.follow, app[KEY], url, did, name)
+        outcome = await records.served(app[WRITER], follows.follow, app[SIGNER], url, did, name)
     except Refused as exc:
         return await peers_page(request, admin, raw, str(exc))
     label = f"« {name} »" if name else did
@@ -140,7 +140,7 @@ async def unfollow(request: web.Request, admin: Admin) -> web.Response:
         }
         return page(request, admin, "admin/remove.html", context)
     try:
-        await records.served(app[WRITER], follows.unfollow, app[KEY], did)
+        await records.served(app[WRITER], follows.unfollow, app[SIGNER], did)
     except Refused as exc:
         return done(request, admin, str(exc), "/admin/pairs")
     return done(request, admin, f"Vous ne suivez plus {label}.", "/admin/pairs")

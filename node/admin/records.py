@@ -16,7 +16,7 @@ from aiohttp import web
 from node.admin import fields as admin_fields
 from node.admin import forms as admin_forms
 from node.admin.site import Admin, done, page
-from node.appkeys import KEY, SETTINGS, STORE, WRITER
+from node.appkeys import KEY, SETTINGS, SIGNER, STORE, WRITER
 from node.display import record_text as views
 from node.publishing import records
 from node.publishing.kinds import KINDS, PROFILE, Kind
@@ -37,7 +37,9 @@ async def profile_form(request: web.Request, admin: Admin) -> web.Response:
             return done(request, admin, "Profil inchangé : rien n'a été enregistré.")
         if body is not None:
             try:
-                outcome = await records.served(writer, records.put, key, PROFILE, None, body)
+                outcome = await records.served(
+                    writer, records.put, request.app[SIGNER], PROFILE, None, body
+                )
             except Refused as exc:
                 problems[""] = str(exc)
             else:
@@ -79,7 +81,9 @@ async def record_form(request: web.Request, admin: Admin) -> web.Response:
             return done(request, admin, message, f"/admin#{kind.plural}")
         if body is not None:
             try:
-                outcome = await records.served(writer, records.put, key, kind, rid, body)
+                outcome = await records.served(
+                    writer, records.put, request.app[SIGNER], kind, rid, body
+                )
             except Refused as exc:
                 problems[""] = str(exc)
             else:
@@ -125,7 +129,9 @@ async def remove(request: web.Request, admin: Admin) -> web.Response:
         }
         return page(request, admin, "admin/remove.html", context)
     try:
-        outcome = await records.served(request.app[WRITER], records.withdraw, key, kind, rid)
+        outcome = await records.served(
+            request.app[WRITER], records.withdraw, request.app[SIGNER], kind, rid
+        )
     except Refused as exc:
         return done(request, admin, f"{named} : {exc}.", f"/admin#{kind.plural}")
     message = f"{named} {kind.agree('retiré')} (entrée n° {outcome.entry.seq})."

@@ -91,7 +91,7 @@ def run_rotate(args: argparse.Namespace) -> int:
         f"Le lieu garde son identité : {node.key.did}.\n"
         f"Ancienne clé gardée dans {retired} : elle ne signe plus rien ; les autres nœuds "
         "refusent désormais toute entrée qu'elle signerait.\n"
-        "Relancez « maillage serve » s'il tourne.",
+        "Un « maillage serve » qui tourne signe avec elle dès sa prochaine publication.",
         file=sys.stderr,
     )
     return 0
@@ -177,7 +177,8 @@ def run_recover(args: argparse.Namespace) -> int:
         f"({disowned} ici) ; les nœuds qui suivent le lieu les effacent à leur prochaine copie.\n"
         f"Nouvelle clé du lieu : {new_key.key_did} (l'ancienne, volée, est gardée dans "
         f"{retired} et ne signe plus rien).\n"
-        "Republiez ce qui a été publié après le n° indiqué, puis relancez « maillage serve ».",
+        "Republiez ce qui a été publié après le n° indiqué (un « maillage serve » qui tourne "
+        "signe déjà avec la nouvelle clé).",
         file=sys.stderr,
     )
     return 0
@@ -194,7 +195,8 @@ ACTIONS = (
         "remplacer la clé du lieu par une nouvelle",
         "Crée une nouvelle clé et publie une entrée, signée par la clé actuelle, qui la "
         "désigne : les entrées suivantes sont signées par la nouvelle clé. L'ancienne est "
-        "gardée en key.pem.retired-N. Relancez « maillage serve » ensuite.",
+        "gardée en key.pem.retired-N. Un « maillage serve » qui tourne prend la nouvelle clé "
+        "à sa prochaine publication.",
         run_rotate,
     ),
     (

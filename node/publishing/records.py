@@ -9,11 +9,11 @@ calls it on its writer thread through :func:`served`, which then announces the n
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from node.home import KeyInForce
 from node.publishing.kinds import PROFILE, Kind
 from node.publishing.refusal import Refused
 from node.publishing.slugs import slugify, unique_slug
@@ -49,8 +49,8 @@ def append(store: Store, key: SigningKey, **entry: Any) -> Entry:
         raise Refused(
             "retired-key",
             f"la clé de ce nœud ({key.key_did}) n'est plus celle qui signe le journal du lieu "
-            f"({in_force}) : une rotation ou une reprise a eu lieu ailleurs ; relancez le nœud "
-            "ou installez la clé en vigueur",
+            f"({in_force}) : une rotation ou une reprise a eu lieu ailleurs, et ce dossier n'a pas "
+            "la clé en vigueur ; installez-la (key.pem)",
         )
     try:
         return store.append_own(key, **entry)
@@ -96,9 +96,16 @@ def withdraw(store: Store, key: SigningKey, kind: Kind, rid: str) -> Published:
     return Published(append(store, key, col=kind.col, rid=rid, op="del"), rid)
 
 
-async def served(writer: Writer, use_case: Callable[..., Published], *args: Any) -> Published:
-    """Run ``use_case(store, *args)`` on the server's writer thread, then announce its entry."""
-    outcome = await writer.run(functools.partial(use_case, writer.store, *args))
+async def served(
+    writer: Writer, use_case: Callable[..., Published], signer: KeyInForce, *args: Any
+) -> Published:
+    """Run ``use_case(store, key, *args)`` on the server's writer thread with the key in
+    force (read again if a rotation was made beside the node), then announce its entry."""
+
+    def run() -> Published:
+        return use_case(writer.store, signer.current(writer.store), *args)
+
+    outcome = await writer.run(run)
     if outcome.entry is not None:
         await writer.announce([outcome.entry])
     return outcome

@@ -588,6 +588,25 @@ async def test_unusable_sessions_file_gives_a_french_page(client: TestClient, no
         assert "même utilisateur que le nœud" in await read(response)
 
 
+async def test_a_key_rotated_beside_the_serving_node_signs_its_next_publication(
+    client: TestClient, node: Node, admin: str, capsys
+) -> None:
+    """``maillage key rotate`` run while the node serves: no restart, the new key signs."""
+    from protocol.keys import load_key
+
+    home = node.settings.home
+    status, out, _ = run(capsys, "key", "rotate", "--home", home)
+    assert status == 0
+    rotation = int(out)
+    new = load_key(home / "key.pem")
+    data = {"csrf": admin, "title": "Nouvelle", "category": "production.prototypage"}
+    response = await client.post("/admin/offres/ajouter", data=data, allow_redirects=False)
+    assert response.status == 303
+    assert seq(node) == rotation + 1
+    assert node.store.key_state(node.key.did).current == new.key_did
+    assert node.store.line(node.key.did, rotation + 1) is not None
+
+
 async def test_a_forked_feed_is_not_written(client: TestClient, node: Node, admin: str) -> None:
     from protocol.signing import sign_entry
 

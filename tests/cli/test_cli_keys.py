@@ -57,7 +57,7 @@ def test_rotate_then_publish_with_the_new_key(tmp_path, capsys) -> None:
     did = run(capsys, "init", "--home", home, "--name", "La Fabrique")[1].strip()
     old = load_key(home / "key.pem")
     status, out, err = run(capsys, "key", "rotate", "--home", home)
-    assert (status, out) == (0, "2\n") and "Relancez" in err
+    assert (status, out) == (0, "2\n") and "prochaine publication" in err
     new = load_key(home / "key.pem")
     assert new.did != old.did and load_key(home / "key.pem.retired-1").did == old.did
     assert (home / "identity.did").read_text().strip() == did
