@@ -8,7 +8,7 @@ noise of a shared machine falls on both sides of each ratio. Every run gives p50
 both and their ratios; the report gives each run, the median and the spread. One warm-up
 pass over the queries precedes the runs (a serving node is warm). Then the same queries
 through HTTP (``bench.search_http``: a real aiohttp app on loopback in a subprocess
-holding the index), with that process's resident memory.
+holding the index, after a warm-up pass of its own), with that process's resident memory.
 """
 
 from __future__ import annotations

@@ -66,7 +66,8 @@ def time_http(conn: http.client.HTTPConnection, queries: list[dict], rounds: int
 
 
 def serve_and_time(path: Path, queries: list[dict], rounds: int) -> tuple[list[float], float]:
-    """Latencies (ms) of ``queries`` through HTTP, and the server's peak RSS (MB)."""
+    """Latencies (ms) of ``queries`` through HTTP after one warm-up pass, and the server's
+    peak RSS (MB)."""
     child = subprocess.Popen(
         [sys.executable, "-c", SERVER, str(path)],
         stdin=subprocess.PIPE,
@@ -77,6 +78,7 @@ def serve_and_time(path: Path, queries: list[dict], rounds: int) -> tuple[list[f
     try:
         port = int(child.stdout.readline())
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        time_http(conn, queries, 1)  # warm-up, as the in-process runs have (a node is warm)
         times = time_http(conn, queries, rounds)
         conn.close()
         child.stdin.close()
