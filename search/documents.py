@@ -75,26 +75,31 @@ def place_of(body: dict[str, Any] | None) -> PlaceInfo:
     )
 
 
-def make_document(record: Record, ts: str, place: PlaceInfo) -> dict[str, Any]:
-    """The fields of ``record``'s document (its body must not be withheld)."""
-    body = record.body if isinstance(record.body, dict) else {}
-    if record.col in PLACE_COLS:
-        place = place_of(body)
-        title = place.name or record.rid
+def shown(col: str, rid: str, body: dict[str, Any]) -> tuple[str, str]:
+    """The title and the description of a record, as its document indexes them and its hit
+    shows them (a hit reads them from the stored body rather than from fields of their own)."""
+    if col in PLACE_COLS:
         description = "\n".join(
             part for part in (_str(body.get("summary")), _str(body.get("description"))) if part
         )
+        return _str(body.get("name"), 200) or rid, description
+    return _str(body.get("title"), 200) or rid, _str(body.get("description"))
+
+
+def make_document(record: Record, ts: str, place: PlaceInfo) -> dict[str, Any]:
+    """The fields of ``record``'s document (its body must not be withheld)."""
+    body = record.body if isinstance(record.body, dict) else {}
+    title, description = shown(record.col, record.rid, body)
+    if record.col in PLACE_COLS:
+        place = place_of(body)
         category = ""
         families = [f for f in _strings(body.get("families")) if "," not in f and f]
         extra = vocab.FAMILIES.labels(_strings(body.get("families")))
         extra += [f"{e.get('type', '')} {e.get('make', '')}" for e in _equipment(body)]
         tags: list[str] = []
         enjeux: list[str] = []
-        pricing = ""
     else:
-        title = _str(body.get("title"), 200) or record.rid
         families = []
-        description = _str(body.get("description"))
         category = _str(body.get("category"), 64)
         tags = _strings(body.get("tags"))
         enjeux = [e for e in _strings(body.get("enjeux")) if "," not in e and e]
@@ -123,17 +128,13 @@ def make_document(record: Record, ts: str, place: PlaceInfo) -> dict[str, Any]:
         "col": record.col,
         "rid": record.rid,
         TEXT_FIELD: [(parts[name], weight) for name, weight in TEXT_PARTS.items() if parts[name]],
-        "title": title,
-        "description": description,
         "category": category,
-        "category_label": category_label,
         "enjeux": ",".join(enjeux),
         "families": ",".join(families),
         "place_name": place.name,
         "city": place.city,
         "department": place.department,
         "region": place.region,
-        "pricing": pricing,
         "geo": geo,
         "updated": ts,
         "valid_until": _str(body.get("valid_until"), 10),

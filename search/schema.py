@@ -101,18 +101,16 @@ def build_schema() -> Schema:
         col=Code(stored=True, sortable=True),
         rid=STORED(),
         all=CombinedText(analyzer=french_analyzer()),
-        title=STORED(),
-        description=STORED(),
+        # a hit's title, text and category label are read from its body (search.documents
+        # ``shown``): stored apart too, they were a third of what each hit decompressed
         category=Code(stored=True, sortable=True),
-        category_label=STORED(),
-        enjeux=Codes(stored=True, commas=True, sortable=True),
+        enjeux=Codes(commas=True, sortable=True),
         # profiles and listings: their families of place, the statistics' by_family
-        families=Codes(stored=True, commas=True, sortable=True),
+        families=Codes(commas=True, sortable=True),
         place_name=STORED(),
         city=STORED(),
         department=Code(stored=True, sortable=True),
-        region=Code(stored=True, sortable=True),
-        pricing=STORED(),
+        region=Code(sortable=True),
         lat=STORED(),
         lon=STORED(),
         geo=Code(sortable=True),  # "lat,lon" or "": exact distances, read from the column

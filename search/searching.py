@@ -19,6 +19,7 @@ from protocol import geography
 from protocol import vocabulary as vocab
 from search import bitsets
 from search.analysis import fold
+from search.documents import shown
 from search.engine import View
 from search.highlight import snippet
 from search.model import Facet, Hit, Place, SearchParams, SearchResult
@@ -198,12 +199,16 @@ def _hit(
     stored: dict[str, Any], distance: float | None, terms: set[str], today: str, trust: Trust
 ) -> Hit:
     author, col, rid = stored["author"], stored["col"], stored["rid"]
-    text = stored.get("description") or ("" if col in PLACE_COLS else stored.get("title") or "")
+    body = orjson.loads(stored["body"]) if stored.get("body") else {}
+    body = body if isinstance(body, dict) else {}
+    title, description = shown(col, rid, body)
+    text = description or ("" if col in PLACE_COLS else title)
+    category = stored.get("category") or None
     return Hit(
         author=author,
         col=col,
         rid=rid,
-        title=stored.get("title") or rid,
+        title=title,
         snippet=snippet(text, terms),
         place=Place(
             name=stored.get("place_name") or "",
@@ -211,14 +216,14 @@ def _hit(
             department=stored.get("department") or None,
             did=author,
         ),
-        category=stored.get("category") or None,
-        category_label=stored.get("category_label") or None,
+        category=category,
+        category_label=vocab.CATEGORIES.label(category) if category else None,
         distance_km=None if distance is None else round(distance, 2),
         url=hit_url(author, col, rid),
         updated=stored.get("updated") or None,
         valid_until=stored.get("valid_until") or None,
         expired=bool(today and stored.get("expires") and stored["expires"] < today),
-        body=orjson.loads(stored["body"]) if stored.get("body") else {},
+        body=body,
         lat=stored.get("lat"),
         lon=stored.get("lon"),
         hops=trust.of(author),

@@ -20,7 +20,7 @@ HEADS_FILE = "heads.json"
 #: next start, instead of missing what the new version indexes.
 # 3: expires and due (hiding the expired, the order by due date); 4: families, and author
 # as a column (search.stats); 5: the codes are columns only (search.schema.Code)
-DOCUMENTS_VERSION = 5
+DOCUMENTS_VERSION = 6
 VERSION_FILE = "documents-version"
 
 

@@ -21,7 +21,7 @@ def test_stored_fields_read_from_the_file_are_whooshs(tmp_path: Path) -> None:
     for i in range(300):
         fields = {"key": str(i), "col": "offer", "all": "atelier"}
         if i % 3:
-            fields["title"] = "é" * rng.randint(0, 40)
+            fields["place_name"] = "é" * rng.randint(0, 40)
             fields["lat"] = rng.uniform(42, 51)
         if i % 5 == 0:
             fields["body"] = '{"x": ' + str(i) + "}" * rng.randint(1, 3000)
